@@ -1,0 +1,34 @@
+# The single entry point: `make mock`, `make test`, `make lint`, `make contract`, `make bench`.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+PORT   ?= 4010
+
+.PHONY: install mock test lint format clean
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP) ## create .venv and install the project with its test tools
+
+mock: install ## serve every spec in specs/ on http://127.0.0.1:$(PORT)
+	$(PY) -m mockserver serve --port $(PORT)
+
+test: install ## run the whole test suite
+	$(PY) -m pytest
+
+lint: install ## ruff + mypy (strict)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
+
+format: install
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build *.egg-info

@@ -1,0 +1,51 @@
+"""OpenAPI 3.0 -> 3.1 schema normalisation, done once at load time.
+
+The rest of the package sees one dialect (3.1, i.e. JSON Schema 2020-12): `nullable`
+becomes a `null` type, boolean `exclusiveMinimum`/`exclusiveMaximum` become numbers and
+`example` becomes `examples`.
+"""
+
+from typing import Any
+
+
+def normalise_document(document: dict[str, Any]) -> dict[str, Any]:
+    """Return `document` in the 3.1 dialect (a new object for 3.0, as-is for 3.1)."""
+    version = str(document.get("openapi", ""))
+    if version.startswith("3.0"):
+        return _walk(document)  # type: ignore[no-any-return]
+    return document
+
+
+def _walk(node: Any) -> Any:
+    if isinstance(node, list):
+        return [_walk(item) for item in node]
+    if not isinstance(node, dict):
+        return node
+    out = {key: _walk(value) for key, value in node.items()}
+    if out.pop("nullable", False) is True:
+        _make_nullable(out)
+    for bound, exclusive in (("minimum", "exclusiveMinimum"), ("maximum", "exclusiveMaximum")):
+        if out.get(exclusive) is True and bound in out:
+            out[exclusive] = out.pop(bound)
+        elif out.get(exclusive) is False:
+            del out[exclusive]
+    if "example" in out and "examples" not in out and _looks_like_schema(out):
+        out["examples"] = [out.pop("example")]
+    return out
+
+
+def _make_nullable(schema: dict[str, Any]) -> None:
+    kind = schema.get("type")
+    if isinstance(kind, str):
+        schema["type"] = [kind, "null"]
+    elif isinstance(kind, list) and "null" not in kind:
+        schema["type"] = [*kind, "null"]
+    if "enum" in schema and None not in schema["enum"]:
+        schema["enum"] = [*schema["enum"], None]
+    if kind is None and "$ref" in schema:
+        ref = schema.pop("$ref")
+        schema["anyOf"] = [{"$ref": ref}, {"type": "null"}]
+
+
+def _looks_like_schema(node: dict[str, Any]) -> bool:
+    return any(key in node for key in ("type", "properties", "items", "enum", "format"))

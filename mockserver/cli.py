@@ -1,0 +1,97 @@
+"""Command line: `python -m mockserver serve [SPEC_OR_DIR ...]`."""
+
+from __future__ import annotations
+
+import argparse
+import errno
+import logging
+import socket
+import sys
+from collections.abc import Sequence
+
+from mockserver.app import DEFAULT_SPECS, ServerConfig, create_app
+from mockserver.errors import MockServerError
+
+_DESCRIPTION = """\
+Serve every OpenAPI document given (files or directories; default: the project's specs/)
+as a spec-faithful mock. With several specs, each API is mounted under /<file stem>
+followed by the path of its first server URL (e.g. /datagrid/v1/...); with a single spec
+it is served at / plus its server path. GET / lists the APIs and their operations.
+"""
+
+_EPILOG = """\
+Per request: unknown path 404, undeclared method 405, missing credentials 401, wrong
+content type 415, body over the limit 413, invalid request 422 in the FastAPI shape.
+Send 'Prefer: code=429' (or example=NAME, dynamic=true) to ask for another declared answer.
+
+examples:
+  python -m mockserver serve
+  python -m mockserver serve specs/omi.yaml --port 8000 --token secret
+"""
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"expected a positive number, got {value}")
+    return value
+
+
+def _port(text: str) -> int:
+    value = _positive_int(text)
+    if value > 65535:
+        raise argparse.ArgumentTypeError(f"a port is 1-65535, got {value}")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="mockserver", description="A spec-faithful OpenAPI mock server.")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    serve = commands.add_parser(
+        "serve", help="serve OpenAPI documents", description=_DESCRIPTION, epilog=_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    serve.add_argument("targets", nargs="*", metavar="SPEC_OR_DIR", help=f"specs to serve (default: {DEFAULT_SPECS})")
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
+    serve.add_argument("--port", type=_port, default=4010, help="port to listen on (default: 4010)")
+    serve.add_argument("--seed", type=int, default=0, help="seed of the generated data (default: 0)")
+    serve.add_argument(
+        "--token", action="append", default=[], metavar="TOKEN",
+        help="accept only this credential (repeatable); default: any non-empty credential",
+    )
+    serve.add_argument(
+        "--max-body-size", type=_positive_int, default=1024 * 1024, metavar="BYTES",
+        help="largest request body accepted, larger ones get 413 (default: 1048576)",
+    )
+    serve.add_argument("--quiet", action="store_true", help="no per-request log lines")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.WARNING if args.quiet else logging.INFO, format="%(message)s", stream=sys.stderr)
+    config = ServerConfig(
+        seed=args.seed, tokens=frozenset(args.token), max_body_size=args.max_body_size, log_requests=not args.quiet
+    )
+    try:
+        app = create_app(args.targets or None, config)
+    except MockServerError as exc:
+        print(f"mockserver: error: {exc}", file=sys.stderr)
+        return 1
+    try:
+        sock = socket.create_server((args.host, args.port), reuse_port=False)
+    except OSError as exc:
+        why = "the port is already in use" if exc.errno == errno.EADDRINUSE else exc.strerror
+        print(f"mockserver: error: cannot listen on {args.host}:{args.port}: {why}", file=sys.stderr)
+        return 1
+    import uvicorn
+
+    apis = app.state.apis
+    for api in apis:
+        print(f"mockserver: {api.name} at http://{args.host}:{args.port}{api.prefix or '/'}", file=sys.stderr)
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off"))
+    server.run(sockets=[sock])
+    return 0

@@ -1,0 +1,33 @@
+"""Exceptions of the mock server.
+
+    MockServerError            root: everything the package raises on purpose
+    ├── SpecError              an OpenAPI document cannot be loaded or compiled
+    │   └── ProfileError       a per-API profile is malformed or names unknown fields
+    └── UsageError             bad command-line input (flags, paths)
+
+Library errors (YAML, jsonschema_rs, OS) are translated at the boundary with
+`raise SpecError(...) from exc`, so a user sees what is wrong and where, never a traceback.
+"""
+
+
+class MockServerError(Exception):
+    """Root of every error the package raises on purpose."""
+
+
+class SpecError(MockServerError):
+    """An OpenAPI document cannot be loaded or compiled."""
+
+    def __init__(self, source: str, message: str, where: str = "") -> None:
+        self.source = source
+        self.where = where
+        self.message = message
+        location = f"{source}: {where}" if where else source
+        super().__init__(f"{location}: {message}")
+
+
+class ProfileError(SpecError):
+    """A per-API profile is malformed or refers to fields the spec does not have."""
+
+
+class UsageError(MockServerError):
+    """Bad command-line input."""

@@ -1,0 +1,137 @@
+"""Load OpenAPI documents from disk and resolve their `$ref`s once.
+
+`load_spec` parses YAML or JSON with the C loader, checks the document's outline, normalises
+3.0 to 3.1 (see `adapter`) and returns a `SpecDocument` whose `inline` method hands out
+schemas with every `$ref` resolved, so nothing downstream ever resolves a reference again.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import yaml
+from referencing import Registry, Resource
+from referencing.exceptions import Unresolvable
+from referencing.jsonschema import DRAFT202012
+
+from mockserver.adapter import normalise_document
+from mockserver.errors import SpecError
+
+_BASE_URI = "urn:mockserver:spec"
+_SPEC_SUFFIXES = (".yaml", ".yml", ".json")
+
+
+@dataclass
+class SpecDocument:
+    """One OpenAPI document, normalised to the 3.1 dialect."""
+
+    name: str
+    path: Path
+    document: dict[str, Any]
+    raw: dict[str, Any]
+    version: str
+    server_path: str
+    _registry: Registry[Any] = field(repr=False, default_factory=Registry)
+
+    def inline(self, node: Any, where: str) -> Any:
+        """`node` with every `$ref` replaced by its target (recursion is rejected)."""
+        return self._inline(node, where, ())
+
+    def _inline(self, node: Any, where: str, stack: tuple[str, ...]) -> Any:
+        if isinstance(node, list):
+            return [self._inline(item, where, stack) for item in node]
+        if not isinstance(node, dict):
+            return node
+        ref = node.get("$ref")
+        if isinstance(ref, str):
+            if ref in stack:
+                chain = " -> ".join((*stack, ref))
+                raise SpecError(str(self.path), f"recursive schema is not supported: {chain}", where)
+            target = self.resolve_ref(ref, where)
+            siblings = {k: v for k, v in node.items() if k != "$ref"}
+            resolved = self._inline(target, where, (*stack, ref))
+            if siblings and isinstance(resolved, dict):
+                return {**resolved, **self._inline(siblings, where, stack)}
+            return resolved
+        return {key: self._inline(value, where, stack) for key, value in node.items()}
+
+    def resolve_ref(self, ref: str, where: str) -> Any:
+        if not ref.startswith("#"):
+            raise SpecError(str(self.path), f"only local $refs are supported, got {ref!r}", where)
+        try:
+            return self._registry.resolver(base_uri=_BASE_URI).lookup(ref).contents
+        except Unresolvable as exc:
+            raise SpecError(str(self.path), f"unresolvable $ref {ref!r}", where) from exc
+
+
+def find_specs(targets: list[str]) -> list[Path]:
+    """Spec files named by `targets` (files, or directories searched non-recursively)."""
+    found: list[Path] = []
+    for target in targets:
+        path = Path(target)
+        if path.is_dir():
+            found.extend(sorted(p for p in path.iterdir() if p.suffix in _SPEC_SUFFIXES))
+        elif path.is_file():
+            found.append(path)
+        else:
+            raise SpecError(target, "no such file or directory")
+    if not found:
+        raise SpecError(", ".join(targets), "no OpenAPI documents (*.yaml, *.yml, *.json) found")
+    return found
+
+
+def load_spec(path: Path) -> SpecDocument:
+    """Parse and check one OpenAPI 3.0/3.1 document."""
+    raw = _parse(path)
+    version = raw.get("openapi")
+    if not isinstance(version, str) or not version.startswith(("3.0", "3.1")):
+        raise SpecError(str(path), f"'openapi' must be a 3.0.x or 3.1.x version, got {version!r}")
+    paths = raw.get("paths")
+    if not isinstance(paths, dict) or not paths:
+        raise SpecError(str(path), "'paths' must be a non-empty mapping")
+    document = normalise_document(raw)
+    resource = Resource.from_contents(document, default_specification=DRAFT202012)
+    return SpecDocument(
+        name=path.stem,
+        path=path,
+        document=document,
+        raw=raw,
+        version=version,
+        server_path=_server_path(document),
+        _registry=Registry().with_resource(_BASE_URI, resource),
+    )
+
+
+def _parse(path: Path) -> dict[str, Any]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SpecError(str(path), f"cannot read: {exc}") from exc
+    try:
+        if path.suffix == ".json":
+            data = json.loads(text)
+        else:
+            data = yaml.load(text, Loader=yaml.CSafeLoader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark
+        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        raise SpecError(str(path), f"invalid YAML: {exc.problem}", where) from exc
+    except (yaml.YAMLError, json.JSONDecodeError) as exc:
+        raise SpecError(str(path), f"invalid document: {exc}") from exc
+    if not isinstance(data, dict):
+        raise SpecError(str(path), "an OpenAPI document must be a mapping at the top level")
+    return data
+
+
+def _server_path(document: dict[str, Any]) -> str:
+    servers = document.get("servers") or []
+    if not servers or not isinstance(servers[0], dict):
+        return ""
+    url = str(servers[0].get("url", ""))
+    for name, variable in (servers[0].get("variables") or {}).items():
+        url = url.replace("{" + name + "}", str(variable.get("default", "")))
+    return urlsplit(url).path.rstrip("/")

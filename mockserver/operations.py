@@ -1,0 +1,213 @@
+"""Compile an OpenAPI document into `Operation`s: everything a request will need, built
+once at start-up (validators, generators, security policy, update plan)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import jsonschema_rs
+
+from mockserver.diagnostics import Violation
+from mockserver.errors import SpecError
+from mockserver.generator import Generator, compile_generator
+from mockserver.loader import SpecDocument
+from mockserver.profile import ApiProfile, OperationProfile
+from mockserver.security import SecurityPolicy, compile_security
+from mockserver.types import JSON, IsValid, Schema
+from mockserver.update import UpdatePlan, compile_update_plan
+from mockserver.validation import (
+    BodyRule,
+    ParameterRule,
+    compile_body,
+    compile_parameter,
+    is_json_media_type,
+)
+
+HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+_IGNORED_HEADERS = {"accept", "content-type", "authorization"}
+_SAMPLE_VALIDATION_ERROR = {"detail": [Violation(("body", "x"), "Field required", "missing", {}).as_fastapi()]}
+
+
+@dataclass(frozen=True)
+class ResponseSpec:
+    """One declared response: how to build its body and how to check it."""
+
+    status: str  # "200", "4XX" or "default", as declared
+    description: str
+    media_type: str | None
+    schema: Schema | None
+    generate: Generator | None
+    is_valid: IsValid
+    examples: dict[str, JSON] = field(default_factory=dict)
+
+    @property
+    def code(self) -> int:
+        """The status to answer with: the declared code, or the range's x00 ("2XX" -> 200)."""
+        if self.status.isdigit():
+            return int(self.status)
+        return int(self.status[0]) * 100 if self.status[0].isdigit() else 200
+
+    def accepts(self, body: JSON) -> bool:
+        return self.schema is None or self.is_valid(body)
+
+
+@dataclass(frozen=True)
+class Operation:
+    api: str
+    operation_id: str
+    method: str
+    path: str
+    parameters: tuple[ParameterRule, ...]
+    body: BodyRule | None
+    security: SecurityPolicy
+    responses: dict[str, ResponseSpec]
+    success: ResponseSpec
+    invalid_status: int  # where a FastAPI-style validation error goes
+    invalid_declared: bool
+    update: UpdatePlan
+    profile: OperationProfile
+
+    def response_for(self, status: int) -> ResponseSpec | None:
+        text = str(status)
+        return (
+            self.responses.get(text)
+            or self.responses.get(text[0] + "XX")
+            or self.responses.get(text[0] + "xx")
+            or self.responses.get("default")
+        )
+
+    @property
+    def declared_statuses(self) -> list[str]:
+        return list(self.responses)
+
+
+def compile_operations(spec: SpecDocument, profile: ApiProfile) -> list[Operation]:
+    source = str(spec.path)
+    schemes = spec.document.get("components", {}).get("securitySchemes") or {}
+    global_security = spec.document.get("security")
+    operations = []
+    for path, item in spec.document["paths"].items():
+        if not isinstance(item, dict):
+            raise SpecError(source, "a path item must be a mapping", f"paths.{path}")
+        shared = item.get("parameters") or []
+        for method in HTTP_METHODS:
+            if method not in item:
+                continue
+            where = f"paths.{path}.{method}"
+            raw = spec.inline(item[method], where)
+            if not isinstance(raw, dict):
+                raise SpecError(source, "an operation must be a mapping", where)
+            operations.append(
+                _compile_operation(spec, profile, path, method, raw, spec.inline(shared, where), schemes, global_security, where)
+            )
+    return operations
+
+
+def _compile_operation(
+    spec: SpecDocument,
+    profile: ApiProfile,
+    path: str,
+    method: str,
+    raw: dict[str, Any],
+    shared_parameters: list[Any],
+    schemes: dict[str, Any],
+    global_security: Any,
+    where: str,
+) -> Operation:
+    source = str(spec.path)
+    operation_id = str(raw.get("operationId") or f"{method.upper()} {path}")
+    merged: dict[tuple[str, str], Any] = {}
+    for parameter in [*shared_parameters, *(raw.get("parameters") or [])]:
+        if not isinstance(parameter, dict) or "name" not in parameter or "in" not in parameter:
+            raise SpecError(source, "a parameter needs 'name' and 'in'", where)
+        merged[(parameter["in"], parameter["name"])] = parameter
+    parameters = tuple(
+        _parameter(p, source, where)
+        for (location, name), p in merged.items()
+        if not (location == "header" and name.lower() in _IGNORED_HEADERS)
+    )
+    try:
+        body = compile_body(raw.get("requestBody"))
+    except (ValueError, jsonschema_rs.ValidationError) as exc:
+        raise SpecError(source, f"invalid request body schema: {exc}", f"{where}.requestBody") from exc
+    responses = {
+        str(status): _response(str(status), response, source, f"{where}.responses.{status}")
+        for status, response in (raw.get("responses") or {}).items()
+    }
+    success = next((r for s, r in sorted(responses.items()) if s.startswith("2")), None)
+    if success is None:
+        raise SpecError(source, "the operation declares no 2xx response", where)
+    invalid_status, invalid_declared = _invalid_status(responses)
+    op_profile = profile.for_operation(operation_id, method, path)
+    path_names = tuple(p.name for p in parameters if p.location == "path")
+    request_schema = _json_schema(raw.get("requestBody"))
+    security = raw.get("security", global_security)
+    return Operation(
+        api=spec.name,
+        operation_id=operation_id,
+        method=method.upper(),
+        path=path,
+        parameters=parameters,
+        body=body,
+        security=compile_security(security, schemes, source, where),
+        responses=responses,
+        success=success,
+        invalid_status=invalid_status,
+        invalid_declared=invalid_declared,
+        update=compile_update_plan(
+            op_profile, request_schema, success.schema, path_names, profile.source or source, f"operations.{operation_id}"
+        ),
+        profile=op_profile,
+    )
+
+
+def _parameter(parameter: dict[str, Any], source: str, where: str) -> ParameterRule:
+    try:
+        return compile_parameter(parameter)
+    except (ValueError, jsonschema_rs.ValidationError) as exc:
+        raise SpecError(source, f"invalid schema for parameter {parameter.get('name')!r}: {exc}", where) from exc
+
+
+def _json_schema(holder: Any) -> Schema | None:
+    content = (holder or {}).get("content") or {}
+    for media_type, media in content.items():
+        if is_json_media_type(media_type) and isinstance(media, dict):
+            schema = media.get("schema")
+            return schema if isinstance(schema, dict) else None
+    return None
+
+
+def _response(status: str, response: Any, source: str, where: str) -> ResponseSpec:
+    if not isinstance(response, dict):
+        raise SpecError(source, "a response must be a mapping", where)
+    content = response.get("content") or {}
+    media_type = next((m for m in content if is_json_media_type(m)), next(iter(content), None))
+    media = content.get(media_type) or {} if media_type else {}
+    schema = media.get("schema") if isinstance(media.get("schema"), dict) else None
+    examples = {name: ex.get("value") for name, ex in (media.get("examples") or {}).items() if isinstance(ex, dict)}
+    if "example" in media:
+        examples.setdefault("default", media["example"])
+    try:
+        is_valid = jsonschema_rs.Draft202012Validator(schema or {}, validate_formats=True).is_valid
+        generate = compile_generator(schema) if schema is not None else None
+    except (ValueError, jsonschema_rs.ValidationError) as exc:
+        raise SpecError(source, f"invalid response schema: {exc}", where) from exc
+    return ResponseSpec(
+        status=status,
+        description=str(response.get("description", "")),
+        media_type=media_type,
+        schema=schema,
+        generate=generate,
+        is_valid=is_valid,
+        examples=examples,
+    )
+
+
+def _invalid_status(responses: dict[str, ResponseSpec]) -> tuple[int, bool]:
+    """The declared status a FastAPI-style validation error fits, else an undeclared 422."""
+    for status in ("422", "400", "4XX"):
+        spec = responses.get(status)
+        if spec is not None and spec.accepts(_SAMPLE_VALIDATION_ERROR):
+            return (422 if status == "4XX" else int(status)), True
+    return 422, False

@@ -1,0 +1,226 @@
+"""The request line, in order:
+
+    route -> check credentials -> read body -> validate request -> choose status (Prefer)
+          -> load/update state -> build body -> serialize
+
+`MockPipeline` is an ASGI app; each stage is a module of its own and this class only
+strings them together. Stages return diagnostics or a `MockResponse`; none raises for a
+client's mistake.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from urllib.parse import parse_qsl
+
+from starlette.types import Receive, Scope, Send
+
+from mockserver.diagnostics import Violation
+from mockserver.operations import Operation
+from mockserver.prefer import PreferError, parse_prefer
+from mockserver.resources import ResourceKeeper
+from mockserver.responses import MockResponse, error, send_response
+from mockserver.routing import MethodNotAllowed, Router
+from mockserver.security import RequestCredentials
+from mockserver.types import JSON
+from mockserver.validation import media_type_accepted
+
+access_log = logging.getLogger("mockserver.access")
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    max_body_size: int = 1024 * 1024
+    body_timeout: float = 10.0
+
+
+class _BodyProblem(Exception):
+    def __init__(self, response: MockResponse) -> None:
+        self.response = response
+
+
+_DECODER = json.JSONDecoder(parse_constant=lambda name: _reject_constant(name))
+
+
+def _reject_constant(name: str) -> None:
+    raise ValueError(f"{name} is not valid JSON")
+
+
+class MockPipeline:
+    def __init__(
+        self, router: Router[Operation], keeper: ResourceKeeper, tokens: frozenset[str], limits: Limits, log: bool
+    ) -> None:
+        self.router = router
+        self.keeper = keeper
+        self.tokens = tokens
+        self.limits = limits
+        self.log = log
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        started = time.perf_counter()
+        response, api = await self.handle(scope, receive)
+        await send_response(send, response, head_only=scope["method"] == "HEAD")
+        if self.log and access_log.isEnabledFor(logging.INFO):
+            elapsed = (time.perf_counter() - started) * 1000
+            access_log.info("%s %s %s %d %.2fms", scope["method"], scope["path"], api, response.status, elapsed)
+
+    async def handle(self, scope: Scope, receive: Receive) -> tuple[MockResponse, str]:
+        method: str = scope["method"]
+        raw = scope.get("raw_path")
+        path = raw.decode("latin-1").split("?", 1)[0] if raw else scope["path"]
+        match = self.router.match(method, path)
+        if match is None:
+            return error(404, "Not Found"), "-"
+        if isinstance(match, MethodNotAllowed):
+            return error(405, "Method Not Allowed", (("Allow", ", ".join(match.allow)),)), "-"
+        op = match.target
+        headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
+        query = dict(parse_qsl(scope["query_string"].decode("latin-1"), keep_blank_values=True))
+        return await self.answer(op, match.path_params, headers, query, receive), op.api
+
+    async def answer(
+        self, op: Operation, path_params: dict[str, str], headers: dict[str, str], query: dict[str, str], receive: Receive
+    ) -> MockResponse:
+        # 1. credentials
+        refusal = op.security.check(RequestCredentials(headers, query, headers.get("cookie", "")), self.tokens)
+        if refusal is not None:
+            return self.unauthorized(op, refusal)
+        # 2. body, then validation of every part of the request
+        try:
+            body = await self.read_json_body(op, headers, receive)
+        except _BodyProblem as problem:
+            return problem.response
+        violations = self.validate(op, path_params, headers, query, body)
+        if violations:
+            return MockResponse(op.invalid_status, {"detail": [v.as_fastapi() for v in violations]})
+        # 3. status: Prefer may ask for another declared response
+        try:
+            prefs = parse_prefer(headers.get("prefer"))
+        except PreferError as exc:
+            return error(400, str(exc))
+        if prefs.code is not None and prefs.code != op.success.code:
+            return self.preferred(op, path_params, prefs.code, prefs.example)
+        if prefs.example is not None:
+            return self.example(op, op.success.code, prefs.example)
+        # 4. state and update, 5. body
+        resource = await self.keeper.handle(op, path_params, body.value, headers, dynamic=bool(prefs.dynamic))
+        if not op.success.accepts(resource):
+            access_log.error("generated body breaks the schema of %s %s: %r", op.method, op.path, resource)
+            return error(500, "the mock built a body that breaks its own schema; please report this")
+        return MockResponse(op.success.code, resource, media_type=op.success.media_type or "application/json")
+
+    def validate(
+        self, op: Operation, path_params: Mapping[str, str], headers: Mapping[str, str], query: Mapping[str, str], body: _Body
+    ) -> list[Violation]:
+        violations: list[Violation] = []
+        for rule in op.parameters:
+            if rule.location == "path":
+                raw = path_params.get(rule.name)
+            elif rule.location == "query":
+                raw = query.get(rule.name)
+            elif rule.location == "header":
+                raw = headers.get(rule.name.lower())
+            else:
+                raw = RequestCredentials(headers, query, headers.get("cookie", "")).cookie(rule.name)
+            violations.extend(rule.validate(raw))
+        violations.extend(body.violations)
+        if op.body is not None and body.violations == [] and op.body.check is not None:
+            if body.present:
+                violations.extend(op.body.check(body.value))
+            elif op.body.required:
+                violations.append(Violation(("body",), "Field required", "missing", None))
+        return violations
+
+    async def read_json_body(self, op: Operation, headers: Mapping[str, str], receive: Receive) -> _Body:
+        if op.body is None:
+            return _Body()
+        declared_length = headers.get("content-length")
+        limit = self.limits.max_body_size
+        if declared_length is not None and declared_length.isdigit() and int(declared_length) > limit:
+            raise _BodyProblem(error(413, f"request body is larger than the limit of {limit} bytes"))
+        raw = await self._read(receive, limit)
+        if not raw:
+            return _Body()
+        content_type = headers.get("content-type")
+        if content_type is not None and not media_type_accepted(content_type, op.body.media_types):
+            raise _BodyProblem(
+                error(415, f"unsupported content type {content_type!r}; expected one of {list(op.body.media_types)}")
+            )
+        if op.body.check is None:
+            return _Body()
+        try:
+            value = _DECODER.decode(raw.decode("utf-8"))
+        except UnicodeDecodeError as exc:
+            problem = Violation(("body", exc.start), "JSON decode error: invalid UTF-8", "json_invalid", {})
+            return _Body(violations=[problem])
+        except json.JSONDecodeError as exc:
+            problem = Violation(("body", exc.pos), f"JSON decode error: {exc.msg}", "json_invalid", {})
+            return _Body(violations=[problem])
+        except (ValueError, RecursionError) as exc:
+            return _Body(violations=[Violation(("body", 0), f"JSON decode error: {exc}", "json_invalid", {})])
+        return _Body(value=value, present=True)
+
+    async def _read(self, receive: Receive, limit: int) -> bytes:
+        chunks: list[bytes] = []
+        size = 0
+        try:
+            async with asyncio.timeout(self.limits.body_timeout):
+                while True:
+                    message = await receive()
+                    if message["type"] == "http.disconnect":
+                        raise _BodyProblem(error(400, "client disconnected before sending the whole body"))
+                    chunk = message.get("body", b"")
+                    size += len(chunk)
+                    if size > limit:
+                        raise _BodyProblem(error(413, f"request body is larger than the limit of {limit} bytes"))
+                    chunks.append(chunk)
+                    if not message.get("more_body", False):
+                        break
+        except TimeoutError:
+            raise _BodyProblem(error(408, f"request body not received within {self.limits.body_timeout:g} s")) from None
+        return b"".join(chunks)
+
+    def unauthorized(self, op: Operation, reason: str) -> MockResponse:
+        headers = (("WWW-Authenticate", op.security.challenge),) if op.security.challenge else ()
+        declared = op.response_for(401)
+        body: JSON = {"detail": reason}
+        if declared is not None and declared.status != "default" and not declared.accepts(body):
+            body = self.keeper.generate(op, declared, {}, 401)
+        return MockResponse(401, body, headers=headers)
+
+    def preferred(self, op: Operation, path_params: Mapping[str, str], code: int, example: str | None) -> MockResponse:
+        declared = op.response_for(code)
+        if declared is None:
+            codes = ", ".join(op.declared_statuses)
+            return error(400, f"Prefer: code={code} is not declared for {op.method} {op.path}; declared: {codes}")
+        if example is not None:
+            return self.example(op, code, example)
+        headers: tuple[tuple[str, str], ...] = (("Retry-After", "30"),) if code in (429, 503) else ()
+        if declared.generate is None:
+            return MockResponse(code, headers=headers)
+        body = self.keeper.generate(op, declared, path_params, code)
+        return MockResponse(code, body, media_type=declared.media_type or "application/json", headers=headers)
+
+    def example(self, op: Operation, code: int, name: str) -> MockResponse:
+        declared = op.response_for(code)
+        examples = declared.examples if declared is not None else {}
+        if name not in examples:
+            available = ", ".join(examples) or "none"
+            return error(400, f"Prefer: example={name!r} is not declared for a {code} response; available: {available}")
+        return MockResponse(code, examples[name], media_type=(declared.media_type if declared else None) or "application/json")
+
+
+@dataclass(slots=True)
+class _Body:
+    value: JSON = None
+    present: bool = False
+    violations: list[Violation] | None = None
+
+    def __post_init__(self) -> None:
+        if self.violations is None:
+            self.violations = []

@@ -1,0 +1,156 @@
+"""Realistic leaf values chosen by JSON Schema format and property name.
+
+Each `*_for` function is called once per schema node at compile time and returns a
+generator closure; nothing here inspects names per request.
+"""
+
+from __future__ import annotations
+
+import random
+import uuid
+from collections.abc import Callable
+from datetime import datetime, timezone
+
+from mockserver.types import JSON
+
+Pick = Callable[[random.Random], JSON]
+
+_WORDS = (
+    "quarterly planning review roadmap launch budget hiring design sync research customer "
+    "onboarding retro migration pricing security incident analytics partner feedback demo "
+    "strategy support release metrics kickoff interview summary notes follow-up standup"
+).split()
+_SENTENCES = (
+    "We agreed to ship the first version before the end of the month.",
+    "The team reviewed last quarter's numbers and picked three priorities.",
+    "Action items were assigned and the next check-in is on Thursday.",
+    "Customers asked for better exports, so the roadmap moves that item up.",
+    "Latency dropped after the cache change; we will keep monitoring it.",
+    "The draft covers scope, risks and an estimate for each milestone.",
+    "Most questions were about onboarding and the new pricing tiers.",
+    "The summary links the relevant documents and recordings.",
+)
+_NAMES = ("Ada Lovelace", "Grace Hopper", "Alan Turing", "Katherine Johnson", "Linus Park", "Maya Chen")
+_EMOJI = ("🧠", "💬", "📅", "🚀", "📝", "💡", "✅")
+_PLACES = (
+    ("1 Market St, San Francisco, CA", 37.7936, -122.3958),
+    ("10 Downing St, London", 51.5034, -0.1276),
+    ("Alexanderplatz 1, Berlin", 52.5219, 13.4132),
+    ("1-1 Marunouchi, Tokyo", 35.6812, 139.7671),
+)
+_KEYWORDS: dict[str, tuple[str, ...]] = {
+    "role": ("user", "assistant"),
+    "status": ("active", "archived"),
+    "language": ("en", "de", "fr", "es"),
+    "model_name": ("gpt-4o-mini", "claude-3-5-sonnet", "llama-3.1-70b"),
+    "provider": ("openai", "anthropic", "groq"),
+    "source_type": ("youtube", "pdf", "web"),
+    "source": ("omi", "phone", "desktop"),
+    "location_type": ("home", "office", "cafe"),
+    "namespace": ("library", "handbook", "research"),
+    "question_type": ("content", "navigation", "summary"),
+    "answer_origin": ("library_rag", "model"),
+    "folder_name": ("Work", "Personal", "Meetings"),
+    "error": ("error",),
+}
+_PROSE = (
+    "summary", "overview", "description", "content", "text", "preview", "full_text",
+    "message", "mitigation", "reason", "provenance_note", "note", "body", "detail", "msg",
+)
+
+
+def _slug(rng: random.Random) -> str:
+    return "-".join(rng.sample(_WORDS, 2))
+
+
+def _title(rng: random.Random) -> str:
+    return " ".join(rng.sample(_WORDS, rng.randint(2, 4))).capitalize()
+
+
+def _sentence(rng: random.Random) -> str:
+    return " ".join(rng.sample(_SENTENCES, rng.randint(1, 2)))
+
+
+def _uuid(rng: random.Random) -> str:
+    return str(uuid.UUID(int=rng.getrandbits(128), version=4))
+
+
+def _token(rng: random.Random, length: int) -> str:
+    alphabet = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+    return "".join(rng.choice(alphabet) for _ in range(length))
+
+
+def format_datetime(moment: float) -> str:
+    """RFC 3339 in UTC with milliseconds, the way most JSON APIs write it."""
+    stamp = datetime.fromtimestamp(moment, tz=timezone.utc)
+    return stamp.strftime("%Y-%m-%dT%H:%M:%S.") + f"{stamp.microsecond // 1000:03d}Z"
+
+
+def string_for(name: str, fmt: str | None) -> Pick:
+    """A generator of realistic strings for a property called `name` with `fmt`."""
+    key = name.lower()
+    if key == "video_id":
+        return lambda rng: _token(rng, 11)
+    if key.endswith("place_id"):
+        return lambda rng: "ChIJ" + _token(rng, 23)
+    if fmt == "uuid" or key == "id" or key.endswith("_id"):
+        return _uuid
+    if fmt == "email" or key.endswith("email"):
+        return lambda rng: f"{rng.choice(_NAMES).split()[0].lower()}@example.com"
+    if fmt in ("uri", "url", "iri") or key in ("url", "link", "href") or key.endswith(("_url", "_uri")):
+        return lambda rng: f"https://docs.example.com/articles/{_slug(rng)}"
+    if fmt == "date":
+        return lambda rng: f"2026-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}"
+    if fmt == "hostname":
+        return lambda rng: f"{rng.choice(_WORDS)}.example.com"
+    if fmt == "ipv4":
+        return lambda rng: f"192.0.2.{rng.randint(1, 254)}"
+    if key.endswith("path"):
+        return lambda rng: f"/library/{_slug(rng)}.pdf"
+    if key in _KEYWORDS:
+        choices = _KEYWORDS[key]
+        return lambda rng: rng.choice(choices)
+    if key == "emoji":
+        return lambda rng: rng.choice(_EMOJI)
+    if key == "address":
+        return lambda rng: rng.choice(_PLACES)[0]
+    if key.endswith("name") and key not in ("name",):
+        return lambda rng: rng.choice(_NAMES)
+    if key in ("name", "title", "label", "subject"):
+        return _title
+    if key in _PROSE or key.endswith(("_text", "_note")):
+        return _sentence
+    if key.endswith(("by", "owner", "user", "author")):
+        return _uuid
+    return lambda rng: rng.choice(_WORDS)
+
+
+def number_range(name: str, integer: bool) -> tuple[float, float]:
+    """A realistic range for a number called `name` (intersected with the schema later)."""
+    key = name.lower()
+    if key == "latitude":
+        return (-90.0, 90.0)
+    if key == "longitude":
+        return (-180.0, 180.0)
+    if key.endswith("_ms"):
+        return (20, 2500)
+    if key.endswith("score"):
+        return (0.0, 1.0)
+    if key == "feedback":
+        return (-1, 1)
+    if key in ("status_code", "statuscode", "code"):
+        return (400, 499)
+    if key in ("duration",):
+        return (15, 120)
+    if key.startswith("speaker"):
+        return (0, 3)
+    if key in ("start", "end", "timestamp", "offset"):
+        return (0, 3600)
+    if key.endswith(("count", "total", "size")):
+        return (0, 50)
+    return (1, 10_000) if integer else (0.0, 100.0)
+
+
+def place_coordinates(rng: random.Random) -> tuple[float, float]:
+    _, lat, lon = rng.choice(_PLACES)
+    return lat, lon

@@ -1,0 +1,73 @@
+"""The state stage: a resource is generated once (deterministically from the seed, the
+API, the operation and the path parameters), stored, and changed by later updates."""
+
+from __future__ import annotations
+
+import random
+import secrets
+from collections.abc import Callable, Mapping
+
+from mockserver.generator import GenContext
+from mockserver.operations import Operation, ResponseSpec
+from mockserver.state import Store
+from mockserver.types import JSON
+
+_DAY = 86_400
+
+
+class ResourceKeeper:
+    def __init__(self, store: Store, seed: int, clock: Callable[[], float], epoch: float | None = None) -> None:
+        self.store = store
+        self.seed = seed
+        self.clock = clock
+        # Generated timestamps are anchored at a fixed instant (by default the start of
+        # today, UTC), so the same seed gives the same resource, and all of them lie in the past.
+        self.epoch = epoch if epoch is not None else float(int(clock()) // _DAY * _DAY)
+
+    def context(self, op: Operation, path_params: Mapping[str, str], status: int, dynamic: bool = False) -> GenContext:
+        if dynamic:
+            rng = random.Random(secrets.randbits(64))
+        else:
+            rng = random.Random(repr((self.seed, op.api, op.operation_id, status, sorted(path_params.items()))))
+        return GenContext(rng=rng, now=self.epoch, status=status)
+
+    def generate(self, op: Operation, response: ResponseSpec, path_params: Mapping[str, str], status: int, dynamic: bool = False) -> JSON:
+        if response.generate is None:
+            return None
+        return response.generate(self.context(op, path_params, status, dynamic))
+
+    def _key(self, op: Operation, path_params: Mapping[str, str]) -> tuple[str, str, tuple[tuple[str, str], ...]]:
+        return (op.api, op.path, tuple(sorted(path_params.items())))
+
+    async def current(self, op: Operation, path_params: Mapping[str, str]) -> JSON:
+        """The stored resource, or a freshly generated (and settled) one."""
+        stored = await self.store.get(self._key(op, path_params))
+        if stored is not None:
+            return stored
+        fresh = self.generate(op, op.success, path_params, op.success.code)
+        return op.update.settle(fresh, path_params)
+
+    async def handle(
+        self,
+        op: Operation,
+        path_params: Mapping[str, str],
+        body: JSON,
+        headers: Mapping[str, str],
+        dynamic: bool = False,
+    ) -> JSON:
+        """Apply the request's method to the resource and return the response body."""
+        if dynamic:
+            fresh = self.generate(op, op.success, path_params, op.success.code, dynamic=True)
+            resource = op.update.settle(fresh, path_params)
+            return op.update.apply(resource, body, headers, path_params, self.clock())
+        key = self._key(op, path_params)
+        resource = await self.current(op, path_params)
+        if op.method == "DELETE":
+            await self.store.delete(key)
+            return resource
+        if op.method in ("GET", "HEAD"):
+            await self.store.put(key, resource)
+            return resource
+        resource = op.update.apply(resource, body, headers, path_params, self.clock())
+        await self.store.put(key, resource)
+        return resource

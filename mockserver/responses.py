@@ -1,0 +1,45 @@
+"""What the pipeline answers with (`MockResponse`) and how it goes on the wire."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from mockserver.types import JSON
+from starlette.types import Send
+
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+_NO_BODY = object()
+
+
+@dataclass(slots=True)
+class MockResponse:
+    status: int
+    body: JSON = _NO_BODY
+    media_type: str = "application/json"
+    headers: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def has_body(self) -> bool:
+        return self.body is not _NO_BODY
+
+
+def error(status: int, detail: JSON, headers: tuple[tuple[str, str], ...] = ()) -> MockResponse:
+    """An error in the FastAPI shape, `{"detail": ...}`."""
+    return MockResponse(status, {"detail": detail}, headers=headers)
+
+
+def encode(body: JSON) -> bytes:
+    return _ENCODER.encode(body).encode("utf-8")
+
+
+async def send_response(send: Send, response: MockResponse, head_only: bool = False) -> int:
+    """Write `response`; returns the number of body bytes."""
+    payload = encode(response.body) if response.has_body else b""
+    headers = [(b"content-length", str(len(payload)).encode("ascii"))]
+    if response.has_body:
+        headers.append((b"content-type", response.media_type.encode("latin-1")))
+    headers.extend((k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in response.headers)
+    await send({"type": "http.response.start", "status": response.status, "headers": headers})
+    await send({"type": "http.response.body", "body": b"" if head_only else payload})
+    return len(payload)

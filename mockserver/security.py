@@ -1,0 +1,131 @@
+"""Credentials, compiled from an operation's security requirements.
+
+Requirements are OR-ed alternatives, each an AND of schemes (OpenAPI semantics). A scheme is
+satisfied by a well-formed credential in the right place; with an allow-list of tokens
+(`--token`), only those tokens are accepted.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections.abc import Mapping
+from dataclasses import dataclass
+from http.cookies import CookieError, SimpleCookie
+from typing import Any
+
+from mockserver.errors import SpecError
+
+NOT_AUTHENTICATED = "Not authenticated"
+INVALID_CREDENTIALS = "Invalid authentication credentials"
+
+
+@dataclass(frozen=True, slots=True)
+class RequestCredentials:
+    """The parts of a request where credentials can live."""
+
+    headers: Mapping[str, str]
+    query: Mapping[str, str]
+    cookie_header: str
+
+    def cookie(self, name: str) -> str | None:
+        if not self.cookie_header:
+            return None
+        try:
+            jar: SimpleCookie = SimpleCookie(self.cookie_header)
+        except CookieError:
+            return None
+        morsel = jar.get(name)
+        return morsel.value if morsel else None
+
+
+@dataclass(frozen=True, slots=True)
+class Scheme:
+    name: str
+    kind: str  # bearer | basic | apikey
+    location: str  # header | query | cookie
+    parameter: str  # lower-cased header name, or the query/cookie name
+
+    def token(self, request: RequestCredentials) -> tuple[str | None, str]:
+        """The credential, or None with the reason it is missing or malformed."""
+        if self.location == "header":
+            raw = request.headers.get(self.parameter)
+        elif self.location == "query":
+            raw = request.query.get(self.parameter)
+        else:
+            raw = request.cookie(self.parameter)
+        if raw is None or raw.strip() == "":
+            return None, NOT_AUTHENTICATED
+        if self.kind == "apikey":
+            return raw, ""
+        scheme, _, value = raw.strip().partition(" ")
+        value = value.strip()
+        if scheme.lower() != self.kind or not value or " " in value:
+            return None, INVALID_CREDENTIALS
+        if self.kind == "basic":
+            try:
+                user, sep, password = base64.b64decode(value, validate=True).decode().partition(":")
+            except (binascii.Error, UnicodeDecodeError):
+                return None, INVALID_CREDENTIALS
+            return (password if sep else None), INVALID_CREDENTIALS
+        return value, ""
+
+
+@dataclass(frozen=True, slots=True)
+class SecurityPolicy:
+    alternatives: tuple[tuple[Scheme, ...], ...]
+    challenge: str  # WWW-Authenticate value for a 401, "" if none applies
+
+    @property
+    def open(self) -> bool:
+        return not self.alternatives or any(not alt for alt in self.alternatives)
+
+    def check(self, request: RequestCredentials, tokens: frozenset[str]) -> str | None:
+        """None when some alternative is satisfied, else why not."""
+        if self.open:
+            return None
+        reason = NOT_AUTHENTICATED
+        for alternative in self.alternatives:
+            for scheme in alternative:
+                token, why = scheme.token(request)
+                if token is None:
+                    reason = why if why != NOT_AUTHENTICATED or reason == NOT_AUTHENTICATED else reason
+                    break
+                if tokens and token not in tokens:
+                    reason = INVALID_CREDENTIALS
+                    break
+            else:
+                return None
+        return reason
+
+
+def compile_security(
+    requirements: list[dict[str, Any]] | None, schemes: Mapping[str, Any], source: str, where: str
+) -> SecurityPolicy:
+    alternatives = []
+    for requirement in requirements or []:
+        alternatives.append(tuple(_scheme(name, schemes, source, where) for name in requirement))
+    kinds = {s.kind for alt in alternatives for s in alt}
+    challenge = "Bearer" if "bearer" in kinds else "Basic" if "basic" in kinds else ""
+    return SecurityPolicy(tuple(alternatives), challenge)
+
+
+def _scheme(name: str, schemes: Mapping[str, Any], source: str, where: str) -> Scheme:
+    definition = schemes.get(name)
+    if not isinstance(definition, dict):
+        raise SpecError(source, f"security scheme {name!r} is not defined in components.securitySchemes", where)
+    kind = str(definition.get("type", "")).lower()
+    if kind == "http":
+        http = str(definition.get("scheme", "")).lower()
+        if http not in ("bearer", "basic"):
+            raise SpecError(source, f"unsupported http security scheme {http!r} in {name!r}", where)
+        return Scheme(name, http, "header", "authorization")
+    if kind == "apikey":
+        location = str(definition.get("in", ""))
+        if location not in ("header", "query", "cookie"):
+            raise SpecError(source, f"apiKey scheme {name!r} has invalid 'in': {location!r}", where)
+        parameter = str(definition.get("name", ""))
+        return Scheme(name, "apikey", location, parameter.lower() if location == "header" else parameter)
+    if kind in ("oauth2", "openidconnect"):
+        return Scheme(name, "bearer", "header", "authorization")
+    raise SpecError(source, f"unsupported security scheme type {kind!r} in {name!r}", where)

@@ -1,0 +1,170 @@
+"""Update semantics, compiled per operation from its profile and its schemas.
+
+The returned resource *is* the one addressed by the path (`identity`); fields sent in the
+body come back with the sent values (same-named fields automatically, renamed ones via
+`echo`, headers via `from_headers`); `accumulate`d lists only grow; `touch`ed timestamps
+move forward. A value the response schema cannot hold is not written: the stored value
+stays, and the response never breaks its schema to echo a request.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import jsonschema_rs
+
+from mockserver.errors import ProfileError
+from mockserver.profile import OperationProfile
+from mockserver.realism import format_datetime
+from mockserver.types import JSON, IsValid, Schema
+
+
+@dataclass(frozen=True, slots=True)
+class FieldSlot:
+    """A place in the response body, with the check its values must pass."""
+
+    path: tuple[str, ...]
+    is_valid: IsValid
+
+    def read(self, resource: JSON) -> JSON:
+        node = resource
+        for key in self.path:
+            if not isinstance(node, dict) or key not in node:
+                return None
+            node = node[key]
+        return node
+
+    def write(self, resource: JSON, value: JSON) -> bool:
+        if not self.path or not self.is_valid(value):
+            return False
+        node = resource
+        for key in self.path[:-1]:
+            node = node.get(key) if isinstance(node, dict) else None
+        if not isinstance(node, dict):
+            return False
+        node[self.path[-1]] = value
+        return True
+
+
+@dataclass(frozen=True)
+class UpdatePlan:
+    identity: tuple[tuple[FieldSlot, str], ...] = ()
+    echo: tuple[tuple[str, FieldSlot], ...] = ()
+    from_headers: tuple[tuple[str, FieldSlot], ...] = ()
+    accumulate: tuple[tuple[FieldSlot, FieldSlot], ...] = ()
+    touch: tuple[FieldSlot, ...] = ()
+    fixed: tuple[tuple[tuple[str, ...], JSON], ...] = ()
+
+    def settle(self, resource: JSON, path_params: Mapping[str, str]) -> JSON:
+        """What always holds of the resource: its identity, fixed values, grown lists."""
+        for path, value in self.fixed:
+            if not path:
+                return value
+            _set(resource, path, value)
+        for slot, parameter in self.identity:
+            if parameter in path_params:
+                slot.write(resource, path_params[parameter])
+        for target, source in self.accumulate:
+            self._grow(resource, target, source.read(resource))
+        return resource
+
+    def apply(
+        self, resource: JSON, body: JSON, headers: Mapping[str, str], path_params: Mapping[str, str], now: float
+    ) -> JSON:
+        """Apply one update request to `resource` (in place when it is an object)."""
+        if isinstance(body, dict):
+            for key, slot in self.echo:
+                if key in body:
+                    slot.write(resource, body[key])
+        for header, slot in self.from_headers:
+            value = headers.get(header)
+            if value is not None:
+                slot.write(resource, value)
+        for slot in self.touch:
+            slot.write(resource, _later(slot.read(resource), now))
+        return self.settle(resource, path_params)
+
+    @staticmethod
+    def _grow(resource: JSON, target: FieldSlot, values: JSON) -> None:
+        current = target.read(resource)
+        current = list(current) if isinstance(current, list) else []
+        added = [v for v in values or [] if v not in current] if isinstance(values, list) else []
+        if added or not isinstance(target.read(resource), list):
+            target.write(resource, current + added)
+
+
+def _set(resource: JSON, path: tuple[str, ...], value: JSON) -> None:
+    node = resource
+    for key in path[:-1]:
+        node = node.setdefault(key, {}) if isinstance(node, dict) else None
+    if isinstance(node, dict):
+        node[path[-1]] = value
+
+
+def _later(previous: JSON, now: float) -> str:
+    moment = now
+    if isinstance(previous, str):
+        try:
+            moment = max(now, datetime.fromisoformat(previous).timestamp() + 0.001)
+        except ValueError:
+            pass
+    return format_datetime(moment)
+
+
+def compile_update_plan(
+    profile: OperationProfile,
+    request_schema: Schema | None,
+    response_schema: Schema | None,
+    path_params: tuple[str, ...],
+    source: str,
+    where: str,
+) -> UpdatePlan:
+    if response_schema is None:
+        return UpdatePlan(fixed=tuple((_dotted(k), v) for k, v in profile.fixed.items()))
+
+    def slot(dotted: str, section: str) -> FieldSlot:
+        path = _dotted(dotted)
+        schema = _subschema(response_schema, path)
+        if schema is None:
+            raise ProfileError(source, f"the response has no field {dotted!r}", f"{where}.{section}")
+        return FieldSlot(path, jsonschema_rs.Draft202012Validator(schema, validate_formats=True).is_valid)
+
+    for parameter in profile.identity.values():
+        if parameter not in path_params:
+            raise ProfileError(source, f"no path parameter {parameter!r} (have {list(path_params)})", f"{where}.identity")
+    request_fields = _properties(request_schema or {})
+    for field in [*profile.echo.values(), *profile.accumulate.values()]:
+        if field not in request_fields and field not in _properties(response_schema):
+            raise ProfileError(source, f"no field {field!r} in the request or response", where)
+    renamed = set(profile.echo.values())
+    same_names = [k for k in request_fields if k not in renamed and k in _properties(response_schema)]
+    return UpdatePlan(
+        identity=tuple((slot(target, "identity"), param) for target, param in profile.identity.items()),
+        echo=tuple((key, slot(key, "echo")) for key in same_names)
+        + tuple((key, slot(target, "echo")) for target, key in profile.echo.items()),
+        from_headers=tuple((header.lower(), slot(target, "from_headers")) for target, header in profile.from_headers.items()),
+        accumulate=tuple((slot(target, "accumulate"), slot(src, "accumulate")) for target, src in profile.accumulate.items()),
+        touch=tuple(slot(name, "touch") for name in profile.touch),
+        fixed=tuple((_dotted(k), v) for k, v in profile.fixed.items()),
+    )
+
+
+def _dotted(dotted: str) -> tuple[str, ...]:
+    return tuple(part for part in dotted.split(".") if part)
+
+
+def _properties(schema: Schema) -> dict[str, Any]:
+    props: dict[str, Any] = dict(schema.get("properties") or {})
+    for branch in schema.get("anyOf") or schema.get("oneOf") or schema.get("allOf") or []:
+        props.update(_properties(branch))
+    return props
+
+
+def _subschema(schema: Schema, path: tuple[str, ...]) -> Schema | None:
+    node: Schema | None = schema
+    for key in path:
+        node = _properties(node).get(key) if node is not None else None
+    return node
