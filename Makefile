@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 PORT   ?= 4010
 
-.PHONY: install mock test lint format clean
+.PHONY: install mock test lint format clean contract contract-long bench
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -25,6 +25,15 @@ lint: install ## ruff + mypy (strict)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
+
+contract: install ## contract suite: all mocks, or API=omi BASE_URL=... TOKEN=... for a deployment
+	$(PY) -m pytest contracts $(if $(API),--api $(API)) $(if $(BASE_URL),--base-url $(BASE_URL)) $(if $(TOKEN),--token $(TOKEN)) $(CONTRACT_ARGS)
+
+contract-long: install ## the contract suite with many more examples
+	$(PY) -m pytest contracts --max-examples 500 $(if $(API),--api $(API)) $(if $(BASE_URL),--base-url $(BASE_URL)) $(if $(TOKEN),--token $(TOKEN)) $(CONTRACT_ARGS)
+
+bench: install ## throughput/latency/start-up benchmarks; results in bench/results/
+	$(PY) -m bench $(BENCH_ARGS)
 
 format: install
 	$(VENV)/bin/ruff format .

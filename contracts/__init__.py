@@ -1,0 +1,1 @@
+"""Contract suite: Schemathesis property tests for the mocks and for live deployments."""
