@@ -51,7 +51,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="mockserver", description="A spec-faithful OpenAPI mock server.")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     serve = commands.add_parser(
-        "serve", help="serve OpenAPI documents", description=_DESCRIPTION, epilog=_EPILOG,
+        "serve",
+        help="serve OpenAPI documents",
+        description=_DESCRIPTION,
+        epilog=_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     serve.add_argument("targets", nargs="*", metavar="SPEC_OR_DIR", help=f"specs to serve (default: {DEFAULT_SPECS})")
@@ -59,11 +62,17 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=_port, default=4010, help="port to listen on (default: 4010)")
     serve.add_argument("--seed", type=int, default=0, help="seed of the generated data (default: 0)")
     serve.add_argument(
-        "--token", action="append", default=[], metavar="TOKEN",
+        "--token",
+        action="append",
+        default=[],
+        metavar="TOKEN",
         help="accept only this credential (repeatable); default: any non-empty credential",
     )
     serve.add_argument(
-        "--max-body-size", type=_positive_int, default=1024 * 1024, metavar="BYTES",
+        "--max-body-size",
+        type=_positive_int,
+        default=1024 * 1024,
+        metavar="BYTES",
         help="largest request body accepted, larger ones get 413 (default: 1048576)",
     )
     serve.add_argument("--quiet", action="store_true", help="no per-request log lines")

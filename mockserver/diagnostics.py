@@ -111,9 +111,7 @@ def _translate_union(branches: list[list[Any]], prefix: Loc) -> list[Violation]:
 
 
 def _only_wants_null(branch: list[Any]) -> bool:
-    return len(branch) == 1 and type(branch[0].kind).__name__ == "Type" and _type_names(
-        branch[0].kind
-    ) == ["null"]
+    return len(branch) == 1 and type(branch[0].kind).__name__ == "Type" and _type_names(branch[0].kind) == ["null"]
 
 
 def _branch_label(branch: list[Any], index: int) -> str:
@@ -138,8 +136,14 @@ def _constraint_words(name: str, kind: Any, value: JSON) -> tuple[str, str]:
     table: dict[str, tuple[str, str]] = {
         "MinLength": ("string_too_short", f"String should have at least {_plural(limit or 0, 'character')}"),
         "MaxLength": ("string_too_long", f"String should have at most {_plural(limit or 0, 'character')}"),
-        "MinItems": ("too_short", f"List should have at least {_plural(limit or 0, 'item')} after validation, not {size}"),
-        "MaxItems": ("too_long", f"List should have at most {_plural(limit or 0, 'item')} after validation, not {size}"),
+        "MinItems": (
+            "too_short",
+            f"List should have at least {_plural(limit or 0, 'item')} after validation, not {size}",
+        ),
+        "MaxItems": (
+            "too_long",
+            f"List should have at most {_plural(limit or 0, 'item')} after validation, not {size}",
+        ),
         "MinProperties": ("too_short", f"Dictionary should have at least {_plural(limit or 0, 'item')}, not {size}"),
         "MaxProperties": ("too_long", f"Dictionary should have at most {_plural(limit or 0, 'item')}, not {size}"),
         "Minimum": ("greater_than_equal", f"Input should be greater than or equal to {limit}"),

@@ -99,7 +99,9 @@ def compile_operations(spec: SpecDocument, profile: ApiProfile) -> list[Operatio
             if not isinstance(raw, dict):
                 raise SpecError(source, "an operation must be a mapping", where)
             operations.append(
-                _compile_operation(spec, profile, path, method, raw, spec.inline(shared, where), schemes, global_security, where)
+                _compile_operation(
+                    spec, profile, path, method, raw, spec.inline(shared, where), schemes, global_security, where
+                )
             )
     return operations
 
@@ -156,7 +158,12 @@ def _compile_operation(
         invalid_status=invalid_status,
         invalid_declared=invalid_declared,
         update=compile_update_plan(
-            op_profile, request_schema, success.schema, path_names, profile.source or source, f"operations.{operation_id}"
+            op_profile,
+            request_schema,
+            success.schema,
+            path_names,
+            profile.source or source,
+            f"operations.{operation_id}",
         ),
         profile=op_profile,
     )

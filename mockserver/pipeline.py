@@ -15,7 +15,7 @@ import json
 import logging
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from urllib.parse import parse_qsl
 
 from starlette.types import Receive, Scope, Send
@@ -84,7 +84,12 @@ class MockPipeline:
         return await self.answer(op, match.path_params, headers, query, receive), op.api
 
     async def answer(
-        self, op: Operation, path_params: dict[str, str], headers: dict[str, str], query: dict[str, str], receive: Receive
+        self,
+        op: Operation,
+        path_params: dict[str, str],
+        headers: dict[str, str],
+        query: dict[str, str],
+        receive: Receive,
     ) -> MockResponse:
         # 1. credentials
         refusal = op.security.check(RequestCredentials(headers, query, headers.get("cookie", "")), self.tokens)
@@ -115,7 +120,12 @@ class MockPipeline:
         return MockResponse(op.success.code, resource, media_type=op.success.media_type or "application/json")
 
     def validate(
-        self, op: Operation, path_params: Mapping[str, str], headers: Mapping[str, str], query: Mapping[str, str], body: _Body
+        self,
+        op: Operation,
+        path_params: Mapping[str, str],
+        headers: Mapping[str, str],
+        query: Mapping[str, str],
+        body: _Body,
     ) -> list[Violation]:
         violations: list[Violation] = []
         for rule in op.parameters:
@@ -212,15 +222,13 @@ class MockPipeline:
         if name not in examples:
             available = ", ".join(examples) or "none"
             return error(400, f"Prefer: example={name!r} is not declared for a {code} response; available: {available}")
-        return MockResponse(code, examples[name], media_type=(declared.media_type if declared else None) or "application/json")
+        return MockResponse(
+            code, examples[name], media_type=(declared.media_type if declared else None) or "application/json"
+        )
 
 
 @dataclass(slots=True)
 class _Body:
     value: JSON = None
     present: bool = False
-    violations: list[Violation] | None = None
-
-    def __post_init__(self) -> None:
-        if self.violations is None:
-            self.violations = []
+    violations: list[Violation] = field(default_factory=list)

@@ -111,13 +111,17 @@ def _operation(value: Any, source: str, where: str) -> OperationProfile:
     _expect(not unknown, source, where, f"unknown keys {sorted(unknown)}; known: {sorted(_OPERATION_KEYS)}")
     ordered = data.get("ordered") or []
     _expect(
-        all(isinstance(p, list) and len(p) == 2 for p in ordered), source, f"{where}.ordered",
+        all(isinstance(p, list) and len(p) == 2 for p in ordered),
+        source,
+        f"{where}.ordered",
         "must be a list of [earlier, later] pairs",
     )
     touch = data.get("touch") or []
     _expect(isinstance(touch, list), source, f"{where}.touch", "must be a list of field names")
-    strings = {k: {str(a): str(b) for a, b in _mapping(data.get(k), source, f"{where}.{k}").items()}
-               for k in ("identity", "echo", "from_headers", "accumulate")}
+    strings = {
+        k: {str(a): str(b) for a, b in _mapping(data.get(k), source, f"{where}.{k}").items()}
+        for k in ("identity", "echo", "from_headers", "accumulate")
+    }
     return OperationProfile(
         touch=tuple(str(t) for t in touch),
         ordered=tuple((str(a), str(b)) for a, b in ordered),
@@ -132,9 +136,13 @@ def _gap(value: Any, source: str, where: str) -> Gap:
     _expect(kind in _GAP_KINDS, source, f"{where}.kind", f"must be one of {sorted(_GAP_KINDS)}")
     statuses = data.get("statuses") or []
     _expect(
-        isinstance(statuses, list) and statuses and all(isinstance(s, int) for s in statuses),
-        source, f"{where}.statuses", "must be a non-empty list of status codes",
+        isinstance(statuses, list) and bool(statuses) and all(isinstance(s, int) for s in statuses),
+        source,
+        f"{where}.statuses",
+        "must be a non-empty list of status codes",
     )
     reason = data.get("reason")
-    _expect(isinstance(reason, str) and reason.strip() != "", source, f"{where}.reason", "a one-line reason is required")
+    _expect(
+        isinstance(reason, str) and reason.strip() != "", source, f"{where}.reason", "a one-line reason is required"
+    )
     return Gap(kind=str(kind), statuses=tuple(statuses), reason=str(reason))

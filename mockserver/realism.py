@@ -9,17 +9,45 @@ from __future__ import annotations
 import random
 import uuid
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from mockserver.types import JSON
 
 Pick = Callable[[random.Random], JSON]
 
-_WORDS = (
-    "quarterly planning review roadmap launch budget hiring design sync research customer "
-    "onboarding retro migration pricing security incident analytics partner feedback demo "
-    "strategy support release metrics kickoff interview summary notes follow-up standup"
-).split()
+_WORDS = [
+    "quarterly",
+    "planning",
+    "review",
+    "roadmap",
+    "launch",
+    "budget",
+    "hiring",
+    "design",
+    "sync",
+    "research",
+    "customer",
+    "onboarding",
+    "retro",
+    "migration",
+    "pricing",
+    "security",
+    "incident",
+    "analytics",
+    "partner",
+    "feedback",
+    "demo",
+    "strategy",
+    "support",
+    "release",
+    "metrics",
+    "kickoff",
+    "interview",
+    "summary",
+    "notes",
+    "follow-up",
+    "standup",
+]
 _SENTENCES = (
     "We agreed to ship the first version before the end of the month.",
     "The team reviewed last quarter's numbers and picked three priorities.",
@@ -54,8 +82,21 @@ _KEYWORDS: dict[str, tuple[str, ...]] = {
     "error": ("error",),
 }
 _PROSE = (
-    "summary", "overview", "description", "content", "text", "preview", "full_text",
-    "message", "mitigation", "reason", "provenance_note", "note", "body", "detail", "msg",
+    "summary",
+    "overview",
+    "description",
+    "content",
+    "text",
+    "preview",
+    "full_text",
+    "message",
+    "mitigation",
+    "reason",
+    "provenance_note",
+    "note",
+    "body",
+    "detail",
+    "msg",
 )
 
 
@@ -82,7 +123,7 @@ def _token(rng: random.Random, length: int) -> str:
 
 def format_datetime(moment: float) -> str:
     """RFC 3339 in UTC with milliseconds, the way most JSON APIs write it."""
-    stamp = datetime.fromtimestamp(moment, tz=timezone.utc)
+    stamp = datetime.fromtimestamp(moment, tz=UTC)
     return stamp.strftime("%Y-%m-%dT%H:%M:%S.") + f"{stamp.microsecond // 1000:03d}Z"
 
 

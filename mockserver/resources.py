@@ -31,7 +31,9 @@ class ResourceKeeper:
             rng = random.Random(repr((self.seed, op.api, op.operation_id, status, sorted(path_params.items()))))
         return GenContext(rng=rng, now=self.epoch, status=status)
 
-    def generate(self, op: Operation, response: ResponseSpec, path_params: Mapping[str, str], status: int, dynamic: bool = False) -> JSON:
+    def generate(
+        self, op: Operation, response: ResponseSpec, path_params: Mapping[str, str], status: int, dynamic: bool = False
+    ) -> JSON:
         if response.generate is None:
             return None
         return response.generate(self.context(op, path_params, status, dynamic))

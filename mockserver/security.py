@@ -64,7 +64,7 @@ class Scheme:
             return None, INVALID_CREDENTIALS
         if self.kind == "basic":
             try:
-                user, sep, password = base64.b64decode(value, validate=True).decode().partition(":")
+                _user, sep, password = base64.b64decode(value, validate=True).decode().partition(":")
             except (binascii.Error, UnicodeDecodeError):
                 return None, INVALID_CREDENTIALS
             return (password if sep else None), INVALID_CREDENTIALS

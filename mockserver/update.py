@@ -9,6 +9,7 @@ stays, and the response never breaks its schema to echo a request.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -107,10 +108,8 @@ def _set(resource: JSON, path: tuple[str, ...], value: JSON) -> None:
 def _later(previous: JSON, now: float) -> str:
     moment = now
     if isinstance(previous, str):
-        try:
+        with contextlib.suppress(ValueError):
             moment = max(now, datetime.fromisoformat(previous).timestamp() + 0.001)
-        except ValueError:
-            pass
     return format_datetime(moment)
 
 
@@ -134,7 +133,9 @@ def compile_update_plan(
 
     for parameter in profile.identity.values():
         if parameter not in path_params:
-            raise ProfileError(source, f"no path parameter {parameter!r} (have {list(path_params)})", f"{where}.identity")
+            raise ProfileError(
+                source, f"no path parameter {parameter!r} (have {list(path_params)})", f"{where}.identity"
+            )
     request_fields = _properties(request_schema or {})
     for field in [*profile.echo.values(), *profile.accumulate.values()]:
         if field not in request_fields and field not in _properties(response_schema):
@@ -145,8 +146,12 @@ def compile_update_plan(
         identity=tuple((slot(target, "identity"), param) for target, param in profile.identity.items()),
         echo=tuple((key, slot(key, "echo")) for key in same_names)
         + tuple((key, slot(target, "echo")) for target, key in profile.echo.items()),
-        from_headers=tuple((header.lower(), slot(target, "from_headers")) for target, header in profile.from_headers.items()),
-        accumulate=tuple((slot(target, "accumulate"), slot(src, "accumulate")) for target, src in profile.accumulate.items()),
+        from_headers=tuple(
+            (header.lower(), slot(target, "from_headers")) for target, header in profile.from_headers.items()
+        ),
+        accumulate=tuple(
+            (slot(target, "accumulate"), slot(src, "accumulate")) for target, src in profile.accumulate.items()
+        ),
         touch=tuple(slot(name, "touch") for name in profile.touch),
         fixed=tuple((_dotted(k), v) for k, v in profile.fixed.items()),
     )

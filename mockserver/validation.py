@@ -55,13 +55,17 @@ def _coercer(schema: Schema, loc: Loc) -> Callable[[str], JSON | Violation]:
         try:
             return int(raw)
         except ValueError:
-            return Violation(loc, "Input should be a valid integer, unable to parse string as an integer", "int_parsing", raw)
+            return Violation(
+                loc, "Input should be a valid integer, unable to parse string as an integer", "int_parsing", raw
+            )
 
     def to_float(raw: str) -> JSON | Violation:
         try:
             return float(raw)
         except ValueError:
-            return Violation(loc, "Input should be a valid number, unable to parse string as a number", "float_parsing", raw)
+            return Violation(
+                loc, "Input should be a valid number, unable to parse string as a number", "float_parsing", raw
+            )
 
     def to_bool(raw: str) -> JSON | Violation:
         lowered = raw.lower()
