@@ -10,9 +10,11 @@ from pathlib import Path
 from typing import Any
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
+from starlette.types import Receive, Scope, Send
 
 from mockserver.loader import SpecDocument, find_specs, load_spec
 from mockserver.operations import Operation, compile_operations
@@ -75,6 +77,10 @@ def load_apis(targets: Sequence[str | Path] | None = None) -> list[MountedApi]:
     return apis
 
 
+async def _not_found(scope: Scope, receive: Receive, send: Send) -> None:
+    await JSONResponse({"detail": "Not Found"}, status_code=404)(scope, receive, send)
+
+
 def create_app(targets: Sequence[str | Path] | None = None, config: ServerConfig | None = None) -> Starlette:
     """A Starlette app serving every API in `targets` (files or directories)."""
     config = config or ServerConfig()
@@ -85,9 +91,6 @@ def create_app(targets: Sequence[str | Path] | None = None, config: ServerConfig
             router.add(api.prefix + op.path, op.method, op)
     store = config.store if config.store is not None else MemoryStore(config.max_resources)
     keeper = ResourceKeeper(store, config.seed, config.clock, config.epoch)
-    pipeline = MockPipeline(
-        router, keeper, config.tokens, Limits(config.max_body_size, config.body_timeout), config.log_requests
-    )
 
     async def index(request: Request) -> JSONResponse:
         return JSONResponse({"apis": [api.describe() for api in apis]})
@@ -102,9 +105,17 @@ def create_app(targets: Sequence[str | Path] | None = None, config: ServerConfig
     for api in apis:
         mount = api.prefix.removesuffix(api.spec.server_path)
         routes.append(Route(f"{mount}/openapi.json", spec_endpoint(api), methods=["GET"]))
-    app = Starlette(routes=routes)
+    pipeline = Middleware(
+        MockPipeline,
+        router=router,
+        keeper=keeper,
+        tokens=config.tokens,
+        limits=Limits(config.max_body_size, config.body_timeout),
+        log=config.log_requests,
+    )
+    app = Starlette(routes=routes, middleware=[pipeline])
     app.router.redirect_slashes = False
-    app.router.default = pipeline
+    app.router.default = _not_found
     app.state.apis = apis
     app.state.keeper = keeper
     return app

@@ -13,17 +13,18 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import math
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from urllib.parse import parse_qsl
 
-from starlette.types import Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from mockserver.diagnostics import Violation
 from mockserver.operations import Operation
 from mockserver.prefer import PreferError, parse_prefer
-from mockserver.resources import ResourceKeeper
+from mockserver.resources import GeneratedBodyError, ResourceKeeper
 from mockserver.responses import MockResponse, error, send_response
 from mockserver.routing import MethodNotAllowed, Router
 from mockserver.security import RequestCredentials
@@ -44,17 +45,36 @@ class _BodyProblem(Exception):
         self.response = response
 
 
-_DECODER = json.JSONDecoder(parse_constant=lambda name: _reject_constant(name))
-
-
 def _reject_constant(name: str) -> None:
     raise ValueError(f"{name} is not valid JSON")
 
 
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if value in (math.inf, -math.inf):
+        raise ValueError(f"number {text} is out of range")
+    return value
+
+
+# The standard library keeps big integers exact (orjson would turn them into floats);
+# non-standard NaN/Infinity and numbers that overflow to infinity are rejected.
+_DECODER = json.JSONDecoder(parse_constant=_reject_constant, parse_float=_finite_float)
+
+
 class MockPipeline:
+    """ASGI middleware: answers every request whose path an API declares and hands the
+    rest (the index, the specs, unknown paths) to the Starlette app behind it."""
+
     def __init__(
-        self, router: Router[Operation], keeper: ResourceKeeper, tokens: frozenset[str], limits: Limits, log: bool
+        self,
+        app: ASGIApp,
+        router: Router[Operation],
+        keeper: ResourceKeeper,
+        tokens: frozenset[str],
+        limits: Limits,
+        log: bool,
     ) -> None:
+        self.app = app
         self.router = router
         self.keeper = keeper
         self.tokens = tokens
@@ -62,26 +82,30 @@ class MockPipeline:
         self.log = log
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
         started = time.perf_counter()
-        response, api = await self.handle(scope, receive)
-        await send_response(send, response, head_only=scope["method"] == "HEAD")
-        if self.log and access_log.isEnabledFor(logging.INFO):
-            elapsed = (time.perf_counter() - started) * 1000
-            access_log.info("%s %s %s %d %.2fms", scope["method"], scope["path"], api, response.status, elapsed)
-
-    async def handle(self, scope: Scope, receive: Receive) -> tuple[MockResponse, str]:
         method: str = scope["method"]
         raw = scope.get("raw_path")
         path = raw.decode("latin-1").split("?", 1)[0] if raw else scope["path"]
         match = self.router.match(method, path)
         if match is None:
-            return error(404, "Not Found"), "-"
+            await self.app(scope, receive, send)
+            return
         if isinstance(match, MethodNotAllowed):
-            return error(405, "Method Not Allowed", (("Allow", ", ".join(match.allow)),)), "-"
-        op = match.target
+            response, api = error(405, "Method Not Allowed", (("Allow", ", ".join(match.allow)),)), "-"
+        else:
+            response, api = await self.handle(match.target, match.path_params, scope, receive), match.target.api
+        await send_response(send, response, head_only=method == "HEAD")
+        if self.log and access_log.isEnabledFor(logging.INFO):
+            elapsed = (time.perf_counter() - started) * 1000
+            access_log.info("%s %s %s %d %.2fms", method, scope["path"], api, response.status, elapsed)
+
+    async def handle(self, op: Operation, path_params: dict[str, str], scope: Scope, receive: Receive) -> MockResponse:
         headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
         query = dict(parse_qsl(scope["query_string"].decode("latin-1"), keep_blank_values=True))
-        return await self.answer(op, match.path_params, headers, query, receive), op.api
+        return await self.answer(op, path_params, headers, query, receive)
 
     async def answer(
         self,
@@ -113,9 +137,10 @@ class MockPipeline:
         if prefs.example is not None:
             return self.example(op, op.success.code, prefs.example)
         # 4. state and update, 5. body
-        resource = await self.keeper.handle(op, path_params, body.value, headers, dynamic=bool(prefs.dynamic))
-        if not op.success.accepts(resource):
-            access_log.error("generated body breaks the schema of %s %s: %r", op.method, op.path, resource)
+        try:
+            resource = await self.keeper.handle(op, path_params, body.value, headers, dynamic=bool(prefs.dynamic))
+        except GeneratedBodyError as exc:
+            access_log.error("%s", exc)
             return error(500, "the mock built a body that breaks its own schema; please report this")
         return MockResponse(op.success.code, resource, media_type=op.success.media_type or "application/json")
 

@@ -123,8 +123,8 @@ def _token(rng: random.Random, length: int) -> str:
 
 def format_datetime(moment: float) -> str:
     """RFC 3339 in UTC with milliseconds, the way most JSON APIs write it."""
-    stamp = datetime.fromtimestamp(moment, tz=UTC)
-    return stamp.strftime("%Y-%m-%dT%H:%M:%S.") + f"{stamp.microsecond // 1000:03d}Z"
+    stamp = datetime.fromtimestamp(moment, tz=UTC).isoformat(timespec="milliseconds")
+    return stamp.removesuffix("+00:00") + "Z"
 
 
 def string_for(name: str, fmt: str | None) -> Pick:

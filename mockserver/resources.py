@@ -7,12 +7,17 @@ import random
 import secrets
 from collections.abc import Callable, Mapping
 
+from mockserver.errors import MockServerError
 from mockserver.generator import GenContext
 from mockserver.operations import Operation, ResponseSpec
 from mockserver.state import Store
 from mockserver.types import JSON
 
 _DAY = 86_400
+
+
+class GeneratedBodyError(MockServerError):
+    """The generator built a body its own schema rejects: a bug in the mock, never the client's."""
 
 
 class ResourceKeeper:
@@ -41,13 +46,23 @@ class ResourceKeeper:
     def _key(self, op: Operation, path_params: Mapping[str, str]) -> tuple[str, str, tuple[tuple[str, str], ...]]:
         return (op.api, op.path, tuple(sorted(path_params.items())))
 
+    def fresh(self, op: Operation, path_params: Mapping[str, str], dynamic: bool = False) -> JSON:
+        """A newly generated resource, settled and checked against the response schema.
+
+        Later updates only write values that pass the schema of their own field
+        (`update.FieldSlot`), so a resource that starts valid stays valid.
+        """
+        resource = op.update.settle(self.generate(op, op.success, path_params, op.success.code, dynamic), path_params)
+        if not op.success.accepts(resource):
+            raise GeneratedBodyError(f"generated body breaks the schema of {op.method} {op.path}: {resource!r}")
+        return resource
+
     async def current(self, op: Operation, path_params: Mapping[str, str]) -> JSON:
-        """The stored resource, or a freshly generated (and settled) one."""
+        """The stored resource, or a freshly generated one."""
         stored = await self.store.get(self._key(op, path_params))
         if stored is not None:
             return stored
-        fresh = self.generate(op, op.success, path_params, op.success.code)
-        return op.update.settle(fresh, path_params)
+        return self.fresh(op, path_params)
 
     async def handle(
         self,
@@ -59,8 +74,7 @@ class ResourceKeeper:
     ) -> JSON:
         """Apply the request's method to the resource and return the response body."""
         if dynamic:
-            fresh = self.generate(op, op.success, path_params, op.success.code, dynamic=True)
-            resource = op.update.settle(fresh, path_params)
+            resource = self.fresh(op, path_params, dynamic=True)
             return op.update.apply(resource, body, headers, path_params, self.clock())
         key = self._key(op, path_params)
         resource = await self.current(op, path_params)

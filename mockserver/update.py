@@ -131,6 +131,12 @@ def compile_update_plan(
             raise ProfileError(source, f"the response has no field {dotted!r}", f"{where}.{section}")
         return FieldSlot(path, jsonschema_rs.Draft202012Validator(schema, validate_formats=True).is_valid)
 
+    for dotted, value in profile.fixed.items():
+        target = response_schema if dotted == "" else _subschema(response_schema, _dotted(dotted))
+        if target is None or not jsonschema_rs.Draft202012Validator(target, validate_formats=True).is_valid(value):
+            raise ProfileError(
+                source, f"fixed value {value!r} does not fit the response at {dotted!r}", f"{where}.fixed"
+            )
     for parameter in profile.identity.values():
         if parameter not in path_params:
             raise ProfileError(
