@@ -14,6 +14,7 @@ import asyncio
 import json
 import logging
 import math
+import re
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -28,7 +29,7 @@ from mockserver.resources import GeneratedBodyError, ResourceKeeper
 from mockserver.responses import MockResponse, error, send_response
 from mockserver.routing import MethodNotAllowed, Router
 from mockserver.security import RequestCredentials
-from mockserver.types import JSON
+from mockserver.types import JSON, Loc
 from mockserver.validation import media_type_accepted
 
 access_log = logging.getLogger("mockserver.access")
@@ -54,6 +55,29 @@ def _finite_float(text: str) -> float:
     if value in (math.inf, -math.inf):
         raise ValueError(f"number {text} is out of range")
     return value
+
+
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
+
+
+def _lone_surrogate(value: JSON, loc: Loc) -> Loc | None:
+    """Where a string holding a lone UTF-16 surrogate is (JSON escapes can smuggle one in)."""
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return loc
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            found = _lone_surrogate(item, (*loc, index))
+            if found is not None:
+                return found
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            found = _lone_surrogate(key, (*loc, key)) or _lone_surrogate(item, (*loc, key))
+            if found is not None:
+                return found
+    return None
 
 
 # The standard library keeps big integers exact (orjson would turn them into floats);
@@ -198,6 +222,16 @@ class MockPipeline:
             return _Body(violations=[problem])
         except (ValueError, RecursionError) as exc:
             return _Body(violations=[Violation(("body", 0), f"JSON decode error: {exc}", "json_invalid", {})])
+        if _SURROGATE_ESCAPE.search(raw):
+            try:
+                where = _lone_surrogate(value, ("body",))
+            except RecursionError:
+                return _Body(
+                    violations=[Violation(("body", 0), "JSON decode error: nested too deeply", "json_invalid", {})]
+                )
+            if where is not None:
+                msg = "Input should be a valid string, unable to parse raw data as a unicode string"
+                return _Body(violations=[Violation(where, msg, "string_unicode", None)])
         return _Body(value=value, present=True)
 
     async def _read(self, receive: Receive, limit: int) -> bytes:
