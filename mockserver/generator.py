@@ -159,10 +159,10 @@ def _object(schema: Schema, name: str) -> Generator:
                 out[key] = field_gen(ctx)
         if free_form:
             out.update(_free_form(rng, extra_gen, ctx))
-        if place:
-            lat, lon = realism.place_coordinates(rng)
-            if isinstance(out.get("latitude"), float) and isinstance(out.get("longitude"), float):
-                out["latitude"], out["longitude"] = lat, lon
+        if place and isinstance(out.get("latitude"), float) and isinstance(out.get("longitude"), float):
+            address, out["latitude"], out["longitude"] = realism.place(rng)
+            if isinstance(out.get("address"), str):
+                out["address"] = address
         for first, last in spans:
             a, b = out.get(first), out.get(last)
             if isinstance(a, int | float) and isinstance(b, int | float) and a > b:

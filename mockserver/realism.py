@@ -192,6 +192,6 @@ def number_range(name: str, integer: bool) -> tuple[float, float]:
     return (1, 10_000) if integer else (0.0, 100.0)
 
 
-def place_coordinates(rng: random.Random) -> tuple[float, float]:
-    _, lat, lon = rng.choice(_PLACES)
-    return lat, lon
+def place(rng: random.Random) -> tuple[str, float, float]:
+    """An address with its latitude and longitude."""
+    return rng.choice(_PLACES)
