@@ -1,0 +1,170 @@
+"""Throughput and latency: the bare reference, the mock (all five specs in one process) and
+Prism (one spec per process), each on its own 127.0.0.1 port, under the same load.
+
+Reference and mock run back to back for each API, so the ratio of the two is measured
+under the same background load; both stay up for the whole section.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from bench import prism
+from bench.errors import BenchError
+from bench.load import LoadGenerator, LoadSpec
+from bench.report import MOCK, PRISM, REFERENCE, Row
+from bench.servers import HOST, ServerPool, ServerProcess, call, ensure_port_free, free_port
+from bench.workloads import TOKEN, Workload, check_listing
+
+READY_TIMEOUT = 30.0
+PRISM_READY_TIMEOUT = 60.0
+
+
+@dataclass(frozen=True, slots=True)
+class LoadPlan:
+    duration: int
+    warmup: int
+    connections: int
+
+
+def mock_argv(port: int) -> list[str]:
+    return [sys.executable, "-m", "mockserver", "serve", "--port", str(port), "--quiet", "--token", TOKEN]
+
+
+def reference_argv(port: int) -> list[str]:
+    # the mock's CLI runs uvicorn with these settings (loop and http "auto": uvloop, httptools)
+    return [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "bench.reference:app",
+        "--host",
+        HOST,
+        "--port",
+        str(port),
+        "--workers",
+        "1",
+        "--log-level",
+        "warning",
+        "--no-access-log",
+        "--lifespan",
+        "off",
+    ]
+
+
+def load_spec(workload: Workload, plan: LoadPlan, path: str | None = None, duration: int | None = None) -> LoadSpec:
+    return LoadSpec(
+        workload.method,
+        path or workload.path,
+        workload.headers(),
+        workload.body_bytes,
+        duration if duration is not None else plan.duration,
+        plan.connections,
+    )
+
+
+def preflight(server: ServerProcess, workload: Workload, path: str | None = None) -> str:
+    """'' when one request of the workload gets a 2xx answer, else what went wrong."""
+    try:
+        status, body = call(
+            server.port, workload.method, path or workload.path, workload.body_bytes, workload.headers()
+        )
+    except OSError as exc:
+        return f"no answer from {server.name}: {exc}"
+    if 200 <= status < 300:
+        return ""
+    return f"{server.name} answered {status} to {workload.method} {path or workload.path}: {body[:300]!r}"
+
+
+def _ready(server: ServerProcess, probe: Callable[[], bool], timeout: float) -> None:
+    server.wait_ready(probe, timeout, interval=0.05)
+
+
+def _answers(port: int, path: str = "/") -> Callable[[], bool]:
+    def probe() -> bool:
+        try:
+            call(port, "GET", path, timeout=2.0)
+        except OSError:
+            return False
+        return True
+
+    return probe
+
+
+def measure(
+    server: ServerProcess,
+    workload: Workload,
+    generator: LoadGenerator,
+    plan: LoadPlan,
+    say: Callable[[str], None],
+    path: str | None = None,
+) -> Row:
+    name = server.name.split(":")[0]
+    problem = preflight(server, workload, path)
+    if problem:
+        return Row(workload.api, name, None, problem)
+    if plan.warmup > 0:
+        generator.run(server.port, load_spec(workload, plan, path, plan.warmup))
+    result = generator.run(server.port, load_spec(workload, plan, path))
+    say(
+        f"  {workload.api:<13} {name:<9} {result.rps:>9,.0f} req/s  p50 {result.p50_ms:6.2f} ms  "
+        f"p99 {result.p99_ms:6.2f} ms  errors {result.errors}"
+    )
+    return Row(workload.api, name, result)
+
+
+def run(
+    root: Path,
+    workloads: Sequence[Workload],
+    generator: LoadGenerator,
+    plan: LoadPlan,
+    prism_executable: Path | None,
+    ports: tuple[int, int],
+    say: Callable[[str], None],
+) -> list[Row]:
+    rows: list[Row] = []
+    reference_port, mock_port = (port or free_port() for port in ports)
+    for port in (reference_port, mock_port):
+        ensure_port_free(port)
+    with ServerPool() as pool:
+        reference = pool.start(ServerProcess(REFERENCE, reference_argv(reference_port), reference_port, root))
+        mock = pool.start(ServerProcess(MOCK, mock_argv(mock_port), mock_port, root))
+        _ready(reference, _answers(reference_port), READY_TIMEOUT)
+        _ready(mock, _answers(mock_port), READY_TIMEOUT)
+        try:
+            listing = json.loads(call(mock_port, "GET", "/")[1])
+        except (OSError, ValueError) as exc:
+            raise BenchError(f"the mock's GET / did not list its operations: {exc}") from exc
+        check_listing(listing, workloads)
+        for workload in workloads:
+            for server in (reference, mock):
+                rows.append(measure(server, workload, generator, plan, say))
+    if prism_executable is not None:
+        for workload in workloads:
+            rows.append(_measure_prism(root, prism_executable, workload, generator, plan, say))
+    return rows
+
+
+def _measure_prism(
+    root: Path,
+    executable: Path,
+    workload: Workload,
+    generator: LoadGenerator,
+    plan: LoadPlan,
+    say: Callable[[str], None],
+) -> Row:
+    port = free_port()
+    spec = root / "specs" / f"{workload.api}.yaml"
+    with ServerPool() as pool:
+        server = pool.start(
+            ServerProcess(f"{PRISM}:{workload.api}", prism.command(executable, spec, port, HOST), port, root)
+        )
+        try:
+            _ready(server, _answers(port), PRISM_READY_TIMEOUT)
+        except BenchError as exc:
+            return Row(workload.api, PRISM, None, str(exc).splitlines()[0])
+        return measure(server, workload, generator, plan, say, path=workload.spec_path)
