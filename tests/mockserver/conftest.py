@@ -1,12 +1,14 @@
 from __future__ import annotations
 
 import itertools
+import json
 import warnings
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from starlette.applications import Starlette
 
 with warnings.catch_warnings():
@@ -75,3 +77,58 @@ _ids = itertools.count()
 def fresh_id() -> Callable[[], str]:
     """Conversation ids no other test uses."""
     return lambda: f"conv_{next(_ids)}"
+
+
+def minimal_spec(
+    schema: dict[str, Any] | None = None,
+    *,
+    path: str = "/things/{thing_id}",
+    method: str = "patch",
+    security: list[dict[str, list[str]]] | None = None,
+    schemes: dict[str, Any] | None = None,
+    openapi: str = "3.1.0",
+    servers: list[dict[str, Any]] | None = None,
+    schemas: dict[str, Any] | None = None,
+    responses: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """A one-operation OpenAPI document whose 200 answers with `schema` and takes it as the body."""
+    body_schema = schema if schema is not None else {"type": "object", "properties": {"name": {"type": "string"}}}
+    operation: dict[str, Any] = {
+        "operationId": "updateThing",
+        "parameters": [{"name": "thing_id", "in": "path", "required": True, "schema": {"type": "string"}}]
+        if "{thing_id}" in path
+        else [],
+        "requestBody": {"required": True, "content": {"application/json": {"schema": body_schema}}},
+        "responses": responses
+        or {"200": {"description": "ok", "content": {"application/json": {"schema": body_schema}}}},
+    }
+    if security is not None:
+        operation["security"] = security
+    document: dict[str, Any] = {
+        "openapi": openapi,
+        "info": {"title": "tiny", "version": "1"},
+        "servers": servers if servers is not None else [{"url": "https://example.com/v2"}],
+        "paths": {path: {method: operation}},
+        "components": {"schemas": schemas or {}, "securitySchemes": schemes or {}},
+    }
+    return document
+
+
+SpecWriter = Callable[..., Path]
+
+
+@pytest.fixture
+def write_spec(tmp_path: Path) -> SpecWriter:
+    """`write_spec(document, name="tiny.yaml")` writes a spec (YAML or JSON by suffix) into tmp_path."""
+
+    def writer(document: dict[str, Any] | str, name: str = "tiny.yaml") -> Path:
+        path = tmp_path / name
+        if isinstance(document, str):
+            path.write_text(document, encoding="utf-8")
+        elif name.endswith(".json"):
+            path.write_text(json.dumps(document), encoding="utf-8")
+        else:
+            path.write_text(yaml.safe_dump(document, sort_keys=False), encoding="utf-8")
+        return path
+
+    return writer
