@@ -1,0 +1,115 @@
+"""What the suite knows about one API before it sends anything: `ApiContract`.
+
+Everything is compiled once from the spec and its profile, reusing the mock's own compiler
+(`mockserver.app.load_apis`) so the profile's meaning (identity, echo incl. same-named
+fields, from_headers, accumulate, touch) is defined in exactly one place. Checks and the gap
+classifier find the contract of a Schemathesis operation through `contract_for`.
+"""
+
+from __future__ import annotations
+
+import secrets
+import threading
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from contracts.credentials import Credentials, credentials_for
+from contracts.oracle import RequestOracle, compile_oracle
+from contracts.report import ApiReport
+from mockserver.app import load_apis
+from mockserver.operations import Operation
+from mockserver.profile import ApiProfile, Gap, load_profile
+
+FRESH_ID_PREFIX = "contract-test-"
+
+
+@dataclass(frozen=True)
+class OperationContract:
+    """One operation: the mock's compiled view of it plus an independent request oracle."""
+
+    compiled: Operation
+    oracle: RequestOracle
+
+    @property
+    def label(self) -> str:
+        return f"{self.compiled.method} {self.compiled.path}"
+
+
+@dataclass
+class ApiContract:
+    """One API under test: its operations, credentials, tolerated gaps and where results go."""
+
+    api: str
+    spec_path: Path
+    profile: ApiProfile
+    operations: dict[tuple[str, str], OperationContract]
+    credentials: Credentials
+    report: ApiReport
+    live: bool = False
+    path_params: Mapping[str, str] = field(default_factory=dict)
+    # Second updates already sent, by Schemathesis case id (see `followup`).
+    followups: dict[str, Any] = field(default_factory=dict)
+
+    def operation(self, method: str, path: str) -> OperationContract | None:
+        return self.operations.get((method.upper(), path))
+
+    def gaps(self, kind: str) -> tuple[Gap, ...]:
+        return tuple(gap for gap in self.profile.gaps if gap.kind == kind)
+
+    def is_fresh_id(self, value: Any) -> bool:
+        """Whether `value` is an id the suite made up (it cannot exist on a live target)."""
+        return isinstance(value, str) and value.startswith(FRESH_ID_PREFIX)
+
+    def path_value(self, name: str, generated: Any) -> Any:
+        """The value a path parameter takes on this target (see README, "Live targets")."""
+        if name in self.path_params:
+            return self.path_params[name]
+        if self.live:
+            # Generated ids like "0" or "1" could name real resources on a live target.
+            return fresh_id()
+        return generated
+
+
+def fresh_id() -> str:
+    return FRESH_ID_PREFIX + secrets.token_hex(8)
+
+
+def compile_contract(spec_path: Path, token: str | None, *, live: bool, path_params: Mapping[str, str]) -> ApiContract:
+    """Compile the spec at `spec_path` and its profile into an `ApiContract`."""
+    (mounted,) = load_apis([spec_path])
+    credentials = credentials_for(mounted.spec, token)
+    operations = {
+        (op.method, op.path): OperationContract(op, compile_oracle(mounted.spec, op)) for op in mounted.operations
+    }
+    return ApiContract(
+        api=mounted.name,
+        spec_path=spec_path,
+        profile=load_profile(spec_path),
+        operations=operations,
+        credentials=credentials,
+        report=ApiReport(api=mounted.name),
+        live=live,
+        path_params=dict(path_params),
+    )
+
+
+# Schemathesis checks and hooks are registered globally and only see a `Case`; the schema
+# object it belongs to is what ties a case to the contract of the run that built it.
+_BOUND: dict[int, ApiContract] = {}
+_LOCK = threading.Lock()
+
+
+def bind(schema: object, contract: ApiContract) -> None:
+    with _LOCK:
+        _BOUND[id(schema)] = contract
+
+
+def unbind(schema: object) -> None:
+    with _LOCK:
+        _BOUND.pop(id(schema), None)
+
+
+def contract_for(schema: object) -> ApiContract | None:
+    return _BOUND.get(id(schema))

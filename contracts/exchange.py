@@ -1,0 +1,136 @@
+"""One request/response pair, decoded once for the semantic checks and the gap classifier."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+from contracts.contract import ApiContract, OperationContract, contract_for
+from contracts.oracle import SentRequest
+from mockserver.types import Loc
+
+_NO_JSON = object()
+
+
+@dataclass
+class Exchange:
+    contract: ApiContract
+    operation: OperationContract
+    request: SentRequest
+    path_params: Mapping[str, Any]
+    status: int
+    content_type: str
+    content: bytes
+    _body: Any = _NO_JSON
+    _problems: list[Loc] | None = None
+
+    @property
+    def ok(self) -> bool:
+        return 200 <= self.status < 300
+
+    def body(self) -> Any:
+        """The response body as JSON; `Exchange.NOT_JSON` when it is not JSON."""
+        if self._body is _NO_JSON:
+            try:
+                self._body = json.loads(self.content) if self.content else None
+            except (ValueError, RecursionError):
+                self._body = NOT_JSON
+        return self._body
+
+    def sent_json(self) -> Any:
+        parsed, value = self.request.json_body()
+        return value if parsed else NOT_JSON
+
+    def problems(self) -> list[Loc]:
+        """What is wrong with the request (empty: it was valid)."""
+        if self._problems is None:
+            self._problems = self.operation.oracle.problems(self.request, self.path_params)
+        return self._problems
+
+    def authenticated(self) -> bool | None:
+        return self.contract.credentials.authenticated(
+            self.operation.compiled, self.request.headers, self.request.query
+        )
+
+    def addresses_fresh_id(self) -> bool:
+        return any(self.contract.is_fresh_id(value) for value in self.path_params.values())
+
+
+class _NotJson:
+    def __repr__(self) -> str:
+        return "<not JSON>"
+
+
+NOT_JSON: Any = _NotJson()
+
+
+def exchange_for(case: Any, response: Any) -> Exchange | None:
+    """The exchange of a Schemathesis `case` and its `response`, if the suite is testing it."""
+    contract = contract_for(case.operation.schema)
+    if contract is None:
+        return None
+    operation = contract.operation(case.method, case.path)
+    if operation is None:
+        return None
+    content_type = (response.headers.get("content-type") or [""])[0]
+    request = SentRequest.from_prepared(response.request)
+    return Exchange(
+        contract=contract,
+        operation=operation,
+        request=request,
+        path_params=sent_path_parameters(operation.compiled.path, request.url),
+        status=response.status_code,
+        content_type=content_type,
+        content=response.content or b"",
+    )
+
+
+def sent_path_parameters(template: str, url: str) -> dict[str, str]:
+    """Path parameters as the server decodes them from the URL actually sent (a case's own
+    values may already be percent-encoded, or changed by a hook)."""
+    names: list[str] = []
+
+    def capture(match: re.Match[str]) -> str:
+        names.append(match.group(1))
+        return "([^/]*)"
+
+    pattern = re.sub(r"\\\{([^}]+)\\\}", capture, re.escape(template)) + "$"
+    found = re.search(pattern, urlsplit(url).path)
+    if found is None:
+        return {}
+    return {name: unquote(value) for name, value in zip(names, found.groups(), strict=True)}
+
+
+def parse_instant(value: Any) -> datetime | None:
+    """An RFC 3339 timestamp as an aware datetime (naive ones read as UTC), else None."""
+    if not isinstance(value, str):
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+def same_value(sent: Any, returned: Any) -> bool:
+    """Whether `returned` is the value `sent`; timestamps compare as instants (a server may
+    normalise "+00:00" to "Z")."""
+    if sent == returned and type(sent) is type(returned):
+        return True
+    if isinstance(sent, bool) or isinstance(returned, bool):
+        return False
+    if isinstance(sent, int | float) and isinstance(returned, int | float):
+        return sent == returned
+    first, second = parse_instant(sent), parse_instant(returned)
+    if first is not None and second is not None:
+        return first == second
+    if isinstance(sent, list) and isinstance(returned, list):
+        return len(sent) == len(returned) and all(same_value(a, b) for a, b in zip(sent, returned, strict=True))
+    if isinstance(sent, dict) and isinstance(returned, dict):
+        return sent.keys() == returned.keys() and all(same_value(sent[k], returned[k]) for k in sent)
+    return False

@@ -1,0 +1,76 @@
+"""A second update of the same resource, for the invariants that span two updates.
+
+`updated_at` must not go backwards and an accumulated list (Datagrid's
+`participated_agent_ids`) must never shrink; neither shows in a single response. After a
+valid, accepted update of an operation whose profile `touch`es or `accumulate`s, the suite
+sends one more update of the same id: the same body, with each accumulated source list
+emptied ("pass an empty array to clear all agent assignments") when the spec allows it.
+Sent at most once per case, shared by the checks that need it.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass
+from typing import Any
+
+from contracts.exchange import NOT_JSON, Exchange, exchange_for
+
+_CACHE_LIMIT = 256
+
+
+@dataclass(frozen=True)
+class FollowUp:
+    first: Exchange
+    second: Exchange
+
+    @property
+    def rate_limited(self) -> bool:
+        return self.second.status == 429
+
+
+def needs_follow_up(exchange: Exchange) -> bool:
+    profile = exchange.operation.compiled.profile
+    return (
+        bool(profile.touch or profile.accumulate)
+        and exchange.ok
+        and exchange.authenticated() is not False
+        and not exchange.problems()
+        and isinstance(exchange.body(), dict)
+    )
+
+
+def follow_up(ctx: Any, case: Any, exchange: Exchange) -> FollowUp | None:
+    """The second update after `case` (sent on first use, then cached), or None when none applies."""
+    if not needs_follow_up(exchange):
+        return None
+    cache = exchange.contract.followups
+    if case.id in cache:
+        cached: FollowUp | None = cache[case.id]
+        return cached
+    if len(cache) > _CACHE_LIMIT:
+        cache.clear()
+    derived = case.derive(keep_auth=True)
+    derived.body = _second_body(exchange, case.body)
+    kwargs = dict(ctx.internals.transport_kwargs or {})
+    if case.operation.app is not None:
+        kwargs.setdefault("app", case.operation.app)
+    ctx.internals.record_case(parent_id=case.id, case=derived)
+    response = case.operation.schema.transport.send(derived, **kwargs)
+    ctx.internals.record_response(case_id=derived.id, response=response)
+    second = exchange_for(derived, response)
+    result = FollowUp(exchange, second) if second is not None else None
+    cache[case.id] = result
+    return result
+
+
+def _second_body(exchange: Exchange, body: Any) -> Any:
+    sent = exchange.sent_json()
+    if not isinstance(sent, dict) or sent is NOT_JSON:
+        return body
+    candidate = copy.deepcopy(body) if isinstance(body, dict) else dict(sent)
+    for _target, source in exchange.operation.compiled.update.accumulate:
+        if len(source.path) == 1:
+            candidate[source.path[0]] = []
+    trial = exchange.operation.oracle.body_problems_of(candidate)
+    return candidate if not trial else body

@@ -1,0 +1,95 @@
+"""Results of one API's run, and how they are shown: `ApiReport`.
+
+A run ends in findings (violations: the target breaks its contract), tolerated spec gaps
+(answers a correct deployment must give although the spec does not declare them; shown as
+warnings, never dropped) and errors (the suite could not complete a request). Each finding
+carries a `curl` command that reproduces it.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Finding:
+    check: str  # the check that flagged it: a Schemathesis check name or one of ours
+    code: str  # Schemathesis failure code (ST103, ...), ST9xx for ours
+    title: str
+    message: str
+    curl: str
+
+    def render(self) -> str:
+        lines = [f"[{self.check}] {self.code} {self.title}"]
+        lines += [f"    {line}" for line in self.message.strip().splitlines() if line.strip()][:12]
+        lines.append(f"    reproduce: {self.curl}")
+        return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class ToleratedGap:
+    kind: str
+    status: int
+    reason: str
+
+
+@dataclass
+class ApiReport:
+    api: str
+    target: str = ""
+    seed: int | None = None
+    cases: int = 0
+    requests: int = 0
+    elapsed: float = 0.0
+    stop_reason: str = ""
+    findings: list[Finding] = field(default_factory=list)
+    tolerated: Counter[ToleratedGap] = field(default_factory=Counter)
+    errors: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    @property
+    def passed(self) -> bool:
+        return not self.findings and not self.errors
+
+    def add_finding(self, finding: Finding) -> None:
+        with self._lock:
+            if finding not in self.findings:
+                self.findings.append(finding)
+
+    def tolerate(self, gap: ToleratedGap) -> None:
+        with self._lock:
+            self.tolerated[gap] += 1
+
+    def violations_by_check(self) -> Counter[str]:
+        return Counter(finding.check for finding in self.findings)
+
+    def summary_lines(self) -> list[str]:
+        """The end-of-run summary of this API (a few lines)."""
+        verdict = "PASS" if self.passed else "FAIL"
+        lines = [
+            f"{self.api}: {verdict} - {self.cases} cases, {self.requests} requests in {self.elapsed:.1f}s "
+            f"against {self.target} (seed {self.seed})"
+        ]
+        by_check = self.violations_by_check()
+        if by_check:
+            listed = ", ".join(f"{check} x{count}" for check, count in sorted(by_check.items()))
+            lines.append(f"  violations: {listed}")
+        else:
+            lines.append("  violations: none")
+        for error in self.errors:
+            lines.append(f"  error: {error.splitlines()[0] if error else error}")
+        for gap, count in sorted(self.tolerated.items(), key=lambda item: (item[0].kind, item[0].status)):
+            lines.append(f"  warning: tolerated spec gap ({gap.kind}) {gap.status} x{count}: {gap.reason}")
+        for note in self.notes:
+            lines.append(f"  note: {note}")
+        return lines
+
+    def failure_text(self) -> str:
+        """Every violation with its reproduction (the test's failure message, also in JUnit)."""
+        parts = [f"{self.api} does not honour its contract ({self.target}):"]
+        parts += [finding.render() for finding in self.findings]
+        parts += [f"[error] {error}" for error in self.errors]
+        return "\n".join(parts)

@@ -1,0 +1,147 @@
+"""Run one API's contract: the line of the suite, in order.
+
+    target -> contract (spec + profile) -> Schemathesis schema + config (credentials per
+    scheme, path-parameter policy, gap filter) -> engine: examples, coverage, fuzzing, in
+    positive and negative modes, every built-in check + `semantics` -> `ApiReport`
+
+The Schemathesis engine (what `st run` uses) rather than `schema.parametrize()`: it runs all
+phases, keeps going after a failure, and hands back structured events to report from.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from typing import Any
+
+import schemathesis
+from schemathesis.engine import events, from_schema
+
+import contracts.semantics  # noqa: F401  (registers the semantic checks)
+from contracts.contract import ApiContract, bind, compile_contract, unbind
+from contracts.credentials import IN_PROCESS_TOKEN, used_schemes
+from contracts.curl import IN_PROCESS_HOST, curl_command
+from contracts.gaps import filter_failure
+from contracts.options import ContractOptions
+from contracts.oracle import SentRequest
+from contracts.report import ApiReport, Finding
+from contracts.targets import Target
+
+MOCK_ORIGIN = "http://127.0.0.1:4010"
+
+
+def run_contract(target: Target, options: ContractOptions, time_budget: float | None = None) -> ApiReport:
+    """Fuzz `target` for its contract; the report says whether it honours it and why not."""
+    contract = compile_contract(target.spec_path, target.token, live=target.live, path_params=options.path_params)
+    report = contract.report
+    report.target, report.seed = target.describe(), options.seed
+    missing = _missing_credentials(contract, target)
+    if missing:
+        report.errors.append(missing)
+        return report
+    clash = contract.credentials.header_names() & {name.lower() for name in options.headers}
+    if clash:
+        report.errors.append(f"--header sets {', '.join(sorted(clash))}: pass credentials with --token instead")
+        return report
+    schema = schemathesis.openapi.from_path(
+        str(target.spec_path), config=schemathesis.Config.from_dict(_config(contract, target, options, time_budget))
+    )
+    if target.base_url is None:
+        schema.app = target.mock_app(options.seed)
+    schema.hooks.register_hook_with_name(filter_failure, "filter_failure")
+    if target.live or options.path_params:
+        schema.hooks.register_hook_with_name(_path_parameter_policy(contract), "map_path_parameters")
+    bind(schema, contract)
+    started = time.monotonic()
+    try:
+        for event in from_schema(schema).execute():
+            _collect(event, contract, target)
+    finally:
+        unbind(schema)
+        report.elapsed = time.monotonic() - started
+    if report.requests == 0 and not report.errors:
+        report.errors.append("no request was sent: nothing was tested")
+    return report
+
+
+def _config(contract: ApiContract, target: Target, options: ContractOptions, budget: float | None) -> dict[str, Any]:
+    operations = [op.compiled for op in contract.operations.values()]
+    fresh_ids = target.live and not options.path_params
+    # 401/403 are judged by `credentials_honoured`; 404 only makes sense for an id the suite made up.
+    accepted = ["2xx", "409", "429", "5xx", *(["401", "403", "404"] if fresh_ids else ["401", "403"])]
+    config: dict[str, Any] = {
+        "seed": options.seed,
+        "workers": 1,
+        "generation": {
+            "mode": "all",
+            "max-examples": options.max_examples,
+            "database": "none",
+            # Shrinking re-sends variations of a failing request: unbounded on a live target.
+            "no-shrink": target.live,
+        },
+        # In-process, Schemathesis would harvest string constants from the app's source as
+        # test data: secrets would land in payloads and a seed would not replay over HTTP.
+        "analysis": {"constants": {"enabled": False}},
+        "phases": {"stateful": {"enabled": False}},
+        "checks": {"positive_data_acceptance": {"expected-statuses": accepted}},
+        "headers": dict(options.headers),
+    }
+    auth = contract.credentials.schemathesis_auth(used_schemes(operations))
+    if auth:
+        config["auth"] = {"openapi": auth}
+    if target.base_url is not None:
+        config["base-url"] = target.base_url
+    if budget is not None:
+        config["max-time"] = max(1, math.ceil(budget))
+    return config
+
+
+def _missing_credentials(contract: ApiContract, target: Target) -> str | None:
+    if target.token is not None:
+        return None
+    secured = [op.label for op in contract.operations.values() if not op.compiled.security.open]
+    if not secured:
+        return None
+    return f"{', '.join(secured)} require credentials ({', '.join(sorted(contract.credentials.schemes))}): pass --token"
+
+
+def _path_parameter_policy(contract: ApiContract) -> Any:
+    def map_path_parameters(context: Any, path_parameters: dict[str, Any]) -> dict[str, Any]:
+        return {name: contract.path_value(name, value) for name, value in path_parameters.items()}
+
+    return map_path_parameters
+
+
+def _collect(event: Any, contract: ApiContract, target: Target) -> None:
+    report = contract.report
+    if isinstance(event, events.ScenarioFinished):
+        recorder = event.recorder
+        report.requests += sum(1 for item in recorder.interactions.values() if item.response is not None)
+        report.cases += sum(1 for node in recorder.cases.values() if node.parent_id is None)
+        for case_id, checks in recorder.checks.items():
+            for check in checks:
+                if check.failure_info is not None:
+                    report.add_finding(
+                        _finding(check.name, check.failure_info.failure, case_id, recorder, contract, target)
+                    )
+    elif isinstance(event, events.NonFatalError):
+        report.errors.append(contract.credentials.redact(str(event.info.format())))
+    elif isinstance(event, events.FatalError):
+        report.errors.append(f"{type(event.exception).__name__}: {event.exception}")
+    elif isinstance(event, events.EngineFinished):
+        report.stop_reason = str(getattr(event, "stop_reason", "") or "")
+
+
+def _finding(name: str, failure: Any, case_id: str, recorder: Any, contract: ApiContract, target: Target) -> Finding:
+    check = getattr(failure, "check", name)
+    interaction = recorder.interactions.get(failure.case_id or case_id)
+    curl = "(no request recorded)"
+    if interaction is not None:
+        request = SentRequest.from_recorded(interaction.request)
+        origin = MOCK_ORIGIN if request.url.startswith(IN_PROCESS_HOST) else None
+        curl = curl_command(request, origin=origin, redact=contract.credentials.redact)
+        if origin is not None:
+            token = target.token or IN_PROCESS_TOKEN
+            curl += f"   # against: python -m mockserver serve {target.spec_path} --token {token}"
+    message = contract.credentials.redact(str(failure.message or ""))
+    return Finding(check=check, code=failure.code, title=str(failure.title), message=message, curl=curl)
