@@ -224,6 +224,7 @@ def run(args: argparse.Namespace) -> int:
             )
         )
         payload["throughput"] = [row.as_dict() for row in rows]
+        payload["mock_over_prism"] = {api: round(x, 2) for api, x in report.mock_over_prism(rows).items()}
         if prism_executable is not None:
             payload["prism_version"] = prism.installed_version(ROOT / "bench" / ".node")
 

@@ -43,15 +43,31 @@ def ratio(value: float, reference: float) -> float | None:
     return value / reference if reference > 0 else None
 
 
+_SERVER_ORDER = {REFERENCE: 0, MOCK: 1, PRISM: 2}
+
+
 def with_ratios(rows: Sequence[Row]) -> list[Row]:
-    """Each row with its req/s divided by the reference's for the same API."""
+    """Each row with its req/s divided by the reference's for the same API, grouped by API."""
     reference = {r.api: r.result.rps for r in rows if r.server == REFERENCE and r.result is not None}
+    apis = list(dict.fromkeys(r.api for r in rows))
     out = []
     for row in rows:
         value = None
         if row.result is not None and row.api in reference:
             value = ratio(row.result.rps, reference[row.api])
         out.append(Row(row.api, row.server, row.result, row.problem, value))
+    return sorted(out, key=lambda r: (apis.index(r.api), _SERVER_ORDER.get(r.server, 9)))
+
+
+def mock_over_prism(rows: Sequence[Row]) -> dict[str, float]:
+    """Per API, how many times the mock's req/s Prism's is."""
+    mock = {r.api: r.result.rps for r in rows if r.server == MOCK and r.result is not None}
+    out = {}
+    for row in rows:
+        if row.server == PRISM and row.result is not None and row.api in mock:
+            value = ratio(mock[row.api], row.result.rps)
+            if value is not None:
+                out[row.api] = value
     return out
 
 
@@ -106,7 +122,13 @@ def _cells(row: Row) -> list[str]:
 
 def table(rows: Sequence[Row]) -> str:
     header = ["API", "server", "req/s", "p50 ms", "p99 ms", "errors", "ratio", "note"]
-    lines = [header] + [_cells(row) for row in rows]
+    versus_prism = mock_over_prism(rows)
+    lines = [header]
+    for row in rows:
+        cells = _cells(row)
+        if row.server == PRISM and row.api in versus_prism:
+            cells[-1] = f"the mock does {versus_prism[row.api]:.1f}x Prism's req/s"
+        lines.append(cells)
     widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
     numeric = {2, 3, 4, 6}
 
