@@ -1,0 +1,190 @@
+"""Resources: generated once, deterministically from (seed, API, operation, path parameters),
+then kept in a store so that later requests see earlier updates."""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Iterator
+from datetime import datetime
+from typing import Any
+
+import pytest
+from starlette.testclient import TestClient
+
+from mockserver.state import MemoryStore
+from mockserver.types import JSON
+from tests.mockserver.conftest import AppFactory, ManualClock
+from tests.mockserver.seed_apis import API_NAMES, SEED_APIS
+
+# OpenHands answers `true`: there is no resource body to compare.
+WITH_BODIES = [name for name in API_NAMES if name != "openhands"]
+# What a client may send that none of the update rules touch, per API.
+NEUTRAL_BODY = {"mielto": {}, "omi": {}, "datagrid": {}, "library-chat": {"title": "kept"}, "openhands": {"title": "x"}}
+
+
+def _send(client: TestClient, name: str, conversation_id: str, body: Any = None, **headers: str) -> Any:
+    api = SEED_APIS[name]
+    payload = NEUTRAL_BODY[name] if body is None else body
+    response = client.request(api.method, api.url(conversation_id), json=payload, headers=api.headers(**headers))
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def _without(body: dict[str, Any], *keys: str) -> dict[str, Any]:
+    return {k: v for k, v in body.items() if k not in keys}
+
+
+@pytest.mark.parametrize("name", API_NAMES)
+def test_same_seed_same_clock_same_body(make_app: AppFactory, name: str) -> None:
+    first = TestClient(make_app(seed=7))
+    second = TestClient(make_app(seed=7))
+    for conversation_id in ("c1", "c2", "some-other-id"):
+        assert _send(first, name, conversation_id) == _send(second, name, conversation_id)
+
+
+@pytest.mark.parametrize("name", WITH_BODIES)
+def test_request_order_does_not_change_a_resource(make_app: AppFactory, name: str) -> None:
+    first = TestClient(make_app(seed=7))
+    second = TestClient(make_app(seed=7))
+    _send(first, name, "warm-up")
+    _send(first, name, "other")
+    assert _send(first, name, "target") == _send(second, name, "target")
+
+
+@pytest.mark.parametrize("name", WITH_BODIES)
+def test_other_seed_other_body(make_app: AppFactory, name: str) -> None:
+    first = TestClient(make_app(seed=1))
+    second = TestClient(make_app(seed=2))
+    assert _send(first, name, "c1") != _send(second, name, "c1")
+
+
+@pytest.mark.parametrize("name", WITH_BODIES)
+def test_other_id_other_body(client: TestClient, name: str) -> None:
+    first = _without(_send(client, name, "c1"), "id")
+    assert first != _without(_send(client, name, "c2"), "id")
+
+
+@pytest.mark.parametrize("name", WITH_BODIES)
+def test_asking_twice_gives_the_same_resource(client: TestClient, clock: ManualClock, name: str) -> None:
+    first = _send(client, name, "c1")
+    clock.advance(60)
+    second = _send(client, name, "c1")
+    assert second["id"] == first["id"] == "c1"
+    if "created_at" in first:
+        assert second["created_at"] == first["created_at"]
+    assert _without(second, "updated_at") == _without(first, "updated_at")
+
+
+@pytest.mark.parametrize(
+    ("name", "update", "neutral", "field"),
+    [
+        ("mielto", {"title": "Renamed"}, {"summary": "s"}, "title"),
+        ("omi", {"title": "Renamed"}, {"discarded": True}, "structured"),
+        ("datagrid", {"name": "Renamed"}, {"agent_ids": ["a9"]}, "name"),
+        ("library-chat", {"title": "Renamed"}, {"title": "Renamed"}, "messages"),
+    ],
+)
+def test_a_later_request_sees_an_earlier_update(
+    client: TestClient, name: str, update: dict[str, Any], neutral: dict[str, Any], field: str
+) -> None:
+    updated = _send(client, name, "c1", update)
+    later = _send(client, name, "c1", neutral)
+    assert later[field] == updated[field]
+    if name == "omi":
+        assert later["structured"]["title"] == "Renamed"
+
+
+@pytest.mark.parametrize("name", ["mielto", "datagrid", "library-chat"])
+def test_different_ids_are_independent(client: TestClient, name: str) -> None:
+    key = "name" if name == "datagrid" else "title"
+    before = _send(client, name, "b")
+    _send(client, name, "a", {key: "Only for a"})
+    after = _send(client, name, "b")
+    assert after[key] == before[key] != "Only for a"
+    assert _send(client, name, "a", NEUTRAL_BODY[name] if name != "library-chat" else {"title": "Only for a"})[key] == (
+        "Only for a"
+    )
+
+
+def test_apis_do_not_share_state(client: TestClient) -> None:
+    _send(client, "library-chat", "shared-id", {"title": "library"})
+    assert _send(client, "mielto", "shared-id").get("title") != "library"
+
+
+def test_state_is_per_process_not_per_app(make_app: AppFactory) -> None:
+    """Two apps are two servers: an update in one is not seen by the other."""
+    first, second = TestClient(make_app()), TestClient(make_app())
+    _send(first, "datagrid", "c1", {"name": "in first"})
+    assert _send(second, "datagrid", "c1").get("name") != "in first"
+
+
+class RecordingStore:
+    """A store implemented outside the package, as a persistent one would be."""
+
+    def __init__(self) -> None:
+        self.items: dict[Hashable, JSON] = {}
+        self.puts = 0
+
+    async def get(self, key: Hashable) -> JSON | None:
+        return self.items.get(key)
+
+    async def put(self, key: Hashable, value: JSON) -> None:
+        self.puts += 1
+        self.items[key] = value
+
+    async def delete(self, key: Hashable) -> None:
+        self.items.pop(key, None)
+
+
+def test_a_custom_store_holds_the_state(make_app: AppFactory) -> None:
+    store = RecordingStore()
+    client = TestClient(make_app(store=store))
+    _send(client, "datagrid", "c1", {"name": "stored"})
+    assert store.puts >= 1
+    assert any(isinstance(v, dict) and v.get("name") == "stored" for v in store.items.values())
+    assert _send(client, "datagrid", "c1")["name"] == "stored"
+
+
+def test_memory_store_is_bounded(make_app: AppFactory) -> None:
+    store = MemoryStore(max_items=2)
+    client = TestClient(make_app(store=store))
+    for conversation_id in ("a", "b", "c", "d"):
+        _send(client, "datagrid", conversation_id)
+    assert len(store) == 2
+
+
+def _walk(node: Any) -> Iterator[dict[str, Any]]:
+    if isinstance(node, dict):
+        yield node
+        for value in node.values():
+            yield from _walk(value)
+    elif isinstance(node, list):
+        for item in node:
+            yield from _walk(item)
+
+
+def _time(stamp: str) -> datetime:
+    return datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+
+
+@pytest.mark.parametrize("name", WITH_BODIES)
+def test_generated_resources_keep_their_timelines(client: TestClient, name: str) -> None:
+    pairs = [("created_at", "updated_at"), ("started_at", "finished_at"), ("created_at", "completed_at")]
+    checked = 0
+    for index in range(60):
+        body = _send(client, name, f"timeline-{index}")
+        for node in _walk(body):
+            for earlier, later in pairs:
+                if isinstance(node.get(earlier), str) and isinstance(node.get(later), str):
+                    assert _time(node[earlier]) <= _time(node[later]), (earlier, later, node)
+                    checked += 1
+    assert checked >= 30, "too few timestamp pairs to mean anything"
+
+
+def test_omi_geolocation_is_on_earth(client: TestClient) -> None:
+    seen = 0
+    for index in range(40):
+        place = _send(client, "omi", f"geo-{index}").get("geolocation")
+        if place:
+            assert -90 <= place["latitude"] <= 90 and -180 <= place["longitude"] <= 180
+            seen += 1
+    assert seen >= 10
