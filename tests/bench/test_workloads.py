@@ -24,7 +24,7 @@ def mock() -> TestClient:
 def send(client: TestClient, workload: Workload, path: str | None = None, with_auth: bool = True) -> int:
     headers = workload.headers() if with_auth else {"Content-Type": "application/json"}
     response = client.request(workload.method, path or workload.path, content=workload.body_bytes, headers=headers)
-    return response.status_code
+    return int(response.status_code)
 
 
 @pytest.mark.parametrize("workload", WORKLOADS, ids=lambda w: w.api)
