@@ -265,10 +265,12 @@ def contract_line(data: dict[str, Any]) -> str:
     if data["status"] != "ran":
         return f"contract suite: {data['status']}: {data['note']}"
     cases = (
-        "cases unknown (no Hypothesis statistics)"
+        "cases unknown (the suite reported none)"
         if data["cases"] is None
-        else (f"{data['cases']} cases, {data['cases_per_s']} cases/s")
+        else f"{data['cases']} cases ({data['cases_per_s']} cases/s)"
     )
+    if data.get("requests") is not None:
+        cases += f", {data['requests']} requests"
     failed = f", {data['note']}" if data["note"] else ""
     tests = f"{data['tests']} tests ({data['tests_per_s']} tests/s)"
     return f"contract suite: {data['seconds']} s, {tests}, {cases}{failed}"

@@ -1,8 +1,10 @@
 """The contract suite's run time: `python -m pytest contracts` (what `make contract` runs,
 against the in-process mocks), timed from outside, with tests/s and generated cases/s.
 
-Cases are Hypothesis examples, read from `--hypothesis-show-statistics`; tests, failures
-and skips from a JUnit XML report. When the suite has no tests yet, the result says so.
+Tests, failures and skips come from a JUnit XML report; cases (and HTTP requests) from the
+`cases`/`requests` properties that the suite's tests record there, or, for a suite that
+records none, from Hypothesis's `--hypothesis-show-statistics` lines. When the suite has no
+tests yet, the result says so.
 """
 
 from __future__ import annotations
@@ -28,7 +30,8 @@ class ContractResult:
     tests: int = 0
     failures: int = 0
     skipped: int = 0
-    cases: int | None = None  # None: the suite printed no Hypothesis statistics
+    cases: int | None = None  # None: the suite told neither cases nor Hypothesis statistics
+    requests: int | None = None
 
     @property
     def tests_per_s(self) -> float | None:
@@ -54,8 +57,15 @@ def count_cases(output: str) -> int | None:
     return sum(int(passing) + int(failing) for passing, failing in found)
 
 
-def read_junit(path: Path) -> tuple[int, int, int]:
-    """(tests, failures + errors, skipped) summed over the report's test suites."""
+@dataclass(frozen=True, slots=True)
+class JunitSummary:
+    tests: int
+    failures: int  # failures + errors
+    skipped: int
+    properties: dict[str, int]  # numeric test-case properties, summed over test cases
+
+
+def read_junit(path: Path) -> JunitSummary:
     root = ET.parse(path).getroot()
     suites = [root] if root.tag == "testsuite" else list(root.iter("testsuite"))
     tests = failures = skipped = 0
@@ -63,7 +73,12 @@ def read_junit(path: Path) -> tuple[int, int, int]:
         tests += int(suite.get("tests", 0))
         failures += int(suite.get("failures", 0)) + int(suite.get("errors", 0))
         skipped += int(suite.get("skipped", 0))
-    return tests, failures, skipped
+    properties: dict[str, int] = {}
+    for prop in root.iter("property"):
+        name, value = prop.get("name", ""), prop.get("value", "")
+        if value.isdigit():
+            properties[name] = properties.get(name, 0) + int(value)
+    return JunitSummary(tests, failures, skipped, properties)
 
 
 def has_tests(folder: Path) -> bool:
@@ -102,6 +117,16 @@ def run(root: Path, python: str, timeout: float, extra_args: list[str] | None = 
         if not junit.exists() or done.returncode not in (0, 1):
             tail = "\n".join(output.strip().splitlines()[-15:])
             return ContractResult("error", f"pytest exited with code {done.returncode}:\n{tail}", seconds)
-        tests, failures, skipped = read_junit(junit)
-    note = f"{failures} failed" if failures else ""
-    return ContractResult("ran", note, seconds, tests, failures, skipped, count_cases(output))
+        summary = read_junit(junit)
+    note = f"{summary.failures} failed" if summary.failures else ""
+    cases = summary.properties.get("cases", count_cases(output))
+    return ContractResult(
+        "ran",
+        note,
+        seconds,
+        summary.tests,
+        summary.failures,
+        summary.skipped,
+        cases,
+        summary.properties.get("requests"),
+    )

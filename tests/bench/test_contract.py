@@ -22,13 +22,18 @@ def test_count_cases_sums_passing_and_failing_examples() -> None:
     assert count_cases("3 passed in 1.2s") is None
 
 
-def test_read_junit_sums_suites(tmp_path: Path) -> None:
+def test_read_junit_sums_suites_and_numeric_properties(tmp_path: Path) -> None:
     report = tmp_path / "junit.xml"
     report.write_text(
-        '<testsuites><testsuite tests="5" failures="1" errors="1" skipped="2"/>'
-        '<testsuite tests="3" failures="0" errors="0" skipped="0"/></testsuites>'
+        '<testsuites><testsuite tests="5" failures="1" errors="1" skipped="2">'
+        '<testcase name="a"><properties><property name="cases" value="120"/>'
+        '<property name="seed" value="x1"/></properties></testcase>'
+        '<testcase name="b"><properties><property name="cases" value="30"/></properties></testcase>'
+        '</testsuite><testsuite tests="3" failures="0" errors="0" skipped="0"/></testsuites>'
     )
-    assert read_junit(report) == (8, 2, 2)
+    summary = read_junit(report)
+    assert (summary.tests, summary.failures, summary.skipped) == (8, 2, 2)
+    assert summary.properties == {"cases": 150}
 
 
 def test_a_suite_without_tests_is_skipped_with_a_note(tmp_path: Path) -> None:
