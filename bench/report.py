@@ -28,12 +28,14 @@ class Row:
     result: LoadResult | None
     problem: str = ""  # why there is no result
     ratio: float | None = None  # req/s over the reference's for the same API in the same run
+    cpu_us: float | None = None  # the server's CPU time per answered request, in microseconds
 
     def as_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {"api": self.api, "server": self.server}
         if self.result is not None:
             data.update(self.result.as_dict())
         data["ratio"] = None if self.ratio is None else round(self.ratio, 3)
+        data["cpu_us_per_request"] = None if self.cpu_us is None else round(self.cpu_us, 1)
         if self.problem:
             data["problem"] = self.problem
         return data
@@ -55,7 +57,7 @@ def with_ratios(rows: Sequence[Row]) -> list[Row]:
         value = None
         if row.result is not None and row.api in reference:
             value = ratio(row.result.rps, reference[row.api])
-        out.append(Row(row.api, row.server, row.result, row.problem, value))
+        out.append(Row(row.api, row.server, row.result, row.problem, value, row.cpu_us))
     return sorted(out, key=lambda r: (apis.index(r.api), _SERVER_ORDER.get(r.server, 9)))
 
 
@@ -105,7 +107,7 @@ def check_targets(rows: Sequence[Row], startup_s: float | None) -> list[Check]:
 
 def _cells(row: Row) -> list[str]:
     if row.result is None:
-        return [row.api, row.server, "-", "-", "-", "-", "-", row.problem]
+        return [row.api, row.server, "-", "-", "-", "-", "-", "-", row.problem]
     r = row.result
     errors = f"{r.errors}" + (f" ({r.status_errors} http, {r.socket_errors} socket)" if r.errors else "")
     return [
@@ -116,12 +118,13 @@ def _cells(row: Row) -> list[str]:
         f"{r.p99_ms:.2f}",
         errors,
         "-" if row.ratio is None else f"{row.ratio:.2f}",
+        "-" if row.cpu_us is None else f"{row.cpu_us:.0f}",
         "",
     ]
 
 
 def table(rows: Sequence[Row]) -> str:
-    header = ["API", "server", "req/s", "p50 ms", "p99 ms", "errors", "ratio", "note"]
+    header = ["API", "server", "req/s", "p50 ms", "p99 ms", "errors", "ratio", "CPU us/req", "note"]
     versus_prism = mock_over_prism(rows)
     lines = [header]
     for row in rows:
@@ -130,7 +133,7 @@ def table(rows: Sequence[Row]) -> str:
             cells[-1] = f"the mock does {versus_prism[row.api]:.1f}x Prism's req/s"
         lines.append(cells)
     widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
-    numeric = {2, 3, 4, 6}
+    numeric = {2, 3, 4, 6, 7}
 
     def fmt(line: list[str]) -> str:
         cells = [c.rjust(w) if i in numeric else c.ljust(w) for i, (c, w) in enumerate(zip(line, widths, strict=True))]

@@ -97,6 +97,17 @@ class ServerProcess:
     def elapsed(self) -> float:
         return time.perf_counter() - self.started_at
 
+    def cpu_seconds(self) -> float | None:
+        """CPU time (user + system, all threads) the server has used so far; None off Linux."""
+        if self.process is None:
+            return None
+        try:
+            stat = Path(f"/proc/{self.process.pid}/stat").read_text()
+        except OSError:
+            return None
+        fields = stat.rsplit(")", 1)[1].split()  # fields from the 3rd (state) on: utime is the 14th
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
     def exited(self) -> int | None:
         return None if self.process is None else self.process.poll()
 

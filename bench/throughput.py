@@ -109,12 +109,18 @@ def measure(
         return Row(workload.api, name, None, problem)
     if plan.warmup > 0:
         generator.run(server.port, load_spec(workload, plan, path, plan.warmup))
+    cpu_before = server.cpu_seconds()
     result = generator.run(server.port, load_spec(workload, plan, path))
+    cpu_after = server.cpu_seconds()
+    cpu_us = None
+    if cpu_before is not None and cpu_after is not None and result.requests > 0:
+        cpu_us = (cpu_after - cpu_before) / result.requests * 1e6
     say(
         f"  {workload.api:<13} {name:<9} {result.rps:>9,.0f} req/s  p50 {result.p50_ms:6.2f} ms  "
         f"p99 {result.p99_ms:6.2f} ms  errors {result.errors}"
+        + ("" if cpu_us is None else f"  CPU {cpu_us:.0f} us/req")
     )
-    return Row(workload.api, name, result)
+    return Row(workload.api, name, result, cpu_us=cpu_us)
 
 
 def run(

@@ -12,7 +12,7 @@ def result(rps: float, p99: float = 2.0, errors: int = 0) -> LoadResult:
 
 ROWS = [
     Row("omi", REFERENCE, result(10_000)),
-    Row("omi", MOCK, result(5_000, p99=12.0)),
+    Row("omi", MOCK, result(5_000, p99=12.0), cpu_us=137.4),
     Row("openhands", REFERENCE, result(8_000)),
     Row("openhands", MOCK, result(7_000, errors=3)),
     Row("omi", PRISM, result(500)),
@@ -64,6 +64,7 @@ def test_table_shows_every_row_and_problems() -> None:
     assert "10,000" in text and "0.50" in text
     assert "prism:openhands exited with code 1" in text
     assert "10.0x Prism" in text
+    assert "137" in text.splitlines()[3]  # the mock's CPU time per request
 
 
 def test_write_keeps_a_timestamped_file_and_latest(tmp_path: Path) -> None:
