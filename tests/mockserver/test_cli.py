@@ -1,0 +1,204 @@
+"""The command line: `python -m mockserver serve` and the `mockserver` console script.
+Bad input is a short message and a non-zero exit, never a traceback."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.mockserver.conftest import SpecWriter, minimal_spec
+from tests.mockserver.seed_apis import API_NAMES, ROOT, SEED_APIS
+
+CONSOLE_SCRIPT = Path(sys.executable).parent / "mockserver"
+RUN_TIMEOUT = 60
+READY_TIMEOUT = 30.0
+
+
+def _module(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "mockserver", *args], cwd=ROOT, capture_output=True, text=True, timeout=RUN_TIMEOUT
+    )
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _no_traceback(result: subprocess.CompletedProcess[str]) -> None:
+    assert "Traceback" not in result.stderr + result.stdout, result.stderr
+
+
+def test_serve_help_explains() -> None:
+    result = _module("serve", "--help")
+    assert result.returncode == 0
+    text = result.stdout
+    for word in ("SPEC_OR_DIR", "--host", "--port", "--seed", "--token", "--quiet", "4010", "Prefer", "/<file stem>"):
+        assert word in text, word
+    for status in ("401", "404", "405", "413", "415", "422"):
+        assert status in text, status
+
+
+def test_top_level_help_names_the_command() -> None:
+    result = _module("--help")
+    assert result.returncode == 0 and "serve" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "fragment"),
+    [
+        (["serve", "--port", "abc"], "port"),
+        (["serve", "--port", "99999"], "port"),
+        (["serve", "--port", "-1"], "port"),
+        (["serve", "--seed", "many"], "seed"),
+        (["serve", "--max-body-size", "0"], "max-body-size"),
+        (["serve", "--no-such-flag"], "no-such-flag"),
+        ([], "command"),
+        (["explode"], "explode"),
+    ],
+)
+def test_bad_flags_exit_2_with_a_message(args: list[str], fragment: str) -> None:
+    result = _module(*args)
+    assert result.returncode == 2, result.stderr
+    assert fragment.lower() in result.stderr.lower()
+    assert "usage:" in result.stderr
+    _no_traceback(result)
+
+
+def test_missing_spec_names_the_path(tmp_path: Path) -> None:
+    missing = tmp_path / "nope.yaml"
+    result = _module("serve", str(missing), "--port", str(_free_port()))
+    assert result.returncode != 0
+    assert str(missing) in result.stderr
+    _no_traceback(result)
+
+
+def test_broken_yaml_names_the_file_and_line(write_spec: SpecWriter) -> None:
+    path = write_spec("openapi: 3.1.0\npaths:\n  /a: {get: [unclosed\n")
+    result = _module("serve", str(path), "--port", str(_free_port()))
+    assert result.returncode != 0
+    assert str(path) in result.stderr and "line" in result.stderr
+    _no_traceback(result)
+
+
+def test_unresolvable_ref_is_a_clear_error(write_spec: SpecWriter) -> None:
+    path = write_spec(minimal_spec({"$ref": "#/components/schemas/Ghost"}))
+    result = _module("serve", str(path), "--port", str(_free_port()))
+    assert result.returncode != 0
+    assert str(path) in result.stderr and "#/components/schemas/Ghost" in result.stderr
+    assert len(result.stderr.strip().splitlines()) <= 3, "a short message, not a dump"
+    _no_traceback(result)
+
+
+def test_port_in_use_is_a_clear_error() -> None:
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        result = _module("serve", "--port", str(port), "--quiet")
+    assert result.returncode != 0
+    assert str(port) in result.stderr and "in use" in result.stderr
+    _no_traceback(result)
+
+
+class Running:
+    def __init__(self, process: subprocess.Popen[str], base_url: str) -> None:
+        self.process = process
+        self.base_url = base_url
+
+
+@contextlib.contextmanager
+def _start(args: list[str]) -> Iterator[Running]:
+    port = _free_port()
+    process = subprocess.Popen(
+        [*args, "--port", str(port)], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    base_url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + READY_TIMEOUT
+    try:
+        while True:
+            if process.poll() is not None:
+                _, err = process.communicate(timeout=5)
+                raise AssertionError(f"the server exited with {process.returncode}: {err}")
+            try:
+                if httpx.get(base_url + "/", timeout=1.0).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if time.monotonic() > deadline:
+                raise AssertionError(f"the server did not answer within {READY_TIMEOUT} s")
+            time.sleep(0.05)
+        yield Running(process, base_url)
+    finally:
+        if process.poll() is None:
+            process.terminate()
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(timeout=5)
+
+
+@pytest.fixture
+def console_script() -> Iterator[Running]:
+    assert CONSOLE_SCRIPT.exists(), f"{CONSOLE_SCRIPT} is not installed"
+    with _start([str(CONSOLE_SCRIPT), "serve", "--token", "T", "--seed", "3"]) as running:
+        yield running
+
+
+@pytest.mark.slow
+def test_console_script_serves_every_spec(console_script: Running) -> None:
+    index = httpx.get(console_script.base_url + "/", timeout=5).json()
+    assert sorted(api["name"] for api in index["apis"]) == API_NAMES
+    api = SEED_APIS["datagrid"]
+    url = console_script.base_url + api.url("conv_cli")
+    assert httpx.patch(url, json={"name": "x"}, timeout=5).status_code == 401
+    response = httpx.patch(url, json={"name": "from the CLI"}, headers={"Authorization": "Bearer T"}, timeout=5)
+    assert response.status_code == 200 and response.json()["name"] == "from the CLI"
+    console_script.process.terminate()
+    _, err = console_script.process.communicate(timeout=10)
+    assert "datagrid" in err  # the start-up banner and the access log
+    assert "PATCH /datagrid/v1/conversations/conv_cli" in err
+    assert "Traceback" not in err
+
+
+@pytest.mark.slow
+def test_module_serves_a_single_spec_quietly() -> None:
+    spec = str(SEED_APIS["omi"].spec)
+    with _start([sys.executable, "-m", "mockserver", "serve", spec, "--quiet", "--token", "T"]) as running:
+        response = httpx.patch(
+            running.base_url + "/v1/dev/user/conversations/c1",
+            json={"title": "single"},
+            headers={"Authorization": "Bearer T"},
+            timeout=5,
+        )
+        assert response.status_code == 200
+        assert response.json()["structured"]["title"] == "single"
+        running.process.terminate()
+        _, err = running.process.communicate(timeout=10)
+        assert "PATCH" not in err
+
+
+@pytest.mark.slow
+def test_ctrl_c_stops_the_server_without_a_traceback() -> None:
+    with _start([sys.executable, "-m", "mockserver", "serve", "--quiet"]) as running:
+        running.process.send_signal(signal.SIGINT)
+        _, err = running.process.communicate(timeout=10)
+    assert "Traceback" not in err and "KeyboardInterrupt" not in err, err
+
+
+def test_console_script_points_at_the_cli() -> None:
+    text = CONSOLE_SCRIPT.read_text(encoding="utf-8", errors="replace") if CONSOLE_SCRIPT.exists() else ""
+    assert "mockserver.cli" in text
+    assert os.access(CONSOLE_SCRIPT, os.X_OK)
