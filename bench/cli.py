@@ -224,6 +224,8 @@ def run(args: argparse.Namespace) -> int:
             )
         )
         payload["throughput"] = [row.as_dict() for row in rows]
+        by_cpu = {w.api: report.cpu_ratio(rows, w.api) for w in workloads}
+        payload["cpu_ratio"] = {api: round(x, 3) for api, x in by_cpu.items() if x is not None}
         payload["mock_over_prism"] = {api: round(x, 2) for api, x in report.mock_over_prism(rows).items()}
         if prism_executable is not None:
             payload["prism_version"] = prism.installed_version(ROOT / "bench" / ".node")

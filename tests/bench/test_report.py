@@ -3,7 +3,18 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bench.load import LoadResult
-from bench.report import MOCK, PRISM, REFERENCE, Row, check_targets, mock_over_prism, table, with_ratios, write
+from bench.report import (
+    MOCK,
+    PRISM,
+    REFERENCE,
+    Row,
+    check_targets,
+    cpu_ratio,
+    mock_over_prism,
+    table,
+    with_ratios,
+    write,
+)
 
 
 def result(rps: float, p99: float = 2.0, errors: int = 0) -> LoadResult:
@@ -40,6 +51,13 @@ def test_ratios_are_to_the_reference_of_the_same_api_and_rows_group_by_api() -> 
 def test_without_a_reference_result_there_is_no_ratio() -> None:
     rows = with_ratios([Row("omi", REFERENCE, None, "failed"), Row("omi", MOCK, result(5_000))])
     assert [r.ratio for r in rows] == [None, None]
+
+
+def test_cpu_ratio_is_reference_cpu_over_the_servers() -> None:
+    rows = [Row("omi", REFERENCE, result(1), cpu_us=100.0), Row("omi", MOCK, result(1), cpu_us=125.0)]
+    assert cpu_ratio(rows, "omi") == 0.8
+    assert cpu_ratio(rows, "omi", PRISM) is None
+    assert cpu_ratio([Row("omi", MOCK, result(1), cpu_us=125.0)], "omi") is None
 
 
 def test_mock_over_prism() -> None:
