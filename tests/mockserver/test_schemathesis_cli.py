@@ -7,6 +7,8 @@ import re
 import subprocess
 import sys
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -19,29 +21,24 @@ from tests.servers import serve
 ST = Path(sys.executable).parent / "st"
 EXAMPLES = 30
 RUN_TIMEOUT = 180
+PARALLEL_RUNS = 3
 
 RUNS = [(name, "positive") for name in API_NAMES] + [
     (name, "all") for name in API_NAMES if SEED_APIS[name].declares_422
 ]
 
 
-@pytest.fixture(scope="module")
-def base_url() -> Iterator[str]:
-    app = create_app(None, ServerConfig(log_requests=False, tokens=frozenset({TOKEN})))
-    with serve(app) as url:
-        yield url
+@dataclass(frozen=True)
+class StRun:
+    command: list[str]
+    returncode: int
+    output: str
 
 
-def test_all_mode_is_run_for_exactly_the_apis_that_declare_a_422() -> None:
-    assert sorted(name for name, mode in RUNS if mode == "all") == ["library-chat", "mielto", "omi", "openhands"]
-
-
-@pytest.mark.slow
-@pytest.mark.parametrize(("name", "mode"), RUNS, ids=[f"{n}-{m}" for n, m in RUNS])
-def test_schemathesis_finds_nothing(base_url: str, tmp_path: Path, name: str, mode: str) -> None:
+def _command(base_url: str, name: str, mode: str) -> list[str]:
     api = SEED_APIS[name]
     [(header, value)] = (api.auth or {"Authorization": f"Bearer {TOKEN}"}).items()
-    command = [
+    return [
         str(ST),
         "run",
         str(api.spec),
@@ -60,10 +57,37 @@ def test_schemathesis_finds_nothing(base_url: str, tmp_path: Path, name: str, mo
         "-m",
         mode,
     ]
-    # Run from a scratch directory: Schemathesis and hypothesis write caches into the cwd.
-    result = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, timeout=RUN_TIMEOUT)
-    output = result.stdout + result.stderr
-    assert result.returncode == 0, f"{' '.join(command)}\n{output[-6000:]}"
-    assert "Tested: 1" in output, output[-3000:]
-    generated = re.search(r"(\d+) generated", output)
-    assert generated is not None and int(generated.group(1)) >= EXAMPLES, output[-3000:]
+
+
+def _run(command: list[str], cwd: Path) -> StRun:
+    cwd.mkdir()
+    # A scratch directory per run: Schemathesis and hypothesis write caches into the cwd.
+    result = subprocess.run(command, cwd=cwd, capture_output=True, text=True, timeout=RUN_TIMEOUT)
+    return StRun(command, result.returncode, result.stdout + result.stderr)
+
+
+@pytest.fixture(scope="module")
+def st_runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[tuple[str, str], StRun]]:
+    """All runs at once against one mock (they are independent; this keeps the wall time low)."""
+    app = create_app(None, ServerConfig(log_requests=False, tokens=frozenset({TOKEN})))
+    scratch = tmp_path_factory.mktemp("schemathesis")
+    with serve(app) as base_url, ThreadPoolExecutor(max_workers=PARALLEL_RUNS) as pool:
+        futures = {
+            (name, mode): pool.submit(_run, _command(base_url, name, mode), scratch / f"{name}-{mode}")
+            for name, mode in RUNS
+        }
+        yield {key: future.result() for key, future in futures.items()}
+
+
+def test_all_mode_is_run_for_exactly_the_apis_that_declare_a_422() -> None:
+    assert sorted(name for name, mode in RUNS if mode == "all") == ["library-chat", "mielto", "omi", "openhands"]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("name", "mode"), RUNS, ids=[f"{n}-{m}" for n, m in RUNS])
+def test_schemathesis_finds_nothing(st_runs: dict[tuple[str, str], StRun], name: str, mode: str) -> None:
+    run = st_runs[(name, mode)]
+    assert run.returncode == 0, f"{' '.join(run.command)}\n{run.output[-6000:]}"
+    assert "Tested: 1" in run.output, run.output[-3000:]
+    generated = re.search(r"(\d+) generated", run.output)
+    assert generated is not None and int(generated.group(1)) >= EXAMPLES, run.output[-3000:]

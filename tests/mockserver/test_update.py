@@ -125,7 +125,8 @@ def test_openhands_answers_true_and_nothing_else(client: TestClient) -> None:
     assert response.headers["content-type"] == "application/json"
 
 
-agent_ids = st.lists(st.sampled_from(["a1", "a2", "a3", "a4", "a5", "b"]), max_size=4, unique=True)
+# Duplicates are allowed: the spec says nothing against ["a1", "a1"].
+agent_ids = st.lists(st.sampled_from(["a1", "a2", "a3", "a4", "a5", "b"]), max_size=4)
 
 
 @settings(max_examples=40, deadline=None)
@@ -148,3 +149,11 @@ def test_participated_agent_ids_only_grow(assignments: list[list[str]]) -> None:
         assert set(previous) <= set(body["participated_agent_ids"])
         assert len(body["participated_agent_ids"]) == len(set(body["participated_agent_ids"]))
         previous = body["participated_agent_ids"]
+
+
+def test_repeated_agent_is_one_participant(client: TestClient) -> None:
+    body = _update(client, "datagrid", "dup", {"agent_ids": ["a1", "a1"]})
+    assert body["agent_ids"] == ["a1", "a1"]
+    assert body["participated_agent_ids"].count("a1") == 1
+    body = _update(client, "datagrid", "dup", {"agent_ids": ["a1", "a2", "a2"]})
+    assert body["participated_agent_ids"].count("a1") == 1 and body["participated_agent_ids"].count("a2") == 1
