@@ -11,8 +11,9 @@ import httpx
 import pytest
 from starlette.testclient import TestClient
 
-from tests.mockserver.conftest import AppFactory
+from tests.mockserver.conftest import AppFactory, SpecWriter, minimal_spec
 from tests.mockserver.seed_apis import API_NAMES, SEED_APIS
+from tests.servers import serve
 
 MIB = 1024 * 1024
 
@@ -170,3 +171,35 @@ def test_quiet_means_no_access_log(make_app: AppFactory, caplog: pytest.LogCaptu
     with caplog.at_level(logging.DEBUG, logger="mockserver.access"):
         client.patch(api.url("c1"), json={}, headers=api.auth)
     assert [r for r in caplog.records if r.name == "mockserver.access"] == []
+
+
+def _no_content_spec() -> dict[str, object]:
+    document = minimal_spec(responses={"204": {"description": "deleted"}}, method="delete")
+    del document["paths"]["/things/{thing_id}"]["delete"]["requestBody"]
+    return document
+
+
+def test_no_content_response_has_no_body(make_app: AppFactory, write_spec: SpecWriter) -> None:
+    client = TestClient(make_app([write_spec(_no_content_spec())]), raise_server_exceptions=False)
+    response = client.delete("/v2/things/a")
+    assert response.status_code == 204
+    assert response.content == b""
+    assert response.headers.get("content-length") in (None, "0")
+    assert "content-type" not in response.headers
+
+
+def test_no_content_over_a_kept_alive_connection(make_app: AppFactory, write_spec: SpecWriter) -> None:
+    """A stray body after a 204 would be read as the start of the next response."""
+    with serve(make_app([write_spec(_no_content_spec())])) as base, httpx.Client(base_url=base, timeout=10) as http:
+        for _ in range(3):
+            assert http.delete("/v2/things/a").status_code == 204
+
+
+def test_plain_text_response_is_not_json_encoded(make_app: AppFactory, write_spec: SpecWriter) -> None:
+    text = {"type": "string", "enum": ["pong"]}
+    document = minimal_spec(responses={"200": {"description": "ok", "content": {"text/plain": {"schema": text}}}})
+    client = TestClient(make_app([write_spec(document)]), raise_server_exceptions=False)
+    response = client.patch("/v2/things/a", json={})
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/plain")
+    assert response.text == "pong"
