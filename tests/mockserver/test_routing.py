@@ -126,3 +126,13 @@ def test_two_operations_on_one_path(make_app: AppFactory, write_spec: SpecWriter
     response = client.delete("/v2/things/a")
     assert response.status_code == 405
     assert {m.strip() for m in response.headers["allow"].split(",")} == {"PATCH", "PUT"}
+
+
+@pytest.mark.parametrize("template", ["/résumés/{thing_id}", "/my things/{thing_id}"])
+def test_literal_segments_that_clients_percent_encode(
+    make_app: AppFactory, write_spec: SpecWriter, template: str
+) -> None:
+    """A client sends `/r%C3%A9sum%C3%A9s/a` for the spec's `/résumés/{thing_id}`."""
+    client = TestClient(make_app([write_spec(minimal_spec(path=template))]), raise_server_exceptions=False)
+    response = client.patch("/v2" + template.replace("{thing_id}", "a"), json={"name": "n"})
+    assert response.status_code == 200, response.text
