@@ -51,6 +51,7 @@ class ApiContract:
     path_params: Mapping[str, str] = field(default_factory=dict)
     # Second updates already sent, by Schemathesis case id (see `followup`).
     followups: dict[str, Any] = field(default_factory=dict)
+    followups_sent: int = 0
 
     def operation(self, method: str, path: str) -> OperationContract | None:
         return self.operations.get((method.upper(), path))
@@ -62,14 +63,17 @@ class ApiContract:
         """Whether `value` is an id the suite made up (it cannot exist on a live target)."""
         return isinstance(value, str) and value.startswith(FRESH_ID_PREFIX)
 
-    def path_value(self, name: str, generated: Any) -> Any:
-        """The value a path parameter takes on this target (see README, "Live targets")."""
-        if name in self.path_params:
-            return self.path_params[name]
+    def path_overrides(self) -> dict[str, str]:
+        """Fixed values for path parameters on this target (see README, "Live targets"):
+        the --path-param ids; on a live target, a made-up fresh id for every other one, since
+        generated ids like "0" or "1" could name real resources."""
+        names = {
+            rule.name for op in self.operations.values() for rule in op.compiled.parameters if rule.location == "path"
+        }
+        overrides = {name: value for name, value in self.path_params.items() if name in names}
         if self.live:
-            # Generated ids like "0" or "1" could name real resources on a live target.
-            return fresh_id()
-        return generated
+            overrides.update({name: fresh_id() for name in names if name not in overrides})
+        return overrides
 
 
 def fresh_id() -> str:

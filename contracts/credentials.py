@@ -46,6 +46,19 @@ class Credentials:
                 section[name] = {"bearer": self.token}
         return section
 
+    def headers_for(self, op: Operation) -> dict[str, str]:
+        """Headers carrying the token for the first security alternative of `op` (for
+        requests the suite builds itself; generated ones get it from Schemathesis)."""
+        if self.token is None or op.security.open:
+            return {}
+        headers = {}
+        for scheme in op.security.alternatives[0]:
+            if scheme.location != "header":
+                continue
+            value = self.token if scheme.kind == "apikey" else f"{scheme.kind.capitalize()} {self.token}"
+            headers[scheme.parameter] = value
+        return headers
+
     def header_names(self) -> set[str]:
         """Lower-cased names of the headers the schemes put credentials in."""
         names = set()
@@ -68,10 +81,17 @@ class Credentials:
         return op.security.check(request, frozenset({self.token})) is None
 
     def redact(self, text: str) -> str:
-        """`text` with a user-supplied token replaced by a shell placeholder (CI logs are public)."""
-        if self.token is None or self.token == IN_PROCESS_TOKEN or not self.token:
+        """`text` with a user-supplied token replaced by a shell placeholder (CI logs are
+        public). Tokens shorter than 8 characters cannot be told from ordinary text and stay."""
+        if self.token is None or self.token == IN_PROCESS_TOKEN or len(self.token) < 8:
             return text
         return text.replace(self.token, TOKEN_PLACEHOLDER)
+
+    def redact_header(self, name: str, value: str) -> str:
+        """A header value with the token replaced, whatever its length, in credential headers."""
+        if self.token is None or self.token == IN_PROCESS_TOKEN or name.lower() not in self.header_names():
+            return value
+        return value.replace(self.token, TOKEN_PLACEHOLDER)
 
 
 def used_schemes(operations: Iterable[Operation]) -> set[str]:

@@ -13,9 +13,16 @@ _CLIENT_HEADERS = {"user-agent", "accept-encoding", "connection", "content-lengt
 IN_PROCESS_HOST = "http://testserver"
 
 
-def curl_command(request: SentRequest, *, origin: str | None = None, redact: Callable[[str], str] = str) -> str:
+def curl_command(
+    request: SentRequest,
+    *,
+    origin: str | None = None,
+    redact: Callable[[str], str] = str,
+    redact_header: Callable[[str, str], str] = lambda name, value: value,
+) -> str:
     """`request` as a shell command. `origin` replaces the scheme and host (an in-process
-    request's `http://testserver`); `redact` hides secrets, leaving a `${VAR}` placeholder."""
+    request's `http://testserver`); `redact`/`redact_header` hide secrets, leaving a `${VAR}`
+    placeholder the shell expands."""
     url = request.url
     if origin is not None:
         parts = urlsplit(url)
@@ -26,7 +33,7 @@ def curl_command(request: SentRequest, *, origin: str | None = None, redact: Cal
     for name, value in request.headers.items():
         if name in _CLIENT_HEADERS or (name == "accept" and value == "*/*"):
             continue
-        words += ["-H", _quote(redact(f"{name}: {value}"))]
+        words += ["-H", _quote(redact(f"{name}: {redact_header(name, value)}"))]
     if request.body:
         try:
             text = request.body.decode("utf-8")

@@ -57,6 +57,7 @@ def follow_up(ctx: Any, case: Any, exchange: Exchange) -> FollowUp | None:
         kwargs.setdefault("app", case.operation.app)
     ctx.internals.record_case(parent_id=case.id, case=derived)
     response = case.operation.schema.transport.send(derived, **kwargs)
+    exchange.contract.followups_sent += 1
     ctx.internals.record_response(case_id=derived.id, response=response)
     second = exchange_for(derived, response)
     result = FollowUp(exchange, second) if second is not None else None

@@ -23,7 +23,7 @@ class Finding:
 
     def render(self) -> str:
         lines = [f"[{self.check}] {self.code} {self.title}"]
-        lines += [f"    {line}" for line in self.message.strip().splitlines() if line.strip()][:12]
+        lines += [f"    {_cut(line)}" for line in self.message.strip().splitlines() if line.strip()][:12]
         lines.append(f"    reproduce: {self.curl}")
         return "\n".join(lines)
 
@@ -55,8 +55,11 @@ class ApiReport:
         return not self.findings and not self.errors
 
     def add_finding(self, finding: Finding) -> None:
+        """Keep the first example of each kind of violation (like Schemathesis, which reports
+        one finding per operation and failure class)."""
         with self._lock:
-            if finding not in self.findings:
+            key = (finding.check, finding.code, finding.title)
+            if all((f.check, f.code, f.title) != key for f in self.findings):
                 self.findings.append(finding)
 
     def tolerate(self, gap: ToleratedGap) -> None:
@@ -93,3 +96,7 @@ class ApiReport:
         parts += [finding.render() for finding in self.findings]
         parts += [f"[error] {error}" for error in self.errors]
         return "\n".join(parts)
+
+
+def _cut(line: str, limit: int = 300) -> str:
+    return line if len(line) <= limit else line[:limit] + f"... ({len(line) - limit} more characters)"

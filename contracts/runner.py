@@ -19,15 +19,14 @@ from schemathesis.engine import events, from_schema
 
 import contracts.semantics  # noqa: F401  (registers the semantic checks)
 from contracts.contract import ApiContract, bind, compile_contract, unbind
-from contracts.credentials import IN_PROCESS_TOKEN, used_schemes
-from contracts.curl import IN_PROCESS_HOST, curl_command
+from contracts.credentials import used_schemes
+from contracts.findings import make_finding
 from contracts.gaps import filter_failure
 from contracts.options import ContractOptions
 from contracts.oracle import SentRequest
-from contracts.report import ApiReport, Finding
+from contracts.report import ApiReport
 from contracts.targets import Target
-
-MOCK_ORIGIN = "http://127.0.0.1:4010"
+from contracts.unusual import probe_unusual_input
 
 
 def run_contract(target: Target, options: ContractOptions, time_budget: float | None = None) -> ApiReport:
@@ -49,13 +48,12 @@ def run_contract(target: Target, options: ContractOptions, time_budget: float | 
     if target.base_url is None:
         schema.app = target.mock_app(options.seed)
     schema.hooks.register_hook_with_name(filter_failure, "filter_failure")
-    if target.live or options.path_params:
-        schema.hooks.register_hook_with_name(_path_parameter_policy(contract), "map_path_parameters")
     bind(schema, contract)
     started = time.monotonic()
     try:
         for event in from_schema(schema).execute():
             _collect(event, contract, target)
+        probe_unusual_input(schema, contract, dict(options.headers), target.base_url)
     finally:
         unbind(schema)
         report.elapsed = time.monotonic() - started
@@ -86,6 +84,9 @@ def _config(contract: ApiContract, target: Target, options: ContractOptions, bud
         "checks": {"positive_data_acceptance": {"expected-statuses": accepted}},
         "headers": dict(options.headers),
     }
+    overrides = contract.path_overrides()
+    if overrides:
+        config["parameters"] = {f"path.{name}": value for name, value in overrides.items()}
     auth = contract.credentials.schemathesis_auth(used_schemes(operations))
     if auth:
         config["auth"] = {"openapi": auth}
@@ -105,13 +106,6 @@ def _missing_credentials(contract: ApiContract, target: Target) -> str | None:
     return f"{', '.join(secured)} require credentials ({', '.join(sorted(contract.credentials.schemes))}): pass --token"
 
 
-def _path_parameter_policy(contract: ApiContract) -> Any:
-    def map_path_parameters(context: Any, path_parameters: dict[str, Any]) -> dict[str, Any]:
-        return {name: contract.path_value(name, value) for name, value in path_parameters.items()}
-
-    return map_path_parameters
-
-
 def _collect(event: Any, contract: ApiContract, target: Target) -> None:
     report = contract.report
     if isinstance(event, events.ScenarioFinished):
@@ -121,27 +115,13 @@ def _collect(event: Any, contract: ApiContract, target: Target) -> None:
         for case_id, checks in recorder.checks.items():
             for check in checks:
                 if check.failure_info is not None:
-                    report.add_finding(
-                        _finding(check.name, check.failure_info.failure, case_id, recorder, contract, target)
-                    )
+                    failure = check.failure_info.failure
+                    interaction = recorder.interactions.get(failure.case_id or case_id)
+                    request = SentRequest.from_recorded(interaction.request) if interaction is not None else None
+                    report.add_finding(make_finding(failure, request, contract, check.name))
     elif isinstance(event, events.NonFatalError):
         report.errors.append(contract.credentials.redact(str(event.info.format())))
     elif isinstance(event, events.FatalError):
         report.errors.append(f"{type(event.exception).__name__}: {event.exception}")
     elif isinstance(event, events.EngineFinished):
         report.stop_reason = str(getattr(event, "stop_reason", "") or "")
-
-
-def _finding(name: str, failure: Any, case_id: str, recorder: Any, contract: ApiContract, target: Target) -> Finding:
-    check = getattr(failure, "check", name)
-    interaction = recorder.interactions.get(failure.case_id or case_id)
-    curl = "(no request recorded)"
-    if interaction is not None:
-        request = SentRequest.from_recorded(interaction.request)
-        origin = MOCK_ORIGIN if request.url.startswith(IN_PROCESS_HOST) else None
-        curl = curl_command(request, origin=origin, redact=contract.credentials.redact)
-        if origin is not None:
-            token = target.token or IN_PROCESS_TOKEN
-            curl += f"   # against: python -m mockserver serve {target.spec_path} --token {token}"
-    message = contract.credentials.redact(str(failure.message or ""))
-    return Finding(check=check, code=failure.code, title=str(failure.title), message=message, curl=curl)

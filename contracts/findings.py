@@ -1,0 +1,43 @@
+"""Turn a Schemathesis failure into a reported `Finding` with its curl reproduction."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from contracts.contract import ApiContract
+from contracts.credentials import IN_PROCESS_TOKEN
+from contracts.curl import IN_PROCESS_HOST, curl_command
+from contracts.oracle import SentRequest
+from contracts.report import Finding
+
+# Where `python -m mockserver serve SPEC` listens by default: in-process findings replay there.
+MOCK_ORIGIN = "http://127.0.0.1:4010"
+
+
+def check_name(failure: Any, default: str = "") -> str:
+    """The check a failure comes from: ours carry it, Schemathesis' failure classes list theirs."""
+    own = getattr(failure, "check", None)
+    if isinstance(own, str):
+        return own
+    checks = getattr(type(failure), "checks", ())
+    return default or (str(checks[0]) if checks else str(failure.title))
+
+
+def make_finding(failure: Any, request: SentRequest | None, contract: ApiContract, check: str = "") -> Finding:
+    """A finding for `failure`, reproduced by `request` (None: no request was recorded)."""
+    curl = "(no request recorded)"
+    if request is not None:
+        in_process = request.url.startswith(IN_PROCESS_HOST)
+        origin = MOCK_ORIGIN if in_process else None
+        credentials = contract.credentials
+        curl = curl_command(request, origin=origin, redact=credentials.redact, redact_header=credentials.redact_header)
+        if in_process:
+            token = contract.credentials.token or IN_PROCESS_TOKEN
+            curl += f"   # against: python -m mockserver serve {contract.spec_path} --token {token}"
+    return Finding(
+        check=check_name(failure, check),
+        code=str(getattr(failure, "code", "")),
+        title=str(failure.title),
+        message=contract.credentials.redact(str(failure.message or "")),
+        curl=curl,
+    )

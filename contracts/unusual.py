@@ -1,0 +1,119 @@
+"""Unusual but valid input: a short, deterministic battery the generators rarely produce.
+
+Schemathesis draws realistic values for fields such as `title` ("Quarterly standup") and
+boundary values in its coverage phase ("0", "000..."), so a deployment that breaks on
+non-ASCII text or on a long string can pass a whole run. After the engine, each API gets one
+valid, authenticated update per value below, with every top-level string field of the body
+set to it (truncated to the field's maxLength). All checks run on the answers; in addition a
+valid request must be accepted (`unusual_input_accepted`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from schemathesis.core.failures import Failure, FailureGroup
+from schemathesis.specs.openapi.checks import ignored_auth
+
+from contracts.contract import ApiContract, OperationContract, fresh_id
+from contracts.exchange import exchange_for
+from contracts.findings import make_finding
+from contracts.oracle import SentRequest
+from contracts.semantics import ContractViolation
+
+_MIXED = "Café ☕ 会议 مرحبا 👩\u200d👩\u200d👧 "
+UNUSUAL_STRINGS: tuple[str, ...] = (
+    "Café crème – Größe №5 ☕",  # Latin-1, typographic punctuation, emoji
+    "会议纪要：第三季度 📅",  # CJK with full-width punctuation
+    "مراجعة الميزانية — סקירה",  # right-to-left scripts
+    "e\u0301\u200b\u00a0zero\u2060width \U0001f469\u200d\U0001f469\u200d\U0001f467",  # combining, zero-width, ZWJ
+    (_MIXED * 60)[:1000],  # long, and multi-byte all the way
+)
+
+
+def unusual_bodies(operation: OperationContract) -> Iterator[dict[str, Any]]:
+    """Valid bodies, one per unusual string, with every string field that can take it."""
+    oracle = operation.oracle
+    validator = oracle.body_validator
+    if validator is None or not isinstance(validator.schema, dict):
+        return
+    properties = validator.schema.get("properties") or {}
+    for text in UNUSUAL_STRINGS:
+        body: dict[str, Any] = {}
+        for name, schema in properties.items():
+            for candidate in (text, text[: _max_length(schema)]):
+                if candidate and not oracle.body_problems_of({**body, name: candidate}):
+                    body[name] = candidate
+                    break
+        if body and not oracle.body_problems_of(body):
+            yield body
+
+
+def _max_length(schema: Any) -> int:
+    if not isinstance(schema, dict):
+        return 0
+    lengths = [schema["maxLength"]] if isinstance(schema.get("maxLength"), int) else []
+    lengths += [_max_length(branch) for branch in schema.get("anyOf") or schema.get("oneOf") or []]
+    return max(lengths, default=0)
+
+
+def probe_unusual_input(schema: Any, contract: ApiContract, headers: dict[str, str], base_url: str | None) -> None:
+    """Send the battery to every operation of `schema` and report what the checks find."""
+    for operation in contract.operations.values():
+        api_operation = schema.find_operation_by_label(operation.label)
+        if api_operation is None:
+            continue
+        overrides = contract.path_overrides()
+        for body in unusual_bodies(operation):
+            path = {rule.name: overrides.get(rule.name) or fresh_id() for rule in _path_rules(operation)}
+            credentials = contract.credentials.headers_for(operation.compiled)
+            case = api_operation.Case(
+                path_parameters=path, body=body, headers={**headers, **credentials}, media_type="application/json"
+            )
+            _send_and_check(case, contract, base_url)
+
+
+def _path_rules(operation: OperationContract) -> list[Any]:
+    return [rule for rule in operation.compiled.parameters if rule.location == "path"]
+
+
+def _send_and_check(case: Any, contract: ApiContract, base_url: str | None) -> None:
+    report = contract.report
+    kwargs = {"base_url": base_url} if base_url else {}
+    sent_before = contract.followups_sent
+    try:
+        response = case.call(**kwargs)
+    except Exception as exc:  # an in-process app re-raises its crash; a live one may drop the connection
+        report.errors.append(f"unusual input {case.body!r} crashed the request: {type(exc).__name__}: {exc}")
+        return
+    report.cases += 1
+    failures: list[Failure] = []
+    try:
+        # The credentials are in the case's own headers, so ignored_auth's "no credentials"
+        # probe would still carry them (a false ST401); the engine run already covers it.
+        case.validate_response(response, transport_kwargs=kwargs or None, excluded_checks=[ignored_auth])
+    except FailureGroup as group:
+        failures = list(group.exceptions)
+    except Failure as single:
+        failures = [single]
+    report.requests += 1 + contract.followups_sent - sent_before
+    exchange = exchange_for(case, response)
+    if exchange is not None and not _accepted(exchange) and not 500 <= exchange.status < 600:
+        failures.append(
+            ContractViolation(
+                check="unusual_input_accepted",
+                operation=exchange.operation.label,
+                title="Valid unusual input rejected",
+                message=f"A valid, authenticated update was answered {exchange.status}: {response.content[:300]!r}",
+            )
+        )
+    request = SentRequest.from_prepared(response.request)
+    for failure in failures:
+        report.add_finding(make_finding(failure, request, contract))
+
+
+def _accepted(exchange: Any) -> bool:
+    if exchange.ok or exchange.status == 429:
+        return True
+    return bool(exchange.status == 404 and exchange.contract.live and exchange.addresses_fresh_id())

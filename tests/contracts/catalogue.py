@@ -1,0 +1,251 @@
+"""The faults the suite must flag: at least one of each kind, spread over the five APIs.
+
+Each names the check expected to flag it; the README's detection table is this list.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable
+from typing import Any
+
+from tests.contracts.faulty import Exchange, Fault, Hook
+
+JSON = "application/json"
+
+
+def on_success(change: Callable[[Any], Any]) -> Hook:
+    """Edit the JSON body of every 2xx answer."""
+
+    def hook(exchange: Exchange) -> None:
+        if 200 <= exchange.status < 300:
+            exchange.edit(change)
+
+    return hook
+
+
+def on_status(status: int, change: Callable[[Exchange], None]) -> Hook:
+    def hook(exchange: Exchange) -> None:
+        if exchange.status == status:
+            change(exchange)
+
+    return hook
+
+
+def title_where(
+    predicate: Callable[[Any], bool], status: int, body: Any, content_type: str = "application/json"
+) -> Hook:
+    """Answer `status` with `body` (instead of the mock) when the sent title matches."""
+
+    def hook(exchange: Exchange) -> None:
+        sent = exchange.request_json()
+        if isinstance(sent, dict) and "title" in sent and predicate(sent["title"]):
+            exchange.answer(status, body, content_type)
+
+    return hook
+
+
+def _set(path: str, value: Any) -> Callable[[Any], None]:
+    def change(body: Any) -> None:
+        *parents, last = path.split(".")
+        for key in parents:
+            body = body[key]
+        body[last] = value
+
+    return change
+
+
+def _drop(key: str) -> Callable[[Any], None]:
+    def change(body: Any) -> None:
+        body.pop(key, None)
+
+    return change
+
+
+def _backwards() -> Callable[[Any], None]:
+    minutes = itertools.count()
+
+    def change(body: Any) -> None:
+        # Every answer is a minute older than the previous one, still after created_at.
+        body["created_at"] = "2020-01-01T00:00:00Z"
+        step = next(minutes)
+        body["updated_at"] = f"2024-06-{30 - step // 1440 % 28:02d}T{23 - step // 60 % 24:02d}:{59 - step % 60:02d}:00Z"
+
+    return change
+
+
+def _with_token(exchange: Exchange) -> None:
+    exchange.headers["authorization"] = "Bearer T"
+
+
+def _accept_anything(exchange: Exchange) -> None:
+    if exchange.status == 422:
+        exchange.answer(200, True)
+
+
+def _valid_datagrid_body(exchange: Exchange) -> None:
+    sent = exchange.request_json()
+    valid = isinstance(sent, dict) and isinstance(sent.get("name", ""), str)
+    valid = valid and isinstance(sent.get("agent_ids", []), list)
+    if valid and exchange.headers.get("authorization") == "Bearer T":
+        exchange.answer(422, {"detail": [{"loc": ["body", "name"], "msg": "Field required", "type": "missing"}]})
+
+
+def _loc_body_only(exchange: Exchange) -> None:
+    exchange.edit(lambda body: {"detail": [{**item, "loc": ["body"]} for item in body["detail"]]})
+
+
+def _not_ascii(title: Any) -> bool:
+    return isinstance(title, str) and not title.isascii()
+
+
+FAULTS: tuple[Fault, ...] = (
+    Fault(
+        "drops created_at",
+        "datagrid",
+        "missing required field",
+        "response_schema_conformance",
+        after=on_success(_drop("created_at")),
+    ),
+    Fault(
+        "workspace_id as a number",
+        "mielto",
+        "wrong type",
+        "response_schema_conformance",
+        after=on_success(_set("workspace_id", 42)),
+    ),
+    Fault(
+        "null title",
+        "library-chat",
+        "null where not allowed",
+        "response_schema_conformance",
+        after=on_success(_set("title", None)),
+    ),
+    Fault(
+        "category outside the enum",
+        "omi",
+        "enum violation",
+        "response_schema_conformance",
+        after=on_success(_set("structured.category", "gossip")),
+    ),
+    Fault(
+        "updated_at without a zone",
+        "datagrid",
+        "bad date-time",
+        "response_schema_conformance",
+        after=on_success(_set("updated_at", "2024-05-01T10:00:00")),
+    ),
+    Fault(
+        "500 for a non-ASCII title",
+        "omi",
+        "500 on unusual valid input",
+        "not_a_server_error",
+        before=title_where(_not_ascii, 500, b"Internal Server Error", "text/plain; charset=utf-8"),
+    ),
+    Fault(
+        "500 for a long title",
+        "library-chat",
+        "500 on unusual valid input",
+        "not_a_server_error",
+        before=title_where(lambda t: isinstance(t, str) and len(t) > 100, 500, {"detail": "boom"}),
+    ),
+    Fault(
+        "accepts any body", "openhands", "accepts an invalid body", "negative_data_rejection", after=_accept_anything
+    ),
+    Fault(
+        "422 for a null or long title",
+        "omi",
+        "rejects a valid body",
+        "positive_data_acceptance",
+        before=title_where(
+            lambda t: t is None or (isinstance(t, str) and len(t) > 300),
+            422,
+            {"detail": [{"loc": ["body", "title"], "msg": "Invalid", "type": "value_error"}]},
+        ),
+    ),
+    Fault(
+        "422 for every valid body",
+        "datagrid",
+        "rejects a valid body",
+        "positive_data_acceptance",
+        before=_valid_datagrid_body,
+    ),
+    Fault("no credential check", "mielto", "ignores credentials", "ignored_auth", before=_with_token),
+    Fault(
+        "401 to the valid token",
+        "datagrid",
+        "refuses valid credentials",
+        "credentials_honoured",
+        before=lambda exchange: exchange.answer(401, {"detail": "Not authenticated"}),
+    ),
+    Fault(
+        "201 instead of 200",
+        "library-chat",
+        "undocumented status",
+        "status_code_conformance",
+        after=on_status(200, lambda exchange: setattr(exchange, "status", 201)),
+    ),
+    Fault(
+        "text/plain content type",
+        "datagrid",
+        "wrong content type",
+        "content_type_conformance",
+        after=on_status(200, lambda exchange: exchange.response_headers.update({"content-type": "text/plain"})),
+    ),
+    Fault(
+        "empty 422 detail",
+        "library-chat",
+        "unhelpful 422",
+        "validation_error_detail",
+        after=on_status(422, lambda exchange: exchange.answer(422, {"detail": []})),
+    ),
+    Fault(
+        "422 loc without the field",
+        "openhands",
+        "unhelpful 422",
+        "validation_error_detail",
+        after=on_status(422, _loc_body_only),
+    ),
+    Fault(
+        "name not updated",
+        "datagrid",
+        "update not applied",
+        "update_applied",
+        after=on_success(_set("name", "Unchanged name")),
+    ),
+    Fault(
+        "title not updated",
+        "omi",
+        "update not applied",
+        "update_applied",
+        after=on_success(_set("structured.title", "Unchanged title")),
+    ),
+    Fault(
+        "always conversation conv_1",
+        "mielto",
+        "wrong resource id",
+        "resource_identity",
+        after=on_success(_set("id", "conv_1")),
+    ),
+    Fault(
+        "created_at after updated_at",
+        "library-chat",
+        "incoherent timestamps",
+        "timestamps_coherent",
+        after=on_success(_set("created_at", "2999-01-01T00:00:00Z")),
+    ),
+    Fault(
+        "updated_at goes backwards",
+        "datagrid",
+        "incoherent timestamps",
+        "timestamps_coherent",
+        after=on_success(_backwards()),
+    ),
+    Fault(
+        "participated_agent_ids shrinks",
+        "datagrid",
+        "broken invariant",
+        "accumulate_invariant",
+        after=on_success(lambda body: body.update(participated_agent_ids=list(body.get("agent_ids") or []))),
+    ),
+)

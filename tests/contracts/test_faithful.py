@@ -1,0 +1,71 @@
+"""Faithful deployments pass: each mock over a real socket, and two hand-written FastAPI-like
+services. Also the live-target promises: a bounded number of requests, and only ids the
+suite was given (or made up) are touched."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from starlette.applications import Starlette
+
+from tests.contracts.fastapi_like import library_chat_app, openhands_app
+from tests.contracts.faulty import mock_app
+from tests.contracts.suite import MAX_EXAMPLES, run_suite
+from tests.servers import serve
+
+APIS = ("datagrid", "library-chat", "mielto", "omi", "openhands")
+# The spec gaps each faithful deployment must hit, and the suite must show as warnings.
+EXPECTED_GAPS = {
+    "datagrid": ["(auth) 401", "(invalid_request) 422"],
+    "mielto": ["(auth) 401"],
+    "openhands": ["(auth) 401"],
+}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("api", APIS)
+def test_mock_over_a_socket_passes(api: str) -> None:
+    with serve(mock_app(api)) as server:
+        run = run_suite(api, server)
+    assert run.exit_code == 0, run.output
+    assert run.summary(api).startswith(f"{api}: PASS"), run.output
+    for gap in EXPECTED_GAPS.get(api, []):
+        assert f"warning: tolerated spec gap {gap}" in run.summary(api), run.output
+    assert run.count(api, "cases") > MAX_EXAMPLES
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("api", "app"), [("openhands", openhands_app), ("library-chat", library_chat_app)])
+def test_fastapi_like_service_passes(api: str, app: type[Starlette]) -> None:
+    with serve(app()) as server:
+        run = run_suite(api, server)
+    assert run.exit_code == 0, run.output
+    assert run.summary(api).startswith(f"{api}: PASS"), run.output
+
+
+@pytest.mark.slow
+def test_live_run_touches_only_made_up_or_given_ids() -> None:
+    app = mock_app("datagrid")
+    store = app.state.keeper.store  # type: ignore[attr-defined]
+    with serve(app) as server:
+        run_suite("datagrid", server)
+        made_up = {key[2][0][1] for key in store._items}
+        store._items.clear()
+        run_suite("datagrid", server, "--path-param", "conversation_id=conv_given")
+        given = {key[2][0][1] for key in store._items}
+    assert made_up and all(re.fullmatch(r"contract-test-[0-9a-f]{16}", value) for value in made_up), made_up
+    assert given == {"conv_given"}
+
+
+@pytest.mark.slow
+def test_live_run_sends_a_bounded_number_of_requests() -> None:
+    with serve(mock_app("mielto")) as server:
+        small = run_suite("mielto", server, "--max-examples", "5")
+        large = run_suite("mielto", server, "--max-examples", "40")
+    cases_small, cases_large = small.count("mielto", "cases"), large.count("mielto", "cases")
+    requests_small, requests_large = small.count("mielto", "requests"), large.count("mielto", "requests")
+    assert 0 < requests_small <= 2 * cases_small, small.output
+    assert 0 < requests_large <= 2 * cases_large, large.output
+    # Fuzzing grows with --max-examples, nothing else does.
+    assert cases_large - cases_small <= 2 * (40 - 5), (cases_small, cases_large)
