@@ -27,9 +27,12 @@ Benchmark the mock server on this machine, in one go:
   throughput  the bare Starlette reference (bench/reference.py) and the mock serving all five
               specs, each on its own 127.0.0.1 port with one uvicorn worker, under the same
               load on each API's update operation (a valid, authenticated request); and
-              Prism 5 (`prism mock -d`) on each spec where Node.js is present. Table: req/s,
-              p50 and p99 latency, errors (HTTP status >= 400 plus socket errors) and the
-              ratio of req/s to the reference's for the same API in the same run.
+              Prism 5 (`prism mock -d`) on each spec where Node.js is present. Reference and
+              mock take turns in --rounds slices of --duration seconds, so that other work
+              on the machine weighs on both alike. Table: req/s, p50 and p99 latency (p99:
+              the worst slice's), errors (HTTP status >= 400 plus socket errors), the ratio
+              of req/s to the reference's for the same API in the same run, and the
+              server's CPU time per request (the ratio of those is the steadier figure).
   start-up    seconds from process start to the first 2xx answer of all five operations
               (median of --startup-runs), for the mock and, as a floor, the reference.
   contract    wall time of the contract suite (python -m pytest contracts, as `make
@@ -46,7 +49,7 @@ reference's req/s, p99 < 10 ms at 16 connections, no errors; all specs ready < 0
 
 examples:
   make bench
-  make bench BENCH_ARGS='--duration 10 --api omi --api openhands --no-prism'
+  make bench BENCH_ARGS='--duration 5 --api omi --api openhands --no-prism'
   python -m bench --no-contract --load python
 """
 
@@ -80,7 +83,16 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     load = parser.add_argument_group("load")
-    load.add_argument("--duration", type=_positive, default=5, metavar="S", help="seconds of load per run (default 5)")
+    load.add_argument(
+        "--duration", type=_positive, default=2, metavar="S", help="seconds of load per slice (default 2)"
+    )
+    load.add_argument(
+        "--rounds",
+        type=_positive,
+        default=3,
+        metavar="N",
+        help="slices per server, alternating reference and mock (default 3: 6 s of load each)",
+    )
     load.add_argument(
         "--warmup",
         type=_not_negative,
@@ -173,7 +185,8 @@ def conditions(generator: LoadGenerator | None, args: argparse.Namespace) -> dic
         "uvicorn": version("uvicorn"),
         "starlette": version("starlette"),
         "commit": commit or None,
-        "duration_s": args.duration,
+        "slice_s": args.duration,
+        "rounds": args.rounds,
         "warmup_s": args.warmup,
         "connections": args.connections,
     }
@@ -213,10 +226,10 @@ def run(args: argparse.Namespace) -> int:
         prism_executable = None
         if not args.no_prism:
             prism_executable = prism.find_or_install(ROOT / "bench" / ".node", install, say)
-        plan = throughput.LoadPlan(args.duration, args.warmup, args.connections)
+        plan = throughput.LoadPlan(args.duration, args.warmup, args.connections, args.rounds)
         say(
-            f"throughput: {generator.name}, {args.connections} connections, {args.duration} s per run "
-            f"(+{args.warmup} s warm-up) ..."
+            f"throughput: {generator.name}, {args.connections} connections, {args.rounds} x {args.duration} s "
+            f"per server and API, alternating (+{args.warmup} s warm-up) ..."
         )
         rows = report.with_ratios(
             throughput.run(

@@ -14,6 +14,7 @@ import math
 import os
 import re
 import shutil
+import statistics
 import subprocess
 import tempfile
 import time
@@ -57,6 +58,21 @@ class LoadResult:
 
     def as_dict(self) -> dict[str, Any]:
         return {**asdict(self), "rps": round(self.rps, 1), "errors": self.errors}
+
+
+def merge(results: Sequence[LoadResult]) -> LoadResult:
+    """Slices of one load as one result: counts and time add up; p50 is the median of the
+    slices' p50, p99 the highest slice p99 (percentiles do not add, so err on the high side)."""
+    if not results:
+        raise ValueError("nothing to merge")
+    return LoadResult(
+        requests=sum(r.requests for r in results),
+        seconds=sum(r.seconds for r in results),
+        p50_ms=statistics.median(r.p50_ms for r in results),
+        p99_ms=max(r.p99_ms for r in results),
+        status_errors=sum(r.status_errors for r in results),
+        socket_errors=sum(r.socket_errors for r in results),
+    )
 
 
 class LoadGenerator(Protocol):

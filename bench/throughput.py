@@ -15,7 +15,7 @@ from pathlib import Path
 
 from bench import prism
 from bench.errors import BenchError
-from bench.load import LoadGenerator, LoadSpec
+from bench.load import LoadGenerator, LoadResult, LoadSpec, merge
 from bench.report import MOCK, PRISM, REFERENCE, Row
 from bench.servers import HOST, ServerPool, ServerProcess, call, ensure_port_free, free_port
 from bench.workloads import TOKEN, Workload, check_listing
@@ -26,9 +26,10 @@ PRISM_READY_TIMEOUT = 60.0
 
 @dataclass(frozen=True, slots=True)
 class LoadPlan:
-    duration: int
+    duration: int  # seconds per slice
     warmup: int
     connections: int
+    rounds: int = 1  # slices per server, alternating between the servers of one API
 
 
 def mock_argv(port: int) -> list[str]:
@@ -96,31 +97,49 @@ def _answers(port: int, path: str = "/") -> Callable[[], bool]:
 
 
 def measure(
-    server: ServerProcess,
+    servers: Sequence[tuple[ServerProcess, str | None]],
     workload: Workload,
     generator: LoadGenerator,
     plan: LoadPlan,
     say: Callable[[str], None],
-    path: str | None = None,
-) -> Row:
-    name = server.name.split(":")[0]
-    problem = preflight(server, workload, path)
-    if problem:
-        return Row(workload.api, name, None, problem)
-    if plan.warmup > 0:
-        generator.run(server.port, load_spec(workload, plan, path, plan.warmup))
-    cpu_before = server.cpu_seconds()
-    result = generator.run(server.port, load_spec(workload, plan, path))
-    cpu_after = server.cpu_seconds()
-    cpu_us = None
-    if cpu_before is not None and cpu_after is not None and result.requests > 0:
-        cpu_us = (cpu_after - cpu_before) / result.requests * 1e6
-    say(
-        f"  {workload.api:<13} {name:<9} {result.rps:>9,.0f} req/s  p50 {result.p50_ms:6.2f} ms  "
-        f"p99 {result.p99_ms:6.2f} ms  errors {result.errors}"
-        + ("" if cpu_us is None else f"  CPU {cpu_us:.0f} us/req")
-    )
-    return Row(workload.api, name, result, cpu_us=cpu_us)
+) -> list[Row]:
+    """Load each server (with its path, None: the mock's) in `plan.rounds` alternating slices,
+    so that a change in background load hits all of them alike; one merged row per server."""
+    rows: dict[int, Row] = {}
+    ready = []
+    for index, (server, path) in enumerate(servers):
+        problem = preflight(server, workload, path)
+        if problem:
+            rows[index] = Row(workload.api, _kind(server), None, problem)
+        else:
+            ready.append((index, server, path))
+    for _, server, path in ready:
+        if plan.warmup > 0:
+            generator.run(server.port, load_spec(workload, plan, path, plan.warmup))
+    slices: dict[int, list[LoadResult]] = {index: [] for index, _, _ in ready}
+    cpu: dict[int, float | None] = {index: 0.0 for index, _, _ in ready}
+    for _ in range(plan.rounds):
+        for index, server, path in ready:
+            before = server.cpu_seconds()
+            slices[index].append(generator.run(server.port, load_spec(workload, plan, path)))
+            after = server.cpu_seconds()
+            spent = cpu[index]
+            cpu[index] = None if spent is None or before is None or after is None else spent + after - before
+    for index, server, _ in ready:
+        result = merge(slices[index])
+        spent = cpu[index]
+        cpu_us = spent / result.requests * 1e6 if spent is not None and result.requests else None
+        say(
+            f"  {workload.api:<13} {_kind(server):<9} {result.rps:>9,.0f} req/s  p50 {result.p50_ms:6.2f} ms  "
+            f"p99 {result.p99_ms:6.2f} ms  errors {result.errors}"
+            + ("" if cpu_us is None else f"  CPU {cpu_us:.0f} us/req")
+        )
+        rows[index] = Row(workload.api, _kind(server), result, cpu_us=cpu_us)
+    return [rows[index] for index in sorted(rows)]
+
+
+def _kind(server: ServerProcess) -> str:
+    return server.name.split(":")[0]
 
 
 def run(
@@ -147,8 +166,7 @@ def run(
             raise BenchError(f"the mock's GET / did not list its operations: {exc}") from exc
         check_listing(listing, workloads)
         for workload in workloads:
-            for server in (reference, mock):
-                rows.append(measure(server, workload, generator, plan, say))
+            rows.extend(measure([(reference, None), (mock, None)], workload, generator, plan, say))
     if prism_executable is not None:
         for workload in workloads:
             rows.append(_measure_prism(root, prism_executable, workload, generator, plan, say))
@@ -173,4 +191,4 @@ def _measure_prism(
             _ready(server, _answers(port), PRISM_READY_TIMEOUT)
         except BenchError as exc:
             return Row(workload.api, PRISM, None, str(exc).splitlines()[0])
-        return measure(server, workload, generator, plan, say, path=workload.spec_path)
+        return measure([(server, workload.spec_path)], workload, generator, plan, say)[0]

@@ -1,7 +1,7 @@
 import pytest
 
 from bench.errors import BenchError
-from bench.load import LoadSpec, encode_request, lua_string, parse_wrk, percentile, wrk_script
+from bench.load import LoadResult, LoadSpec, encode_request, lua_string, merge, parse_wrk, percentile, wrk_script
 
 SPEC = LoadSpec(
     "PATCH",
@@ -65,3 +65,17 @@ def test_encode_request_frames_the_body_with_its_length() -> None:
     assert head.startswith(b"PATCH /omi/x HTTP/1.1\r\nHost: 127.0.0.1:4010\r\n")
     assert f"Content-Length: {len(SPEC.body)}".encode() in head
     assert body == SPEC.body
+
+
+def test_merge_adds_counts_and_keeps_the_worst_p99() -> None:
+    slices = [
+        LoadResult(requests=100, seconds=2.0, p50_ms=1.0, p99_ms=3.0, status_errors=1, socket_errors=0),
+        LoadResult(requests=300, seconds=2.0, p50_ms=2.0, p99_ms=9.0, status_errors=0, socket_errors=2),
+        LoadResult(requests=200, seconds=2.0, p50_ms=1.5, p99_ms=4.0, status_errors=0, socket_errors=0),
+    ]
+    merged = merge(slices)
+    assert (merged.requests, merged.seconds, merged.rps) == (600, 6.0, 100.0)
+    assert (merged.p50_ms, merged.p99_ms) == (1.5, 9.0)
+    assert (merged.status_errors, merged.socket_errors) == (1, 2)
+    with pytest.raises(ValueError):
+        merge([])
