@@ -188,8 +188,11 @@ class Wrk:
 def find_or_install_wrk(install: bool, say: Any = print) -> str | None:
     """wrk's path; when missing and `install`, try Debian's package (root only)."""
     found = shutil.which("wrk")
-    if found or not install:
+    if found:
         return found
+    if not install:
+        say("wrk is not installed (and --no-install)")
+        return None
     apt = shutil.which("apt-get")
     if apt is None or os.geteuid() != 0:
         say("wrk is not installed and cannot be installed here (needs apt-get as root)")
