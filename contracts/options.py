@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-DEFAULT_MAX_EXAMPLES = 25
+DEFAULT_MAX_EXAMPLES = 100
 DEFAULT_SPECS = Path(__file__).resolve().parent.parent / "specs"
 _GROUP = "contract suite"
 

@@ -48,6 +48,8 @@ class ApiReport:
     tolerated: Counter[ToleratedGap] = field(default_factory=Counter)
     errors: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    exercised: Counter[str] = field(default_factory=Counter)  # comparisons our checks made
+    accepted: int = 0  # valid, authenticated updates answered 2xx
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @property
@@ -61,6 +63,19 @@ class ApiReport:
             key = (finding.check, finding.code, finding.title)
             if all((f.check, f.code, f.title) != key for f in self.findings):
                 self.findings.append(finding)
+
+    def exercise(self, check: str) -> None:
+        with self._lock:
+            self.exercised[check] += 1
+
+    def count_accepted(self) -> None:
+        with self._lock:
+            self.accepted += 1
+
+    def add_error(self, text: str) -> None:
+        with self._lock:
+            if text not in self.errors:
+                self.errors.append(text)
 
     def tolerate(self, gap: ToleratedGap) -> None:
         with self._lock:
@@ -82,8 +97,11 @@ class ApiReport:
             lines.append(f"  violations: {listed}")
         else:
             lines.append("  violations: none")
+        if self.exercised:
+            made = ", ".join(f"{check} {count}" for check, count in sorted(self.exercised.items()))
+            lines.append(f"  accepted updates: {self.accepted}; semantic comparisons: {made}")
         for error in self.errors:
-            lines.append(f"  error: {error.splitlines()[0] if error else error}")
+            lines.append(f"  error: {' - '.join(_headline(error))}")
         for gap, count in sorted(self.tolerated.items(), key=lambda item: (item[0].kind, item[0].status)):
             lines.append(f"  warning: tolerated spec gap ({gap.kind}) {gap.status} x{count}: {gap.reason}")
         for note in self.notes:
@@ -92,7 +110,8 @@ class ApiReport:
 
     def failure_text(self) -> str:
         """Every violation with its reproduction (the test's failure message, also in JUnit)."""
-        parts = [f"{self.api} does not honour its contract ({self.target}):"]
+        verdict = "does not honour its contract" if self.findings else "could not be tested completely"
+        parts = [f"{self.api} {verdict} ({self.target}):"]
         parts += [finding.render() for finding in self.findings]
         parts += [f"[error] {error}" for error in self.errors]
         return "\n".join(parts)
@@ -100,3 +119,8 @@ class ApiReport:
 
 def _cut(line: str, limit: int = 300) -> str:
     return line if len(line) <= limit else line[:limit] + f"... ({len(line) - limit} more characters)"
+
+
+def _headline(error: str) -> list[str]:
+    """The first two non-empty lines of an error (title and cause)."""
+    return [_cut(line.strip(), 160) for line in error.splitlines() if line.strip()][:2] or ["(no message)"]

@@ -17,7 +17,8 @@ from typing import Any
 import schemathesis
 from schemathesis.engine import events, from_schema
 
-import contracts.semantics  # noqa: F401  (registers the semantic checks)
+import contracts.rejections
+import contracts.semantics  # noqa: F401  (importing these registers the checks)
 from contracts.contract import ApiContract, bind, compile_contract, unbind
 from contracts.credentials import used_schemes
 from contracts.findings import make_finding
@@ -53,13 +54,26 @@ def run_contract(target: Target, options: ContractOptions, time_budget: float | 
     try:
         for event in from_schema(schema).execute():
             _collect(event, contract, target)
-        probe_unusual_input(schema, contract, dict(options.headers), target.base_url)
+        if report.requests:  # an unreachable target has already been reported
+            probe_unusual_input(schema, contract, dict(options.headers), target.base_url)
     finally:
         unbind(schema)
         report.elapsed = time.monotonic() - started
     if report.requests == 0 and not report.errors:
-        report.errors.append("no request was sent: nothing was tested")
+        report.add_error("no request was sent: nothing was tested")
+    _explain_coverage(contract, options)
     return report
+
+
+def _explain_coverage(contract: ApiContract, options: ContractOptions) -> None:
+    """Notes for what a passing run could not show (a wrong "yes" must at least be visible)."""
+    report = contract.report
+    path_names = {rule.name for op in contract.operations.values() for rule in op.compiled.parameters}
+    for name in sorted(set(options.path_params) - path_names):
+        report.notes.append(f"--path-param {name} ignored: no operation of {contract.api} has that parameter")
+    if report.requests and not report.accepted:
+        hint = " (pass --path-param with the id of a disposable resource)" if contract.live else ""
+        report.notes.append(f"no update was accepted, so the update semantics were not exercised{hint}")
 
 
 def _config(contract: ApiContract, target: Target, options: ContractOptions, budget: float | None) -> dict[str, Any]:
@@ -103,15 +117,20 @@ def _missing_credentials(contract: ApiContract, target: Target) -> str | None:
     secured = [op.label for op in contract.operations.values() if not op.compiled.security.open]
     if not secured:
         return None
-    return f"{', '.join(secured)} require credentials ({', '.join(sorted(contract.credentials.schemes))}): pass --token"
+    schemes = ", ".join(sorted(contract.credentials.schemes))
+    return f"no credentials: {', '.join(secured)} is secured ({schemes}); pass --token"
 
 
 def _collect(event: Any, contract: ApiContract, target: Target) -> None:
     report = contract.report
     if isinstance(event, events.ScenarioFinished):
         recorder = event.recorder
-        report.requests += sum(1 for item in recorder.interactions.values() if item.response is not None)
-        report.cases += sum(1 for node in recorder.cases.values() if node.parent_id is None)
+        answered = {case_id for case_id, item in recorder.interactions.items() if item.response is not None}
+        report.requests += len(answered)
+        # Cases the generator made (not the probes and second updates checks derive from them).
+        report.cases += sum(
+            1 for case_id, node in recorder.cases.items() if node.parent_id is None and case_id in answered
+        )
         for case_id, checks in recorder.checks.items():
             for check in checks:
                 if check.failure_info is not None:
@@ -120,8 +139,10 @@ def _collect(event: Any, contract: ApiContract, target: Target) -> None:
                     request = SentRequest.from_recorded(interaction.request) if interaction is not None else None
                     report.add_finding(make_finding(failure, request, contract, check.name))
     elif isinstance(event, events.NonFatalError):
-        report.errors.append(contract.credentials.redact(str(event.info.format())))
+        # Schemathesis' tips name its own CLI flag; ours is --base-url.
+        text = str(event.info.format()).replace("`--url`", "`--base-url`")
+        report.add_error(contract.credentials.redact(text))
     elif isinstance(event, events.FatalError):
-        report.errors.append(f"{type(event.exception).__name__}: {event.exception}")
+        report.add_error(f"{type(event.exception).__name__}: {event.exception}")
     elif isinstance(event, events.EngineFinished):
         report.stop_reason = str(getattr(event, "stop_reason", "") or "")

@@ -8,10 +8,8 @@ and share their shrinking, deduplication and reporting:
                              same-named fields, `from_headers`), also on a second update
     timestamps_coherent      `ordered` pairs in order; `touch`ed fields never go backwards
     accumulate_invariant     an accumulated list contains its source and never shrinks
-    validation_error_detail  a 422 has a non-empty FastAPI `detail` whose `loc` names the
-                             offending field
-    credentials_honoured     a correctly authenticated request is not refused (401/403),
-                             a request without valid credentials is not accepted (2xx)
+
+Checks on refusals (422 detail, credentials) live in `rejections`.
 """
 
 from __future__ import annotations
@@ -19,40 +17,10 @@ from __future__ import annotations
 from typing import Any
 
 import schemathesis
-from schemathesis.core.failures import Failure, Severity
 
 from contracts.exchange import NOT_JSON, Exchange, exchange_for, parse_instant, same_value
 from contracts.followup import FollowUp, follow_up
-from mockserver.types import Loc
-
-SEMANTIC_CHECKS = (
-    "resource_identity",
-    "update_applied",
-    "timestamps_coherent",
-    "accumulate_invariant",
-    "validation_error_detail",
-    "credentials_honoured",
-)
-
-
-class ContractViolation(Failure):
-    """A semantic check failed."""
-
-    code = "ST901"
-    kind_title = "Contract violation"
-
-    def __init__(self, *, check: str, operation: str, title: str, message: str) -> None:
-        super().__init__(operation=operation, title=title, message=message, severity=Severity.HIGH)
-        self.check = check
-
-    @property
-    def _unique_key(self) -> str:
-        # One finding per operation per semantic check, like Schemathesis' own checks.
-        return self.check
-
-
-def _fail(check: str, exchange: Exchange, title: str, message: str) -> None:
-    raise ContractViolation(check=check, operation=exchange.operation.label, title=title, message=message)
+from contracts.violation import exercised, fail
 
 
 def _json_ok(exchange: Exchange) -> Any:
@@ -67,8 +35,11 @@ def _identity(exchange: Exchange) -> None:
     for slot, parameter in exchange.operation.compiled.update.identity:
         addressed = exchange.path_params.get(parameter)
         returned = slot.read(body)
-        if addressed is not None and returned is not None and returned != str(addressed):
-            _fail(
+        if addressed is None or returned is None:
+            continue
+        exercised("resource_identity", exchange)
+        if returned != str(addressed):
+            fail(
                 "resource_identity",
                 exchange,
                 "Returned resource is not the one addressed",
@@ -92,9 +63,10 @@ def _applied(exchange: Exchange, label: str = "") -> None:
         if value is not None and slot.is_valid(value):
             expected.append((f"header {header}", slot, value))
     for source, slot, value in expected:
+        exercised("update_applied", exchange)
         returned = slot.read(body)
         if not same_value(value, returned):
-            _fail(
+            fail(
                 "update_applied",
                 exchange,
                 "Update not applied",
@@ -117,8 +89,11 @@ def _ordered(exchange: Exchange) -> None:
         return
     for earlier, later in exchange.operation.compiled.profile.ordered:
         first, second = parse_instant(_read(body, earlier)), parse_instant(_read(body, later))
-        if first is not None and second is not None and first > second:
-            _fail(
+        if first is None or second is None:
+            continue
+        exercised("timestamps_coherent", exchange)
+        if first > second:
+            fail(
                 "timestamps_coherent",
                 exchange,
                 "Incoherent timestamps",
@@ -133,9 +108,10 @@ def _contains_source(exchange: Exchange) -> None:
     for target, source in exchange.operation.compiled.update.accumulate:
         grown, wanted = target.read(body), source.read(body)
         if isinstance(grown, list) and isinstance(wanted, list):
+            exercised("accumulate_invariant", exchange)
             missing = [value for value in wanted if value not in grown]
             if missing:
-                _fail(
+                fail(
                     "accumulate_invariant",
                     exchange,
                     "Accumulated list does not contain its source",
@@ -151,8 +127,11 @@ def _second(ctx: Any, case: Any, exchange: Exchange) -> FollowUp | None:
 @schemathesis.check
 def resource_identity(ctx: Any, response: Any, case: Any) -> bool | None:
     exchange = exchange_for(case, response)
-    if exchange is not None:
-        _identity(exchange)
+    if exchange is None:
+        return None
+    if exchange.ok and not exchange.problems() and exchange.authenticated() is not False:
+        exchange.contract.report.count_accepted()
+    _identity(exchange)
     return None
 
 
@@ -165,7 +144,7 @@ def update_applied(ctx: Any, response: Any, case: Any) -> bool | None:
     pair = _second(ctx, case, exchange)
     if pair is not None:
         if not pair.second.ok:
-            _fail(
+            fail(
                 "update_applied",
                 pair.second,
                 "Second update of the same resource refused",
@@ -190,8 +169,11 @@ def timestamps_coherent(ctx: Any, response: Any, case: Any) -> bool | None:
     for slot in exchange.operation.compiled.update.touch:
         before, after = slot.read(pair.first.body()), slot.read(pair.second.body())
         first, second = parse_instant(before), parse_instant(after)
-        if first is not None and second is not None and second < first:
-            _fail(
+        if first is None or second is None:
+            continue
+        exercised("timestamps_coherent", pair.second)
+        if second < first:
+            fail(
                 "timestamps_coherent",
                 pair.second,
                 "Timestamp went backwards across two updates",
@@ -213,86 +195,13 @@ def accumulate_invariant(ctx: Any, response: Any, case: Any) -> bool | None:
     for target, _source in exchange.operation.compiled.update.accumulate:
         before, after = target.read(pair.first.body()), target.read(pair.second.body())
         if isinstance(before, list) and isinstance(after, list):
+            exercised("accumulate_invariant", pair.second)
             lost = [value for value in before if value not in after]
             if lost:
-                _fail(
+                fail(
                     "accumulate_invariant",
                     pair.second,
                     "Accumulated list shrank",
                     f"{'.'.join(target.path)} lost {lost!r} between two updates: {before!r} -> {after!r}",
                 )
-    return None
-
-
-@schemathesis.check
-def validation_error_detail(ctx: Any, response: Any, case: Any) -> bool | None:
-    exchange = exchange_for(case, response)
-    if exchange is None or exchange.status != 422:
-        return None
-    body = exchange.body()
-    detail = body.get("detail") if isinstance(body, dict) else None
-    if not isinstance(detail, list) or not detail:
-        _fail("validation_error_detail", exchange, "Unhelpful 422", f"No non-empty `detail` list: {body!r}"[:400])
-    assert isinstance(detail, list)
-    for item in detail:
-        if not (
-            isinstance(item, dict)
-            and isinstance(item.get("loc"), list)
-            and item["loc"]
-            and isinstance(item.get("msg"), str)
-            and isinstance(item.get("type"), str)
-        ):
-            _fail("validation_error_detail", exchange, "Unhelpful 422", f"Malformed `detail` item: {item!r}"[:400])
-    problems = exchange.problems()
-    if problems and not any(_names(item["loc"], problem) for item in detail for problem in problems):
-        _fail(
-            "validation_error_detail",
-            exchange,
-            "422 does not name the offending field",
-            f"The request is wrong at {', '.join(map(_show, problems))}; the 422 locations are "
-            f"{', '.join(_show(tuple(item['loc'])) for item in detail)}",
-        )
-    return None
-
-
-def _names(loc: list[Any], problem: Loc) -> bool:
-    """Whether a FastAPI `loc` points at `problem` (its location, then its field, if any)."""
-    if not loc or str(loc[0]).lower() != problem[0]:
-        return False
-    if len(problem) == 1:
-        return True
-    field = _normal(problem[1])
-    return any(_normal(part) == field for part in loc[1:])
-
-
-def _normal(part: Any) -> str:
-    return str(part).lower().replace("-", "_")
-
-
-def _show(loc: Loc) -> str:
-    return "/".join(map(str, loc))
-
-
-@schemathesis.check
-def credentials_honoured(ctx: Any, response: Any, case: Any) -> bool | None:
-    exchange = exchange_for(case, response)
-    if exchange is None:
-        return None
-    authenticated = exchange.authenticated()
-    if authenticated is None:
-        return None
-    if authenticated and (exchange.status == 401 or (exchange.status == 403 and not exchange.addresses_fresh_id())):
-        _fail(
-            "credentials_honoured",
-            exchange,
-            "Valid credentials refused",
-            f"The request carried the configured credentials and was answered {exchange.status}",
-        )
-    if not authenticated and exchange.ok:
-        _fail(
-            "credentials_honoured",
-            exchange,
-            "Request without valid credentials accepted",
-            f"The request lacked valid credentials for a secured operation and was answered {exchange.status}",
-        )
     return None

@@ -20,7 +20,7 @@ from contracts.contract import ApiContract, OperationContract, fresh_id
 from contracts.exchange import exchange_for
 from contracts.findings import make_finding
 from contracts.oracle import SentRequest
-from contracts.semantics import ContractViolation
+from contracts.violation import ContractViolation
 
 _MIXED = "Café ☕ 会议 مرحبا 👩\u200d👩\u200d👧 "
 UNUSUAL_STRINGS: tuple[str, ...] = (
@@ -85,7 +85,7 @@ def _send_and_check(case: Any, contract: ApiContract, base_url: str | None) -> N
     try:
         response = case.call(**kwargs)
     except Exception as exc:  # an in-process app re-raises its crash; a live one may drop the connection
-        report.errors.append(f"unusual input {case.body!r} crashed the request: {type(exc).__name__}: {exc}")
+        report.add_error(f"unusual input {case.body!r} crashed the request: {type(exc).__name__}: {exc}")
         return
     report.cases += 1
     failures: list[Failure] = []

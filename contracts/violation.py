@@ -1,0 +1,34 @@
+"""How our checks fail: `ContractViolation`, a Schemathesis `Failure` naming its check."""
+
+from __future__ import annotations
+
+from typing import NoReturn
+
+from schemathesis.core.failures import Failure, Severity
+
+from contracts.exchange import Exchange
+
+
+class ContractViolation(Failure):
+    """A semantic check failed."""
+
+    code = "ST901"
+    kind_title = "Contract violation"
+
+    def __init__(self, *, check: str, operation: str, title: str, message: str) -> None:
+        super().__init__(operation=operation, title=title, message=message, severity=Severity.HIGH)
+        self.check = check
+
+    @property
+    def _unique_key(self) -> str:
+        # One finding per operation per semantic check, like Schemathesis' own checks.
+        return self.check
+
+
+def fail(check: str, exchange: Exchange, title: str, message: str) -> NoReturn:
+    raise ContractViolation(check=check, operation=exchange.operation.label, title=title, message=message)
+
+
+def exercised(check: str, exchange: Exchange) -> None:
+    """Count a comparison a check actually made, so a run can show its checks had work to do."""
+    exchange.contract.report.exercise(check)
