@@ -1,8 +1,8 @@
 """Throughput and latency: the bare reference, the mock (all five specs in one process) and
 Prism (one spec per process), each on its own 127.0.0.1 port, under the same load.
 
-Reference and mock run back to back for each API, so the ratio of the two is measured
-under the same background load; both stay up for the whole section.
+Reference and mock stay up for the whole section and take turns, API by API, in slices of
+a few seconds, so that the ratio of the two is measured under the same background load.
 """
 
 from __future__ import annotations
@@ -38,23 +38,8 @@ def mock_argv(port: int) -> list[str]:
 
 def reference_argv(port: int) -> list[str]:
     # the mock's CLI runs uvicorn with these settings (loop and http "auto": uvloop, httptools)
-    return [
-        sys.executable,
-        "-m",
-        "uvicorn",
-        "bench.reference:app",
-        "--host",
-        HOST,
-        "--port",
-        str(port),
-        "--workers",
-        "1",
-        "--log-level",
-        "warning",
-        "--no-access-log",
-        "--lifespan",
-        "off",
-    ]
+    options = f"--host {HOST} --port {port} --workers 1 --log-level warning --no-access-log --lifespan off"
+    return [sys.executable, "-m", "uvicorn", "bench.reference:app", *options.split()]
 
 
 def load_spec(workload: Workload, plan: LoadPlan, path: str | None = None, duration: int | None = None) -> LoadSpec:
