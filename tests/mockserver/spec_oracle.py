@@ -9,12 +9,14 @@ the mock's loader, adapter or validator cannot hide itself by being applied twic
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import yaml
-from jsonschema import Draft202012Validator
+from jsonschema import Draft202012Validator, FormatChecker
 from referencing import Registry
 from referencing.jsonschema import DRAFT202012
 
@@ -46,6 +48,31 @@ PLAIN_ERROR: dict[str, Any] = {
     "required": ["detail"],
     "properties": {"detail": {"type": "string", "minLength": 1}},
 }
+
+
+_LEAP_SECOND = re.compile(r"(.+[Tt]\d\d:\d\d):60(\.\d+)?([Zz]|[+-]\d\d:\d\d)")
+
+
+def _is_date_time(value: object) -> bool:
+    """RFC 3339 date-time, leap seconds included (as in the JSON Schema test suite: 23:59:60
+    in UTC is valid, :60 in any other minute is not); `rfc3339-validator` refuses them all."""
+    if not isinstance(value, str):
+        return True
+    if DATE_TIME_CHECKER.conforms(value, "date-time"):
+        return True
+    leap = _LEAP_SECOND.fullmatch(value)
+    if leap is None:
+        return False
+    earlier = f"{leap[1]}:59{leap[2] or ''}{leap[3]}"
+    if not DATE_TIME_CHECKER.conforms(earlier, "date-time"):
+        return False
+    moment = datetime.fromisoformat(earlier.upper()).astimezone(UTC)
+    return (moment.hour, moment.minute) == (23, 59)
+
+
+DATE_TIME_CHECKER = FormatChecker(["date-time"])
+FORMAT_CHECKER = FormatChecker()
+FORMAT_CHECKER.checks("date-time")(_is_date_time)
 
 
 def _escape(segment: str) -> str:
@@ -90,7 +117,7 @@ class SpecOracle:
         return Draft202012Validator(
             {"$ref": f"{SPEC_URI}#{pointer}"},
             registry=self.registry,
-            format_checker=Draft202012Validator.FORMAT_CHECKER,
+            format_checker=FORMAT_CHECKER,
         )
 
     def _deref(self, node: Any, pointer: str) -> tuple[Any, str]:

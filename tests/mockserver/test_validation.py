@@ -49,6 +49,7 @@ TRUTHFUL_422: list[tuple[str, Any, Expected]] = [
     ("omi", "title", [(("body",), "model_attributes_type")]),
     ("mielto", {"ended_at": "yesterday"}, [(("body", "ended_at"), DATETIME_ERROR)]),
     ("mielto", {"ended_at": "2026-02-30T10:00:00Z"}, [(("body", "ended_at"), DATETIME_ERROR)]),
+    ("mielto", {"ended_at": "1998-12-31T23:58:60Z"}, [(("body", "ended_at"), DATETIME_ERROR)]),
     ("mielto", [], [(("body",), "model_attributes_type")]),
     ("mielto", {"title": "x" * 256}, [(("body", "title"), "string_too_long")]),
     ("mielto", {"collections": "a"}, [(("body", "collections"), "list_type")]),
@@ -158,6 +159,7 @@ def test_message_names_the_limit(client: TestClient) -> None:
         ("omi", {"discarded": None, "title": "x" * 500}),
         ("mielto", {"title": None, "collections": None, "meta_data": {"any": [1, {"deep": None}]}}),
         ("mielto", {"ended_at": "2026-01-01T10:00:00+02:00", "unknown_extra": 1}),
+        ("mielto", {"ended_at": "1998-12-31T23:59:60Z"}),  # a leap second is a valid RFC 3339 time
         ("datagrid", {}),
         ("datagrid", {"agent_ids": [], "future_field": True}),
         ("openhands", {"title": "x" * 200}),
