@@ -84,6 +84,8 @@ def _config(contract: ApiContract, target: Target, options: ContractOptions, bud
     config: dict[str, Any] = {
         "seed": options.seed,
         "workers": 1,
+        # Report every kind of violation in one run, not just the first one found.
+        "continue-on-failure": True,
         "generation": {
             "mode": "all",
             "max-examples": options.max_examples,
