@@ -10,13 +10,17 @@ keeps related timestamps ordered: created/started <= finished/ended <= updated.
 from __future__ import annotations
 
 import copy
+import decimal
 import json
+import math
 import random
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import jsonschema_rs
+import rstr
 
 from mockserver import realism
 from mockserver.types import JSON, Schema
@@ -142,7 +146,9 @@ def _object(schema: Schema, name: str) -> Generator:
     missing_required = [key for key in required if key not in properties]
     fields += [(key, realism_string(key), True) for key in missing_required]
     extra = schema.get("additionalProperties", True)
-    free_form = not properties and extra is not False
+    min_props = int(schema.get("minProperties", 0))
+    max_props: int | None = schema.get("maxProperties")
+    free_form = extra is not False and (not properties or min_props > len(properties))
     extra_gen = compile_generator(extra, name) if isinstance(extra, dict) and extra else None
     has_times = any(_is_datetime(sub, key) and time_rank(key) is not None for key, sub in properties.items())
     place = "latitude" in properties and "longitude" in properties
@@ -155,10 +161,14 @@ def _object(schema: Schema, name: str) -> Generator:
         rng = ctx.rng
         out: dict[str, JSON] = {}
         for key, field_gen, is_required in fields:
-            if is_required or rng.random() < 0.85:
+            wanted = is_required or len(out) < min_props or rng.random() < 0.85
+            if wanted and (is_required or max_props is None or len(out) < max_props):
                 out[key] = field_gen(ctx)
         if free_form:
-            out.update(_free_form(rng, extra_gen, ctx))
+            count = max(min_props - len(out), 0 if properties else 2)
+            if max_props is not None:
+                count = min(count, max_props - len(out))
+            out.update(_free_form(rng, extra_gen, ctx, count))
         if place and isinstance(out.get("latitude"), float) and isinstance(out.get("longitude"), float):
             address, out["latitude"], out["longitude"] = realism.place(rng)
             if isinstance(out.get("address"), str):
@@ -178,12 +188,18 @@ def realism_string(name: str) -> Generator:
     return lambda ctx: pick(ctx.rng)
 
 
-def _free_form(rng: random.Random, extra_gen: Generator | None, ctx: GenContext) -> dict[str, JSON]:
-    keys = rng.sample(("source", "priority", "channel", "locale", "team"), 2)
+_FREE_FORM = {"source": "web", "priority": "normal", "channel": "email", "locale": "en-US", "team": "growth"}
+
+
+def _free_form(rng: random.Random, extra_gen: Generator | None, ctx: GenContext, count: int) -> dict[str, JSON]:
+    """`count` realistic keys for an object whose properties the schema leaves open."""
+    if count <= 0:
+        return {}
+    names = list(_FREE_FORM)
+    keys = rng.sample(names, min(count, len(names))) + [f"key_{i}" for i in range(count - len(names))]
     if extra_gen is not None:
         return {key: extra_gen(ctx) for key in keys}
-    values = {"source": "web", "priority": "normal", "channel": "email", "locale": "en-US", "team": "growth"}
-    return {key: values[key] for key in keys}
+    return {key: _FREE_FORM.get(key, "value") for key in keys}
 
 
 def _is_datetime(schema: Schema, name: str) -> bool:
@@ -218,13 +234,15 @@ def _array(schema: Schema, name: str) -> Generator:
 
     def generate(ctx: GenContext) -> JSON:
         count = ctx.rng.randint(low, high)
-        items = [item(ctx) for _ in range(count)]
-        if unique:
-            seen: dict[str, JSON] = {}
-            for value in items:
-                seen.setdefault(json.dumps(value, sort_keys=True), value)
-            items = list(seen.values())
-        return items
+        if not unique:
+            return [item(ctx) for _ in range(count)]
+        seen: dict[str, JSON] = {}
+        for _ in range(10 * count + 10):
+            if len(seen) >= count:
+                break
+            value = item(ctx)
+            seen.setdefault(json.dumps(value, sort_keys=True), value)
+        return list(seen.values())
 
     return generate
 
@@ -260,14 +278,21 @@ def _datetime(rank: int | None) -> Generator:
 
 
 def _pattern(pattern: str, low: int, high: int | None) -> Generator:
-    # Rare in practice; a pool drawn once at start-up from hypothesis's regex strategy.
-    from hypothesis import strategies as st
+    try:
+        re.compile(pattern)
+    except re.error:
+        return lambda ctx: "x" * low
 
-    strategy = st.from_regex(pattern, fullmatch=True).filter(
-        lambda s: len(s) >= low and (high is None or len(s) <= high)
-    )
-    pool = [strategy.example() for _ in range(8)]
-    return lambda ctx: ctx.rng.choice(pool)
+    def generate(ctx: GenContext) -> JSON:
+        xeger = rstr.Rstr(ctx.rng)
+        value = ""
+        for _ in range(10):
+            value = xeger.xeger(pattern)
+            if len(value) >= low and (high is None or len(value) <= high):
+                break
+        return value
+
+    return generate
 
 
 def _number(schema: Schema, name: str, integer: bool) -> Generator:
@@ -278,36 +303,78 @@ def _number(schema: Schema, name: str, integer: bool) -> Generator:
     return _number_in_range(schema, name, integer)
 
 
+def _bounds(schema: Schema) -> tuple[float | None, bool, float | None, bool]:
+    """(low, low is exclusive, high, high is exclusive) in the 3.1 dialect."""
+    low, high = schema.get("minimum"), schema.get("maximum")
+    low_x = high_x = False
+    exclusive_low, exclusive_high = schema.get("exclusiveMinimum"), schema.get("exclusiveMaximum")
+    if _is_number(exclusive_low) and (low is None or exclusive_low >= low):
+        low, low_x = exclusive_low, True
+    if _is_number(exclusive_high) and (high is None or exclusive_high <= high):
+        high, high_x = exclusive_high, True
+    return low, low_x, high, high_x
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _is_multiple(value: float, step: float) -> bool:
+    # The arithmetic of the reference validators: a float step is checked by division.
+    if isinstance(step, float) or isinstance(value, float):
+        quotient = value / step
+        return math.isfinite(quotient) and int(quotient) == quotient
+    return value % step == 0
+
+
 def _number_in_range(schema: Schema, name: str, integer: bool) -> Generator:
-    low, high = realism.number_range(name, integer)
-    s_low = schema.get("minimum", schema.get("exclusiveMinimum"))
-    s_high = schema.get("maximum", schema.get("exclusiveMaximum"))
-    if s_low is not None and s_low > low:
-        low = s_low + (1 if "exclusiveMinimum" in schema and integer else 0)
-    if s_high is not None and s_high < high:
-        high = s_high - (1 if "exclusiveMaximum" in schema and integer else 0)
-    if low > high:
-        low, high = (s_low or high), (s_high if s_high is not None else (s_low or 0) + 100)
-    step = schema.get("multipleOf")
+    low, low_x, high, high_x = _bounds(schema)
+    hint_low, hint_high = realism.number_range(name, integer)
+    a = hint_low if low is None else max(hint_low, low)
+    b = hint_high if high is None else min(hint_high, high)
+    if a > b or (a == b and low != high):  # the realistic range misses the schema's: use the schema's
+        a = low if low is not None else (high if high is not None else 0) - 100
+        b = high if high is not None else a + 100
+    step: Any = schema.get("multipleOf")
+    lo: float = a
+    hi: float = b
     if integer:
-        lo, hi = int(-(-low // 1)), int(high // 1)
-
-        def integer_value(ctx: GenContext) -> JSON:
-            value = ctx.rng.randint(lo, max(lo, hi))
-            return value - value % step if isinstance(step, int) and step else value
-
-        return integer_value
-    exclusive_low = "exclusiveMinimum" in schema
+        lo = math.ceil(a) + (1 if low_x and math.ceil(a) == low else 0)
+        hi = math.floor(b) - (1 if high_x and math.floor(b) == high else 0)
+    if _is_number(step) and step > 0:
+        return _multiple(lo, hi, step, low if low_x else None, high if high_x else None, integer)
+    if integer:
+        return lambda ctx: ctx.rng.randint(int(lo), max(int(lo), int(hi)))
 
     def number_value(ctx: GenContext) -> JSON:
-        value = round(ctx.rng.uniform(low, high), 4)
-        if exclusive_low and value <= low:
-            value = round(low + (high - low) / 2, 4)
-        if step:
-            value = round(value / step) * step
+        value = round(ctx.rng.uniform(lo, hi), 4)
+        if (low_x and value <= lo) or value < lo or (high_x and value >= hi) or value > hi:
+            value = lo + (hi - lo) / 2
         return value
 
     return number_value
+
+
+def _multiple(
+    lo: float, hi: float, step: float, open_low: float | None, open_high: float | None, integer: bool
+) -> Generator:
+    first, last = math.ceil(lo / step), math.floor(hi / step)
+    if open_low is not None and first * step <= open_low:
+        first += 1
+    if open_high is not None and last * step >= open_high:
+        last -= 1
+    decimals = max(0, -decimal.Decimal(repr(step)).as_tuple().exponent)  # type: ignore[operator]
+
+    def multiple(ctx: GenContext) -> JSON:
+        value: float = first * step
+        for _ in range(16):
+            k = ctx.rng.randint(first, max(first, last))
+            value = int(k * step) if integer or isinstance(step, int) else round(k * step, decimals)
+            if _is_multiple(value, step):
+                break
+        return value
+
+    return multiple
 
 
 _BY_TYPE: dict[str, Callable[[Schema, str], Generator]] = {

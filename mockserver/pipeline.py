@@ -20,7 +20,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from urllib.parse import parse_qsl
 
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from mockserver.diagnostics import Violation
 from mockserver.operations import Operation
@@ -115,16 +115,37 @@ class MockPipeline:
         path = raw.decode("latin-1").split("?", 1)[0] if raw else scope["path"]
         match = self.router.match(method, path)
         if match is None:
-            await self.app(scope, receive, send)
+            await self._pass_through(scope, receive, send, started)
             return
         if isinstance(match, MethodNotAllowed):
             response, api = error(405, "Method Not Allowed", (("Allow", ", ".join(match.allow)),)), "-"
         else:
             response, api = await self.handle(match.target, match.path_params, scope, receive), match.target.api
         await send_response(send, response, head_only=method == "HEAD")
-        if self.log and access_log.isEnabledFor(logging.INFO):
+        if self.log:
+            self._log(scope, api, response.status, started)
+
+    async def _pass_through(self, scope: Scope, receive: Receive, send: Send, started: float) -> None:
+        """Not an API operation: the Starlette app answers (index, specs, 404), logged all the same."""
+        if not self.log:
+            await self.app(scope, receive, send)
+            return
+        status = 0
+
+        async def capture(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        await self.app(scope, receive, capture)
+        self._log(scope, "-", status, started)
+
+    @staticmethod
+    def _log(scope: Scope, api: str, status: int, started: float) -> None:
+        if access_log.isEnabledFor(logging.INFO):
             elapsed = (time.perf_counter() - started) * 1000
-            access_log.info("%s %s %s %d %.2fms", method, scope["path"], api, response.status, elapsed)
+            access_log.info("%s %s %s %d %.2fms", scope["method"], scope["path"], api, status, elapsed)
 
     async def handle(self, op: Operation, path_params: dict[str, str], scope: Scope, receive: Receive) -> MockResponse:
         headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
@@ -166,7 +187,9 @@ class MockPipeline:
         except GeneratedBodyError as exc:
             access_log.error("%s", exc)
             return error(500, "the mock built a body that breaks its own schema; please report this")
-        return MockResponse(op.success.code, resource, media_type=op.success.media_type or "application/json")
+        if op.success.media_type is None:
+            return MockResponse(op.success.code)
+        return MockResponse(op.success.code, resource, media_type=op.success.media_type)
 
     def validate(
         self,

@@ -42,11 +42,23 @@ def encode(body: JSON) -> bytes:
         return text.encode("ascii")
 
 
+def _is_json(media_type: str) -> bool:
+    essence = media_type.split(";", 1)[0].strip().lower()
+    return essence == "application/json" or essence.endswith("+json")
+
+
 async def send_response(send: Send, response: MockResponse, head_only: bool = False) -> int:
     """Write `response`; returns the number of body bytes."""
-    payload = encode(response.body) if response.has_body else b""
-    headers = [(b"content-length", str(len(payload)).encode("ascii"))]
+    payload = b""
     if response.has_body:
+        is_text = isinstance(response.body, str) and not _is_json(response.media_type)
+        payload = response.body.encode("utf-8") if is_text else encode(response.body)
+    headers = []
+    if response.status not in (204, 304) and response.status >= 200:  # these carry no body, nor its length
+        headers.append((b"content-length", str(len(payload)).encode("ascii")))
+    else:
+        payload = b""
+    if payload:
         headers.append((b"content-type", response.media_type.encode("latin-1")))
     headers.extend((k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in response.headers)
     await send({"type": "http.response.start", "status": response.status, "headers": headers})

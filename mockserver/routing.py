@@ -1,8 +1,9 @@
-"""Routing on the raw request path: unknown path -> 404, undeclared method -> 405.
+"""Routing: unknown path -> 404, undeclared method -> 405 with the allowed methods.
 
-Matching uses the raw (still percent-encoded) path so that a path parameter may contain
-any character, `/` included; each captured value is decoded afterwards. Templates are
-compiled to regular expressions once and bucketed by their first literal segment.
+The raw (percent-encoded) path is split on `/` before each segment is decoded, so a path
+parameter may hold any character, `/` included, and a literal segment matches however a
+client encodes it. Templates are compiled once; a concrete path wins over a templated one
+(`/things/latest` before `/things/{id}`), as OpenAPI requires.
 """
 
 from __future__ import annotations
@@ -28,60 +29,80 @@ class MethodNotAllowed:
     allow: tuple[str, ...]
 
 
-NOT_FOUND = None
-
-
 @dataclass(frozen=True, slots=True)
+class _Segment:
+    literal: str | None  # a decoded literal segment, or None for one holding parameters
+    pattern: re.Pattern[str] | None
+    names: tuple[str, ...]
+
+
+@dataclass(slots=True)
 class _Route(Generic[T]):
     template: str
-    pattern: re.Pattern[str]
-    names: tuple[str, ...]
+    segments: tuple[_Segment, ...]
     methods: dict[str, T]
+
+    @property
+    def specificity(self) -> tuple[int, int]:
+        literals = sum(1 for s in self.segments if s.literal is not None)
+        return (-literals, -len(self.template))
+
+    def params(self, values: list[str]) -> dict[str, str] | None:
+        found: dict[str, str] = {}
+        for segment, value in zip(self.segments, values, strict=True):
+            if segment.literal is not None:
+                if segment.literal != value:
+                    return None
+                continue
+            assert segment.pattern is not None
+            matched = segment.pattern.fullmatch(value)
+            if matched is None:
+                return None
+            found.update(zip(segment.names, matched.groups(), strict=True))
+        return found
 
 
 class Router(Generic[T]):
     """Maps (method, raw path) to a target registered with `add`."""
 
     def __init__(self) -> None:
-        self._by_segment: dict[str, list[_Route[T]]] = {}
-        self._wild: list[_Route[T]] = []
+        self._by_length: dict[int, list[_Route[T]]] = {}
         self._templates: dict[str, _Route[T]] = {}
 
     def add(self, template: str, method: str, target: T) -> None:
         route = self._templates.get(template)
         if route is None:
-            route = _compile(template)
+            route = _Route(template, _compile(template), {})
             self._templates[template] = route
-            first = template.lstrip("/").split("/", 1)[0]
-            if "{" in first:
-                self._wild.append(route)
-            else:
-                self._by_segment.setdefault(first, []).append(route)
+            bucket = self._by_length.setdefault(len(route.segments), [])
+            bucket.append(route)
+            bucket.sort(key=lambda r: r.specificity)
         route.methods[method.upper()] = target
 
     def match(self, method: str, raw_path: str) -> RouteMatch[T] | MethodNotAllowed | None:
-        first = raw_path.lstrip("/").split("/", 1)[0]
-        for route in (*self._by_segment.get(first, ()), *self._wild):
-            found = route.pattern.fullmatch(raw_path)
-            if found is None:
+        values = [unquote(part) for part in raw_path.split("/")]
+        allow: set[str] = set()
+        for route in self._by_length.get(len(values), ()):
+            params = route.params(values)
+            if params is None:
                 continue
             target = route.methods.get(method)
             if target is None and method == "HEAD":
                 target = route.methods.get("GET")
-            if target is None:
-                return MethodNotAllowed(tuple(sorted(route.methods)))
-            params = {name: unquote(value) for name, value in zip(route.names, found.groups(), strict=True)}
-            return RouteMatch(target, params)
-        return NOT_FOUND
+            if target is not None:
+                return RouteMatch(target, params)
+            allow.update(route.methods)
+        return MethodNotAllowed(tuple(sorted(allow))) if allow else None
 
 
-def _compile(template: str) -> _Route[T]:
-    names: list[str] = []
-    pattern = ""
-    position = 0
-    for found in _PARAM.finditer(template):
-        pattern += re.escape(template[position : found.start()]) + "([^/]+)"
-        names.append(found.group(1))
-        position = found.end()
-    pattern += re.escape(template[position:])
-    return _Route(template, re.compile(pattern), tuple(names), {})
+def _compile(template: str) -> tuple[_Segment, ...]:
+    segments = []
+    for part in template.split("/"):
+        names = tuple(_PARAM.findall(part))
+        if not names:
+            segments.append(_Segment(unquote(part), None, ()))
+            continue
+        pieces = _PARAM.split(part)  # literal, name, literal, name, ..., literal
+        regex = "".join(re.escape(piece) if i % 2 == 0 else "(.+?)" for i, piece in enumerate(pieces))
+        segments.append(_Segment(None, re.compile(regex, re.DOTALL), names))
+    return tuple(segments)

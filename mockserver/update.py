@@ -56,7 +56,7 @@ class UpdatePlan:
     echo: tuple[tuple[str, FieldSlot], ...] = ()
     from_headers: tuple[tuple[str, FieldSlot], ...] = ()
     accumulate: tuple[tuple[FieldSlot, FieldSlot], ...] = ()
-    touch: tuple[FieldSlot, ...] = ()
+    touch: tuple[tuple[FieldSlot, tuple[FieldSlot, ...]], ...] = ()  # (field, fields it may not precede)
     fixed: tuple[tuple[tuple[str, ...], JSON], ...] = ()
 
     def settle(self, resource: JSON, path_params: Mapping[str, str]) -> JSON:
@@ -84,15 +84,18 @@ class UpdatePlan:
             value = headers.get(header)
             if value is not None:
                 slot.write(resource, value)
-        for slot in self.touch:
-            slot.write(resource, _later(slot.read(resource), now))
+        for slot, floors in self.touch:
+            slot.write(resource, _later(now, slot.read(resource), *(floor.read(resource) for floor in floors)))
         return self.settle(resource, path_params)
 
     @staticmethod
     def _grow(resource: JSON, target: FieldSlot, values: JSON) -> None:
         current = target.read(resource)
         current = list(current) if isinstance(current, list) else []
-        added = [v for v in values or [] if v not in current] if isinstance(values, list) else []
+        added: list[JSON] = []
+        for value in values if isinstance(values, list) else []:
+            if value not in current and value not in added:
+                added.append(value)
         if added or not isinstance(target.read(resource), list):
             target.write(resource, current + added)
 
@@ -105,11 +108,13 @@ def _set(resource: JSON, path: tuple[str, ...], value: JSON) -> None:
         node[path[-1]] = value
 
 
-def _later(previous: JSON, now: float) -> str:
+def _later(now: float, previous: JSON, *floors: JSON) -> str:
+    """The time of an update: now, but never before the previous value or its floors."""
     moment = now
-    if isinstance(previous, str):
-        with contextlib.suppress(ValueError):
-            moment = max(now, datetime.fromisoformat(previous).timestamp() + 0.001)
+    for earlier, step in ((previous, 0.001), *((floor, 0.0) for floor in floors)):
+        if isinstance(earlier, str):
+            with contextlib.suppress(ValueError):
+                moment = max(moment, datetime.fromisoformat(earlier).timestamp() + step)
     return format_datetime(moment)
 
 
@@ -146,6 +151,9 @@ def compile_update_plan(
     for field in [*profile.echo.values(), *profile.accumulate.values()]:
         if field not in request_fields and field not in _properties(response_schema):
             raise ProfileError(source, f"no field {field!r} in the request or response", where)
+    for pair in profile.ordered:
+        for name in pair:
+            slot(name, "ordered")
     renamed = set(profile.echo.values())
     same_names = [k for k in request_fields if k not in renamed and k in _properties(response_schema)]
     return UpdatePlan(
@@ -158,7 +166,10 @@ def compile_update_plan(
         accumulate=tuple(
             (slot(target, "accumulate"), slot(src, "accumulate")) for target, src in profile.accumulate.items()
         ),
-        touch=tuple(slot(name, "touch") for name in profile.touch),
+        touch=tuple(
+            (slot(name, "touch"), tuple(slot(a, "ordered") for a, b in profile.ordered if b == name))
+            for name in profile.touch
+        ),
         fixed=tuple((_dotted(k), v) for k, v in profile.fixed.items()),
     )
 
