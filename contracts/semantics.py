@@ -166,8 +166,8 @@ def timestamps_coherent(ctx: Any, response: Any, case: Any) -> bool | None:
     if pair is None or not pair.second.ok:
         return None
     _ordered(pair.second)
-    for slot in exchange.operation.compiled.update.touch:
-        before, after = slot.read(pair.first.body()), slot.read(pair.second.body())
+    for field in exchange.operation.compiled.profile.touch:
+        before, after = _read(pair.first.body(), field), _read(pair.second.body(), field)
         first, second = parse_instant(before), parse_instant(after)
         if first is None or second is None:
             continue
@@ -177,7 +177,7 @@ def timestamps_coherent(ctx: Any, response: Any, case: Any) -> bool | None:
                 "timestamps_coherent",
                 pair.second,
                 "Timestamp went backwards across two updates",
-                f"{'.'.join(slot.path)} was {before!r} after the first update and {after!r} after the second",
+                f"{field} was {before!r} after the first update and {after!r} after the second",
             )
     return None
 
