@@ -52,6 +52,7 @@ class ApiContract:
     # Second updates already sent, by Schemathesis case id (see `followup`).
     followups: dict[str, Any] = field(default_factory=dict)
     followups_sent: int = 0
+    fresh_ids: dict[str, str] = field(default_factory=dict)  # one made-up id per parameter and run
 
     def operation(self, method: str, path: str) -> OperationContract | None:
         return self.operations.get((method.upper(), path))
@@ -72,7 +73,8 @@ class ApiContract:
         }
         overrides = {name: value for name, value in self.path_params.items() if name in names}
         if self.live:
-            overrides.update({name: fresh_id() for name in names if name not in overrides})
+            for name in names - overrides.keys():
+                overrides[name] = self.fresh_ids.setdefault(name, fresh_id())
         return overrides
 
 

@@ -17,6 +17,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from mockserver import create_app
 from mockserver.app import DEFAULT_SPECS, ServerConfig
 from mockserver.loader import load_spec
+from mockserver.state import Store
 
 TOKEN = "T"
 
@@ -82,8 +83,9 @@ def base_path(api: str) -> str:
     return load_spec(DEFAULT_SPECS / f"{api}.yaml").server_path
 
 
-def mock_app(api: str) -> ASGIApp:
-    return create_app([DEFAULT_SPECS / f"{api}.yaml"], ServerConfig(tokens=frozenset({TOKEN}), log_requests=False))
+def mock_app(api: str, store: Store | None = None) -> ASGIApp:
+    config = ServerConfig(tokens=frozenset({TOKEN}), log_requests=False, store=store)
+    return create_app([DEFAULT_SPECS / f"{api}.yaml"], config)
 
 
 class Corrupted:

@@ -5,11 +5,14 @@ suite was given (or made up) are touched."""
 from __future__ import annotations
 
 import re
+from collections.abc import Hashable
 
 import pytest
 from starlette.applications import Starlette
 
 from contracts.unusual import UNUSUAL_STRINGS
+from mockserver.state import MemoryStore
+from mockserver.types import JSON
 from tests.contracts.fastapi_like import library_chat_app, openhands_app
 from tests.contracts.faulty import mock_app
 from tests.contracts.suite import MAX_EXAMPLES, run_suite
@@ -46,18 +49,28 @@ def test_fastapi_like_service_passes(api: str, app: type[Starlette]) -> None:
     assert run.summary(api).startswith(f"{api}: PASS"), run.output
 
 
+class RecordingStore(MemoryStore):
+    """The mock's store, remembering every resource id an update wrote."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.written: set[str] = set()
+
+    async def put(self, key: Hashable, value: JSON) -> None:
+        self.written.add(value["id"])
+        await super().put(key, value)
+
+
 @pytest.mark.slow
 def test_live_run_touches_only_made_up_or_given_ids() -> None:
-    app = mock_app("datagrid")
-    store = app.state.keeper.store  # type: ignore[attr-defined]
-    with serve(app) as server:
+    made_up, given = RecordingStore(), RecordingStore()
+    with serve(mock_app("datagrid", made_up)) as server:
         run_suite("datagrid", server)
-        made_up = {key[2][0][1] for key in store._items}
-        store._items.clear()
+    with serve(mock_app("datagrid", given)) as server:
         run_suite("datagrid", server, "--path-param", "conversation_id=conv_given")
-        given = {key[2][0][1] for key in store._items}
-    assert made_up and all(re.fullmatch(r"contract-test-[0-9a-f]{16}", value) for value in made_up), made_up
-    assert given == {"conv_given"}
+    assert len(made_up.written) == 1, made_up.written  # one fresh id per run
+    assert all(re.fullmatch(r"contract-test-[0-9a-f]{16}", value) for value in made_up.written)
+    assert given.written == {"conv_given"}
 
 
 @pytest.mark.slow
