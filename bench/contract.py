@@ -20,6 +20,7 @@ from typing import Any
 
 NO_TESTS_COLLECTED = 5  # pytest's exit code
 _EXAMPLES = re.compile(r"(\d+) passing examples?, (\d+) failing examples?")
+_SUMMARY = re.compile(r"\b(\d+) cases, (\d+) requests\b")
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,7 +51,11 @@ class ContractResult:
 
 
 def count_cases(output: str) -> int | None:
-    """Sum of passing and failing examples over every test's Hypothesis statistics."""
+    """Cases from the suite's own summary lines ("omi: PASS - 141 cases, 143 requests"),
+    else the sum of passing and failing examples in Hypothesis's statistics."""
+    summary = _SUMMARY.findall(output)
+    if summary:
+        return sum(int(cases) for cases, _ in summary)
     found = _EXAMPLES.findall(output)
     if not found:
         return None
@@ -62,7 +67,7 @@ class JunitSummary:
     tests: int
     failures: int  # failures + errors
     skipped: int
-    properties: dict[str, int]  # numeric test-case properties, summed over test cases
+    properties: dict[str, int]  # numeric test-case properties by their last dotted part, summed
 
 
 def read_junit(path: Path) -> JunitSummary:
@@ -77,7 +82,8 @@ def read_junit(path: Path) -> JunitSummary:
     for prop in root.iter("property"):
         name, value = prop.get("name", ""), prop.get("value", "")
         if value.isdigit():
-            properties[name] = properties.get(name, 0) + int(value)
+            key = name.rsplit(".", 1)[-1]  # "cases" and "omi.cases" alike
+            properties[key] = properties.get(key, 0) + int(value)
     return JunitSummary(tests, failures, skipped, properties)
 
 

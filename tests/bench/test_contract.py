@@ -22,11 +22,16 @@ def test_count_cases_sums_passing_and_failing_examples() -> None:
     assert count_cases("3 passed in 1.2s") is None
 
 
+def test_count_cases_prefers_the_suites_own_summary() -> None:
+    output = "omi: PASS - 141 cases, 143 requests in 1.4s\nopenhands: FAIL - 9 cases, 12 requests in 0.1s\n" + STATS
+    assert count_cases(output) == 150
+
+
 def test_read_junit_sums_suites_and_numeric_properties(tmp_path: Path) -> None:
     report = tmp_path / "junit.xml"
     report.write_text(
         '<testsuites><testsuite tests="5" failures="1" errors="1" skipped="2">'
-        '<testcase name="a"><properties><property name="cases" value="120"/>'
+        '<testcase name="a"><properties><property name="omi.cases" value="120"/>'
         '<property name="seed" value="x1"/></properties></testcase>'
         '<testcase name="b"><properties><property name="cases" value="30"/></properties></testcase>'
         '</testsuite><testsuite tests="3" failures="0" errors="0" skipped="0"/></testsuites>'
