@@ -69,8 +69,23 @@ class _NotJson:
 NOT_JSON: Any = _NotJson()
 
 
+# Every check of a response asks for its exchange: decode it once. The cache holds the
+# response itself, so its id cannot be reused by another object while it is cached.
+_LAST: tuple[Any, Any, Exchange | None] | None = None
+
+
 def exchange_for(case: Any, response: Any) -> Exchange | None:
     """The exchange of a Schemathesis `case` and its `response`, if the suite is testing it."""
+    global _LAST
+    last = _LAST
+    if last is not None and last[0] is case and last[1] is response:
+        return last[2]
+    exchange = _decode(case, response)
+    _LAST = (case, response, exchange)
+    return exchange
+
+
+def _decode(case: Any, response: Any) -> Exchange | None:
     contract = contract_for(case.operation.schema)
     if contract is None:
         return None
