@@ -16,9 +16,10 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
+from mockserver.body import Limits
 from mockserver.loader import SpecDocument, find_specs, load_spec
 from mockserver.operations import Operation, compile_operations
-from mockserver.pipeline import Limits, MockPipeline
+from mockserver.pipeline import MockPipeline
 from mockserver.profile import load_profile
 from mockserver.resources import ResourceKeeper
 from mockserver.routing import Router

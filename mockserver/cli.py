@@ -102,7 +102,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     apis = app.state.apis
     for api in apis:
         print(f"mockserver: {api.name} at http://{args.host}:{args.port}{api.prefix or '/'}", file=sys.stderr)
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off"))
+    # A local mock trusts no proxy: X-Forwarded-* headers are the client's own data.
+    uvicorn_config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off", proxy_headers=False)
+    server = uvicorn.Server(uvicorn_config)
     with contextlib.suppress(KeyboardInterrupt):  # uvicorn re-raises Ctrl-C after a graceful shutdown
         server.run(sockets=[sock])
     return 0

@@ -10,18 +10,14 @@ client's mistake.
 
 from __future__ import annotations
 
-import asyncio
-import json
 import logging
-import math
-import re
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from urllib.parse import parse_qsl
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from mockserver.body import BodyProblem, BodyReader, Limits, RequestBody
 from mockserver.diagnostics import Violation
 from mockserver.operations import Operation
 from mockserver.prefer import PreferError, parse_prefer
@@ -29,60 +25,9 @@ from mockserver.resources import GeneratedBodyError, ResourceKeeper
 from mockserver.responses import MockResponse, error, send_response
 from mockserver.routing import MethodNotAllowed, Router
 from mockserver.security import RequestCredentials
-from mockserver.types import JSON, Loc
-from mockserver.validation import media_type_accepted
+from mockserver.types import JSON
 
 access_log = logging.getLogger("mockserver.access")
-
-
-@dataclass(frozen=True, slots=True)
-class Limits:
-    max_body_size: int = 1024 * 1024
-    body_timeout: float = 10.0
-
-
-class _BodyProblem(Exception):
-    def __init__(self, response: MockResponse) -> None:
-        self.response = response
-
-
-def _reject_constant(name: str) -> None:
-    raise ValueError(f"{name} is not valid JSON")
-
-
-def _finite_float(text: str) -> float:
-    value = float(text)
-    if value in (math.inf, -math.inf):
-        raise ValueError(f"number {text} is out of range")
-    return value
-
-
-_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
-
-
-def _lone_surrogate(value: JSON, loc: Loc) -> Loc | None:
-    """Where a string holding a lone UTF-16 surrogate is (JSON escapes can smuggle one in)."""
-    if isinstance(value, str):
-        try:
-            value.encode("utf-8")
-        except UnicodeEncodeError:
-            return loc
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            found = _lone_surrogate(item, (*loc, index))
-            if found is not None:
-                return found
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            found = _lone_surrogate(key, (*loc, key)) or _lone_surrogate(item, (*loc, key))
-            if found is not None:
-                return found
-    return None
-
-
-# The standard library keeps big integers exact (orjson would turn them into floats);
-# non-standard NaN/Infinity and numbers that overflow to infinity are rejected.
-_DECODER = json.JSONDecoder(parse_constant=_reject_constant, parse_float=_finite_float)
 
 
 class MockPipeline:
@@ -102,7 +47,7 @@ class MockPipeline:
         self.router = router
         self.keeper = keeper
         self.tokens = tokens
-        self.limits = limits
+        self.bodies = BodyReader(limits)
         self.log = log
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -149,7 +94,8 @@ class MockPipeline:
 
     async def handle(self, op: Operation, path_params: dict[str, str], scope: Scope, receive: Receive) -> MockResponse:
         headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
-        query = dict(parse_qsl(scope["query_string"].decode("latin-1"), keep_blank_values=True))
+        raw_query: bytes = scope["query_string"]
+        query = dict(parse_qsl(raw_query.decode("latin-1"), keep_blank_values=True)) if raw_query else {}
         return await self.answer(op, path_params, headers, query, receive)
 
     async def answer(
@@ -166,8 +112,8 @@ class MockPipeline:
             return self.unauthorized(op, refusal)
         # 2. body, then validation of every part of the request
         try:
-            body = await self.read_json_body(op, headers, receive)
-        except _BodyProblem as problem:
+            body = await self.bodies.read(op.body, headers, receive)
+        except BodyProblem as problem:
             return problem.response
         violations = self.validate(op, path_params, headers, query, body)
         if violations:
@@ -197,7 +143,7 @@ class MockPipeline:
         path_params: Mapping[str, str],
         headers: Mapping[str, str],
         query: Mapping[str, str],
-        body: _Body,
+        body: RequestBody,
     ) -> list[Violation]:
         violations: list[Violation] = []
         for rule in op.parameters:
@@ -217,65 +163,6 @@ class MockPipeline:
             elif op.body.required:
                 violations.append(Violation(("body",), "Field required", "missing", None))
         return violations
-
-    async def read_json_body(self, op: Operation, headers: Mapping[str, str], receive: Receive) -> _Body:
-        if op.body is None:
-            return _Body()
-        declared_length = headers.get("content-length")
-        limit = self.limits.max_body_size
-        if declared_length is not None and declared_length.isdigit() and int(declared_length) > limit:
-            raise _BodyProblem(error(413, f"request body is larger than the limit of {limit} bytes"))
-        raw = await self._read(receive, limit)
-        if not raw:
-            return _Body()
-        content_type = headers.get("content-type")
-        if content_type is not None and not media_type_accepted(content_type, op.body.media_types):
-            raise _BodyProblem(
-                error(415, f"unsupported content type {content_type!r}; expected one of {list(op.body.media_types)}")
-            )
-        if op.body.check is None:
-            return _Body()
-        try:
-            value = _DECODER.decode(raw.decode("utf-8"))
-        except UnicodeDecodeError as exc:
-            problem = Violation(("body", exc.start), "JSON decode error: invalid UTF-8", "json_invalid", {})
-            return _Body(violations=[problem])
-        except json.JSONDecodeError as exc:
-            problem = Violation(("body", exc.pos), f"JSON decode error: {exc.msg}", "json_invalid", {})
-            return _Body(violations=[problem])
-        except (ValueError, RecursionError) as exc:
-            return _Body(violations=[Violation(("body", 0), f"JSON decode error: {exc}", "json_invalid", {})])
-        if _SURROGATE_ESCAPE.search(raw):
-            try:
-                where = _lone_surrogate(value, ("body",))
-            except RecursionError:
-                return _Body(
-                    violations=[Violation(("body", 0), "JSON decode error: nested too deeply", "json_invalid", {})]
-                )
-            if where is not None:
-                msg = "Input should be a valid string, unable to parse raw data as a unicode string"
-                return _Body(violations=[Violation(where, msg, "string_unicode", None)])
-        return _Body(value=value, present=True)
-
-    async def _read(self, receive: Receive, limit: int) -> bytes:
-        chunks: list[bytes] = []
-        size = 0
-        try:
-            async with asyncio.timeout(self.limits.body_timeout):
-                while True:
-                    message = await receive()
-                    if message["type"] == "http.disconnect":
-                        raise _BodyProblem(error(400, "client disconnected before sending the whole body"))
-                    chunk = message.get("body", b"")
-                    size += len(chunk)
-                    if size > limit:
-                        raise _BodyProblem(error(413, f"request body is larger than the limit of {limit} bytes"))
-                    chunks.append(chunk)
-                    if not message.get("more_body", False):
-                        break
-        except TimeoutError:
-            raise _BodyProblem(error(408, f"request body not received within {self.limits.body_timeout:g} s")) from None
-        return b"".join(chunks)
 
     def unauthorized(self, op: Operation, reason: str) -> MockResponse:
         headers = (("WWW-Authenticate", op.security.challenge),) if op.security.challenge else ()
@@ -307,10 +194,3 @@ class MockPipeline:
         return MockResponse(
             code, examples[name], media_type=(declared.media_type if declared else None) or "application/json"
         )
-
-
-@dataclass(slots=True)
-class _Body:
-    value: JSON = None
-    present: bool = False
-    violations: list[Violation] = field(default_factory=list)

@@ -40,6 +40,8 @@ class _Segment:
 class _Route(Generic[T]):
     template: str
     segments: tuple[_Segment, ...]
+    raw: re.Pattern[str]  # the whole template, for paths without percent-escapes (the common case)
+    names: tuple[str, ...]
     methods: dict[str, T]
 
     @property
@@ -72,7 +74,9 @@ class Router(Generic[T]):
     def add(self, template: str, method: str, target: T) -> None:
         route = self._templates.get(template)
         if route is None:
-            route = _Route(template, _compile(template), {})
+            segments = _compile(template)
+            names = tuple(name for segment in segments for name in segment.names)
+            route = _Route(template, segments, _compile_raw(template), names, {})
             self._templates[template] = route
             bucket = self._by_length.setdefault(len(route.segments), [])
             bucket.append(route)
@@ -80,10 +84,15 @@ class Router(Generic[T]):
         route.methods[method.upper()] = target
 
     def match(self, method: str, raw_path: str) -> RouteMatch[T] | MethodNotAllowed | None:
-        values = [unquote(part) for part in raw_path.split("/")]
+        escaped = "%" in raw_path
+        values = [unquote(part) for part in raw_path.split("/")] if escaped else []
         allow: set[str] = set()
-        for route in self._by_length.get(len(values), ()):
-            params = route.params(values)
+        for route in self._by_length.get(raw_path.count("/") + 1, ()):
+            if escaped:
+                params = route.params(values)
+            else:
+                found = route.raw.fullmatch(raw_path)
+                params = dict(zip(route.names, found.groups(), strict=True)) if found else None
             if params is None:
                 continue
             target = route.methods.get(method)
@@ -106,3 +115,8 @@ def _compile(template: str) -> tuple[_Segment, ...]:
         regex = "".join(re.escape(piece) if i % 2 == 0 else "(.+?)" for i, piece in enumerate(pieces))
         segments.append(_Segment(None, re.compile(regex, re.DOTALL), names))
     return tuple(segments)
+
+
+def _compile_raw(template: str) -> re.Pattern[str]:
+    pieces = _PARAM.split(template)
+    return re.compile("".join(re.escape(p) if i % 2 == 0 else "([^/]+?)" for i, p in enumerate(pieces)), re.DOTALL)

@@ -10,6 +10,7 @@ stays, and the response never breaks its schema to echo a request.
 from __future__ import annotations
 
 import contextlib
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -109,13 +110,30 @@ def _set(resource: JSON, path: tuple[str, ...], value: JSON) -> None:
 
 
 def _later(now: float, previous: JSON, *floors: JSON) -> str:
-    """The time of an update: now, but never before the previous value or its floors."""
+    """The time of an update: now, but never before the previous value or its floors.
+
+    Two updates in the same millisecond share a timestamp, so a burst never pushes
+    `updated_at` ahead of the clock; when the stored value is ahead of the clock (it was
+    set back), each update steps one millisecond past it, so the value still moves forward.
+    """
+    stamp = _stamp(int(now * 1000))
+    # Fast path: timestamps in the mock's own fixed-width UTC form order as strings.
+    if all(
+        not isinstance(v, str) or (len(v) == len(stamp) and v[-1] == "Z" and v <= stamp) for v in (previous, *floors)
+    ):
+        return stamp
     moment = now
     for earlier, step in ((previous, 0.001), *((floor, 0.0) for floor in floors)):
         if isinstance(earlier, str):
             with contextlib.suppress(ValueError):
-                moment = max(moment, datetime.fromisoformat(earlier).timestamp() + step)
+                instant = datetime.fromisoformat(earlier).timestamp()
+                moment = max(moment, instant + step if instant > now else instant)
     return format_datetime(moment)
+
+
+@functools.lru_cache(maxsize=8)
+def _stamp(milliseconds: int) -> str:
+    return format_datetime(milliseconds / 1000)
 
 
 def compile_update_plan(
