@@ -39,8 +39,7 @@ def mock_argv(port: int) -> list[str]:
 def reference_argv(port: int) -> list[str]:
     # the mock's CLI runs uvicorn with these settings (loop and http "auto": uvloop, httptools)
     options = (
-        f"--host {HOST} --port {port} --workers 1 --log-level warning --no-access-log --lifespan off"
-        " --no-proxy-headers"
+        f"--host {HOST} --port {port} --workers 1 --log-level warning --no-access-log --lifespan off --no-proxy-headers"
     )
     return [sys.executable, "-m", "uvicorn", "bench.reference:app", *options.split()]
 
