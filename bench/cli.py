@@ -18,6 +18,7 @@ from bench import contract, prism, report, startup, throughput
 from bench.errors import BenchError
 from bench.load import LoadGenerator, PythonLoad, Wrk, find_or_install_wrk, python_load_available
 from bench.workloads import WORKLOADS, select
+from mockserver.cli import positive_int
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -54,18 +55,8 @@ examples:
 """
 
 
-def _positive(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"expected a positive number, got {value}")
-    return value
-
-
 def _not_negative(text: str) -> int:
-    return 0 if text.strip() == "0" else _positive(text)
+    return 0 if text.strip() == "0" else positive_int(text)
 
 
 def _port(text: str) -> int:
@@ -84,11 +75,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     load = parser.add_argument_group("load")
     load.add_argument(
-        "--duration", type=_positive, default=2, metavar="S", help="seconds of load per slice (default 2)"
+        "--duration", type=positive_int, default=2, metavar="S", help="seconds of load per slice (default 2)"
     )
     load.add_argument(
         "--rounds",
-        type=_positive,
+        type=positive_int,
         default=3,
         metavar="N",
         help="slices per server, alternating reference and mock (default 3: 6 s of load each)",
@@ -101,9 +92,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="seconds of unmeasured load before each run (default 1; 0: none)",
     )
     load.add_argument(
-        "--connections", type=_positive, default=16, metavar="N", help="keep-alive connections (default 16)"
+        "--connections", type=positive_int, default=16, metavar="N", help="keep-alive connections (default 16)"
     )
-    load.add_argument("--threads", type=_positive, default=1, metavar="N", help="wrk threads (default 1)")
+    load.add_argument("--threads", type=positive_int, default=1, metavar="N", help="wrk threads (default 1)")
     load.add_argument(
         "--load",
         choices=("auto", "wrk", "python"),
@@ -125,11 +116,11 @@ def build_parser() -> argparse.ArgumentParser:
     sections.add_argument("--no-startup", action="store_true", help="skip the start-up timing")
     sections.add_argument("--no-contract", action="store_true", help="skip timing the contract suite")
     sections.add_argument(
-        "--startup-runs", type=_positive, default=5, metavar="N", help="start-ups to time per server (default 5)"
+        "--startup-runs", type=positive_int, default=5, metavar="N", help="start-ups to time per server (default 5)"
     )
     sections.add_argument(
         "--contract-timeout",
-        type=_positive,
+        type=positive_int,
         default=900,
         metavar="S",
         help="give up on the contract suite after S seconds (default 900)",

@@ -31,7 +31,8 @@ examples:
 """
 
 
-def _positive_int(text: str) -> int:
+def positive_int(text: str) -> int:
+    """An argparse type: a whole number above zero, with a clear message otherwise."""
     try:
         value = int(text)
     except ValueError:
@@ -42,7 +43,7 @@ def _positive_int(text: str) -> int:
 
 
 def _port(text: str) -> int:
-    value = _positive_int(text)
+    value = positive_int(text)
     if value > 65535:
         raise argparse.ArgumentTypeError(f"a port is 1-65535, got {value}")
     return value
@@ -71,7 +72,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     serve.add_argument(
         "--max-body-size",
-        type=_positive_int,
+        type=positive_int,
         default=1024 * 1024,
         metavar="BYTES",
         help="largest request body accepted, larger ones get 413 (default: 1048576)",
