@@ -3,9 +3,10 @@
     route -> check credentials -> read body -> validate request -> choose status (Prefer)
           -> load/update state -> build body -> serialize
 
-`MockPipeline` is an ASGI app; each stage is a module of its own and this class only
-strings them together. Stages return diagnostics or a `MockResponse`; none raises for a
-client's mistake.
+`MockPipeline` is the Starlette app's middleware; each stage is a module of its own
+(routing, security, body, validation, prefer, resources/update, responses) and this class
+only strings them together. Stages return diagnostics or a `MockResponse`; none raises for
+a client's mistake.
 """
 
 from __future__ import annotations
