@@ -12,8 +12,9 @@ import asyncio
 import json
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from starlette.types import Receive
 
@@ -43,62 +44,105 @@ class RequestBody:
     violations: list[Violation] = field(default_factory=list)
 
 
-def _reject_constant(name: str) -> None:
-    raise ValueError(f"{name} is not valid JSON")
+@dataclass(frozen=True, slots=True)
+class _Unrepresentable:
+    """A number JSON cannot carry (NaN, Infinity, 1e400, a 5,000-digit integer), kept as a
+    marker by the decoder so that its location in the body can be reported."""
+
+    text: str
+    type: str
+    msg: str
 
 
-def _finite_float(text: str) -> float:
-    value = float(text)
-    if value in (math.inf, -math.inf):
-        raise ValueError(f"number {text} is out of range")
-    return value
+class _StrictDecoder:
+    """The standard library's decoder (it keeps big integers exact, where orjson would turn
+    them into floats), with numbers JSON cannot carry turned into markers."""
+
+    def __init__(self) -> None:
+        self.marked = False
+        self._decoder = json.JSONDecoder(parse_constant=self._constant, parse_float=self._float, parse_int=self._int)
+
+    def decode(self, text: str) -> JSON:
+        self.marked = False  # decoding is synchronous: no other request interleaves
+        return self._decoder.decode(text)
+
+    def _mark(self, text: str, kind: str, msg: str) -> _Unrepresentable:
+        self.marked = True
+        return _Unrepresentable(text, kind, msg)
+
+    def _constant(self, name: str) -> JSON:
+        return self._mark(name, "finite_number", f"Input should be a finite number; {name} is not JSON")
+
+    def _float(self, text: str) -> JSON:
+        value = float(text)
+        if math.isinf(value):
+            return self._mark(text, "finite_number", f"Input should be a finite number; {text} overflows")
+        return value
+
+    def _int(self, text: str) -> JSON:
+        try:
+            return int(text)
+        except ValueError:  # more digits than Python converts (4,300 by default)
+            msg = "Unable to parse input string as an integer, exceeded maximum size"
+            return self._mark(text[:20] + "...", "int_parsing_size", msg)
 
 
-# The standard library keeps big integers exact (orjson would turn them into floats);
-# non-standard NaN/Infinity and numbers that overflow to infinity are rejected.
-_DECODER = json.JSONDecoder(parse_constant=_reject_constant, parse_float=_finite_float)
+_DECODER = _StrictDecoder()
 _SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
 _UNICODE_MSG = "Input should be a valid string, unable to parse raw data as a unicode string"
 
 
 def decode_json(raw: bytes) -> RequestBody:
-    """Strict JSON (UTF-8, no NaN, finite numbers, no lone surrogates) or a diagnostic."""
+    """Strict JSON (UTF-8, finite numbers, no lone surrogates) or a located diagnostic."""
     try:
         value = _DECODER.decode(raw.decode("utf-8"))
     except UnicodeDecodeError as exc:
-        return _invalid(exc.start, "invalid UTF-8")
+        return _invalid(("body", exc.start), "invalid UTF-8")
     except json.JSONDecodeError as exc:
-        return _invalid(exc.pos, exc.msg)
-    except (ValueError, RecursionError) as exc:
-        return _invalid(0, str(exc))
-    if _SURROGATE_ESCAPE.search(raw):  # only an escape can smuggle in a lone surrogate
-        try:
-            where = _lone_surrogate(value, ("body",))
-        except RecursionError:
-            return _invalid(0, "nested too deeply")
-        if where is not None:
-            return RequestBody(violations=[Violation(where, _UNICODE_MSG, "string_unicode", None)])
+        return _invalid(("body", exc.pos), exc.msg)
+    except RecursionError:
+        return _invalid(("body",), "nested too deeply")
+    try:
+        if _DECODER.marked:
+            found = _find(value, ("body",), lambda v: isinstance(v, _Unrepresentable))
+            if found is not None:
+                loc, marker = found
+                return RequestBody(violations=[Violation(loc, marker.msg, marker.type, marker.text)])
+        if _SURROGATE_ESCAPE.search(raw):  # only an escape can smuggle in a lone surrogate
+            found = _find(value, ("body",), _has_lone_surrogate)
+            if found is not None:
+                return RequestBody(violations=[Violation(found[0], _UNICODE_MSG, "string_unicode", None)])
+    except RecursionError:
+        return _invalid(("body",), "nested too deeply")
     return RequestBody(value=value, present=True)
 
 
-def _invalid(position: int, why: str) -> RequestBody:
-    return RequestBody(violations=[Violation(("body", position), f"JSON decode error: {why}", "json_invalid", {})])
+def _invalid(loc: Loc, why: str) -> RequestBody:
+    return RequestBody(violations=[Violation(loc, f"JSON decode error: {why}", "json_invalid", {})])
 
 
-def _lone_surrogate(value: JSON, loc: Loc) -> Loc | None:
-    if isinstance(value, str):
-        try:
-            value.encode("utf-8")
-        except UnicodeEncodeError:
-            return loc
-    elif isinstance(value, list):
+def _has_lone_surrogate(value: object) -> bool:
+    if not isinstance(value, str):
+        return False
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+def _find(value: JSON, loc: Loc, wanted: Callable[[object], bool]) -> tuple[Loc, Any] | None:
+    """The location and value of the first part of `value` (keys included) that is `wanted`."""
+    if wanted(value):
+        return loc, value
+    if isinstance(value, list):
         for index, item in enumerate(value):
-            found = _lone_surrogate(item, (*loc, index))
+            found = _find(item, (*loc, index), wanted)
             if found is not None:
                 return found
     elif isinstance(value, dict):
         for key, item in value.items():
-            found = _lone_surrogate(key, (*loc, key)) or _lone_surrogate(item, (*loc, key))
+            found = _find(key, (*loc, key), wanted) or _find(item, (*loc, key), wanted)
             if found is not None:
                 return found
     return None
@@ -148,7 +192,12 @@ class BodyReader:
             return RequestBody()
         declared_length = headers.get("content-length")
         limit = self.limits.max_body_size
-        if declared_length is not None and declared_length.isdigit() and int(declared_length) > limit:
+        if (
+            declared_length is not None
+            and declared_length.isascii()
+            and declared_length.isdigit()
+            and int(declared_length) > limit
+        ):
             raise BodyProblem(error(413, f"request body is larger than the limit of {limit} bytes"))
         raw = await self._read(receive, limit)
         if not raw:

@@ -93,7 +93,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"mockserver: error: {exc}", file=sys.stderr)
         return 1
     try:
-        sock = socket.create_server((args.host, args.port), reuse_port=False)
+        family = socket.AF_INET6 if ":" in args.host else socket.AF_INET
+        sock = socket.create_server((args.host, args.port), family=family)
     except OSError as exc:
         why = "the port is already in use" if exc.errno == errno.EADDRINUSE else exc.strerror
         print(f"mockserver: error: cannot listen on {args.host}:{args.port}: {why}", file=sys.stderr)

@@ -94,7 +94,8 @@ class MockPipeline:
             access_log.info("%s %s %s %d %.2fms", scope["method"], scope["path"], api, status, elapsed)
 
     async def handle(self, op: Operation, path_params: dict[str, str], scope: Scope, receive: Receive) -> MockResponse:
-        headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
+        # The first of repeated headers wins, as in Starlette's `Headers.get`.
+        headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in reversed(scope["headers"])}
         raw_query: bytes = scope["query_string"]
         query = dict(parse_qsl(raw_query.decode("latin-1"), keep_blank_values=True)) if raw_query else {}
         return await self.answer(op, path_params, headers, query, receive)
@@ -192,6 +193,8 @@ class MockPipeline:
         if name not in examples:
             available = ", ".join(examples) or "none"
             return error(400, f"Prefer: example={name!r} is not declared for a {code} response; available: {available}")
-        return MockResponse(
-            code, examples[name], media_type=(declared.media_type if declared else None) or "application/json"
-        )
+        assert declared is not None  # it has the example
+        if not declared.accepts(examples[name]):  # the answer never breaks its schema, not even for the spec's example
+            why = f"example {name!r} of the {code} response does not validate against that response's schema"
+            return error(400, f"Prefer: {why}, so the mock does not send it")
+        return MockResponse(code, examples[name], media_type=declared.media_type or "application/json")

@@ -29,8 +29,8 @@ def parse_prefer(header: str | None) -> Preferences:
         if sep:
             values[key.strip().lower()] = value.strip().strip('"')
     code = values.get("code")
-    if code is not None and not (code.isdigit() and 100 <= int(code) <= 599):
-        raise PreferError(f"Prefer: code must be an HTTP status code (100-599), got {code!r}")
+    if code is not None and not (code.isascii() and code.isdigit() and 200 <= int(code) <= 599):
+        raise PreferError(f"Prefer: code must be a final HTTP status code (200-599), got {code!r}")
     dynamic = values.get("dynamic")
     if dynamic is not None and dynamic.lower() not in ("true", "false"):
         raise PreferError(f"Prefer: dynamic must be true or false, got {dynamic!r}")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -93,12 +94,22 @@ class UpdatePlan:
     def _grow(resource: JSON, target: FieldSlot, values: JSON) -> None:
         current = target.read(resource)
         current = list(current) if isinstance(current, list) else []
+        seen = {_identity(value) for value in current}
         added: list[JSON] = []
         for value in values if isinstance(values, list) else []:
-            if value not in current and value not in added:
+            key = _identity(value)
+            if key not in seen:  # a set, not list membership: 100k ids stay linear
+                seen.add(key)
                 added.append(value)
         if added or not isinstance(target.read(resource), list):
             target.write(resource, current + added)
+
+
+def _identity(value: JSON) -> object:
+    """A hashable stand-in for a JSON value (JSON equality: 1 and true differ)."""
+    if isinstance(value, str | int | float) and not isinstance(value, bool):
+        return (type(value) is str, value)
+    return json.dumps(value, sort_keys=True)
 
 
 def _set(resource: JSON, path: tuple[str, ...], value: JSON) -> None:

@@ -4,8 +4,12 @@ ordered, honours const/enum, and depends only on the seed it is given."""
 
 from __future__ import annotations
 
+import json
+import os
 import random
 import re
+import subprocess
+import sys
 import uuid
 from datetime import datetime
 from typing import Any
@@ -254,12 +258,29 @@ def test_same_seed_same_value_other_seed_other_value() -> None:
     assert any(generate(seeded_context(("seed", n), NOW)) != first for n in range(2, 6))
 
 
-def test_pattern_values_do_not_depend_on_process_state() -> None:
-    """Two compilations of one schema (two apps, two processes) answer alike for one seed."""
+def test_pattern_values_do_not_depend_on_the_process() -> None:
+    """Two compilations of one schema, in this process and in another one, answer alike."""
     schema = SCHEMAS["closed"]
     first = [compile_generator(schema)(_ctx(seed)).get("pattern") for seed in range(30)]
     second = [compile_generator(schema)(_ctx(seed)).get("pattern") for seed in range(30)]
     assert first == second
+    program = (
+        "import json, random, sys\n"
+        "from mockserver.generator import GenContext, compile_generator\n"
+        "schema = json.loads(sys.argv[1])\n"
+        "values = [compile_generator(schema)(GenContext(random.Random(s), float(sys.argv[2]))).get('pattern')"
+        " for s in range(30)]\n"
+        "print(json.dumps(values))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", program, json.dumps(schema), repr(NOW)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+        env={**os.environ, "PYTHONHASHSEED": "123"},
+    )
+    assert json.loads(result.stdout) == first
 
 
 def test_generator_uses_no_global_random_state() -> None:

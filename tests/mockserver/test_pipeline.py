@@ -93,11 +93,25 @@ def test_invalid_utf8_is_422_json_invalid(client: TestClient, raw: bytes) -> Non
     assert problem["type"] == "json_invalid" and problem["loc"][0] == "body" and isinstance(problem["loc"][1], int)
 
 
-@pytest.mark.parametrize("raw", [b"NaN", b'{"meta_data": {"x": NaN}}', b'{"meta_data": {"x": -Infinity}}', b"1e400"])
-def test_non_finite_numbers_are_422(client: TestClient, raw: bytes) -> None:
+@pytest.mark.parametrize(
+    ("raw", "loc", "kind"),
+    [
+        (b"NaN", ["body"], "finite_number"),
+        (b'{"meta_data": {"x": NaN}}', ["body", "meta_data", "x"], "finite_number"),
+        (b'{"meta_data": {"x": [1, -Infinity]}}', ["body", "meta_data", "x", 1], "finite_number"),
+        (b"1e400", ["body"], "finite_number"),
+        (b'{"meta_data": {"n": ' + b"9" * 5000 + b"}}", ["body", "meta_data", "n"], "int_parsing_size"),
+        (b"[" * 5000 + b"]" * 5000, ["body"], "json_invalid"),
+    ],
+    ids=["nan", "nested-nan", "in-list", "overflow", "5000-digits", "too-deep"],
+)
+def test_numbers_json_cannot_carry_are_422_where_they_are(
+    client: TestClient, raw: bytes, loc: list[object], kind: str
+) -> None:
     response = _patch(client, "mielto", raw)
     assert response.status_code == 422
-    assert response.json()["detail"][0]["type"] == "json_invalid"
+    [problem] = response.json()["detail"]
+    assert (problem["loc"], problem["type"]) == (loc, kind)
 
 
 @pytest.mark.parametrize(

@@ -177,3 +177,25 @@ def test_single_example_of_an_error_response(make_app: AppFactory, write_spec: S
     generated = client.patch("/v2/things/a", json={}, headers={"Prefer": "code=404"})
     assert generated.status_code == 404
     assert set(generated.json()) <= {"message"}
+
+
+def test_an_example_that_breaks_its_schema_is_not_sent(make_app: AppFactory, write_spec: SpecWriter) -> None:
+    schema = {"type": "object", "properties": {"name": {"type": "string"}}}
+    media = {"schema": schema, "examples": {"good": {"value": {"name": "ok"}}, "bad": {"value": {"name": 5}}}}
+    spec = minimal_spec(schema, responses={"200": {"description": "ok", "content": {"application/json": media}}})
+    client = TestClient(make_app([write_spec(spec)]), raise_server_exceptions=False)
+    good = client.patch("/v2/things/a", json={}, headers={"Prefer": "example=good"})
+    assert (good.status_code, good.json()) == (200, {"name": "ok"})
+    bad = client.patch("/v2/things/a", json={}, headers={"Prefer": "example=bad"})
+    assert bad.status_code == 400
+    assert "does not validate" in bad.json()["detail"]
+
+
+@pytest.mark.parametrize("code", ["\u00b200".encode("latin-1"), b"101", b"100"])
+def test_codes_that_are_no_final_status_are_400(client: TestClient, code: bytes) -> None:
+    api = SEED_APIS["datagrid"]
+    response = client.request(
+        api.method, api.url("c1"), json=api.valid_body, headers={**api.headers(), "Prefer": b"code=" + code}
+    )
+    assert response.status_code == 400
+    assert "200-599" in response.json()["detail"]

@@ -161,10 +161,8 @@ def test_oversized_chunked_body_is_413(http: httpx.Client) -> None:
 
 def test_declared_length_longer_than_the_data_is_answered_within_the_body_timeout(base_url: str) -> None:
     path = SEED_APIS["datagrid"].url("c1")
-    answer, seconds = _raw_exchange(base_url, _request_head(path, 100) + b'{"name": "x"')
-    status = _status(answer)
-    assert 400 <= status < 500, answer[:300]
-    assert seconds < BODY_TIMEOUT + 3.0, f"took {seconds:.1f} s"
+    answer, _seconds = _raw_exchange(base_url, _request_head(path, 100) + b'{"name": "x"')
+    assert _status(answer) == 408, answer[:300]  # answered by the server's body timeout, not the client's
     _healthy(base_url)
 
 

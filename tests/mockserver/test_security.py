@@ -184,3 +184,18 @@ def test_credentials_are_checked_before_the_body(client: TestClient) -> None:
     api = SEED_APIS["openhands"]
     response = client.patch(api.url("c1"), content=b"{not json", headers={"Content-Type": "application/json"})
     assert response.status_code == 401
+
+
+@pytest.mark.parametrize(
+    ("first", "second", "status"),
+    [("Bearer T", "Bearer wrong", 200), ("Bearer wrong", "Bearer T", 401), ("Basic x", "Bearer T", 401)],
+)
+def test_the_first_of_repeated_authorization_headers_counts(
+    make_app: AppFactory, first: str, second: str, status: int
+) -> None:
+    """As in Starlette/FastAPI, whose `Headers.get` returns the first value."""
+    client = TestClient(make_app(), raise_server_exceptions=False)
+    api = SEED_APIS["omi"]
+    headers = [("Authorization", first), ("Authorization", second), ("Content-Type", "application/json")]
+    response = client.request(api.method, api.url("c1"), content=b'{"title": "x"}', headers=headers)
+    assert response.status_code == status
