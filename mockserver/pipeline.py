@@ -185,6 +185,9 @@ class MockPipeline:
         if declared.generate is None:
             return MockResponse(code, headers=headers)
         body = self.keeper.generate(op, declared, path_params, code)
+        if not declared.accepts(body):
+            access_log.error("generated %d body breaks the schema of %s %s: %r", code, op.method, op.path, body)
+            return error(500, "the mock built a body that breaks its own schema; please report this")
         return MockResponse(code, body, media_type=declared.media_type or "application/json", headers=headers)
 
     def example(self, op: Operation, code: int, name: str) -> MockResponse:
