@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from contracts.credentials import Credentials, credentials_for
-from contracts.oracle import RequestOracle, compile_oracle
+from contracts.oracle import RequestOracle, SentRequest, compile_oracle, declares_fastapi_422
 from contracts.report import ApiReport
 from mockserver.app import load_apis
 from mockserver.operations import Operation
@@ -31,6 +31,8 @@ class OperationContract:
 
     compiled: Operation
     oracle: RequestOracle
+    # The operation declares a FastAPI validation error (HTTPValidationError) for 422.
+    fastapi_422: bool = False
 
     @property
     def label(self) -> str:
@@ -53,6 +55,7 @@ class ApiContract:
     followups: dict[str, Any] = field(default_factory=dict)
     followups_sent: int = 0
     fresh_ids: dict[str, str] = field(default_factory=dict)  # one made-up id per parameter and run
+    first_refused: SentRequest | None = None  # a valid, authenticated request that was not accepted
 
     def operation(self, method: str, path: str) -> OperationContract | None:
         return self.operations.get((method.upper(), path))
@@ -87,7 +90,10 @@ def compile_contract(spec_path: Path, token: str | None, *, live: bool, path_par
     (mounted,) = load_apis([spec_path])
     credentials = credentials_for(mounted.spec, token)
     operations = {
-        (op.method, op.path): OperationContract(op, compile_oracle(mounted.spec, op)) for op in mounted.operations
+        (op.method, op.path): OperationContract(
+            op, compile_oracle(mounted.spec, op), declares_fastapi_422(mounted.spec, op)
+        )
+        for op in mounted.operations
     }
     return ApiContract(
         api=mounted.name,

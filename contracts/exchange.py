@@ -60,6 +60,11 @@ class Exchange:
     def addresses_fresh_id(self) -> bool:
         return any(self.contract.is_fresh_id(value) for value in self.path_params.values())
 
+    def unknown_id_answer(self) -> bool:
+        """A live target's 404 for an id the suite made up: the one refusal a correct
+        deployment must give (it cannot know the id)."""
+        return self.contract.live and self.status == 404 and self.addresses_fresh_id()
+
 
 class _NotJson:
     def __repr__(self) -> str:

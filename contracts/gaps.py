@@ -38,7 +38,7 @@ def tolerated_gap(exchange: Exchange) -> ToleratedGap | None:
         for gap in contract.gaps("invalid_request"):
             if status in gap.statuses:
                 return ToleratedGap("invalid_request", status, gap.reason)
-    if contract.live and status == 404 and exchange.addresses_fresh_id():
+    if exchange.unknown_id_answer():
         return ToleratedGap("unknown_id", status, UNKNOWN_ID_REASON)
     return None
 

@@ -177,3 +177,18 @@ def compile_oracle(spec: SpecDocument, op: Operation) -> RequestOracle:
     schema = next((media.get("schema") for m, media in content.items() if is_json_media_type(m)), None)
     validator = None if not content else Draft202012Validator(schema or {}, format_checker=_FORMATS)
     return RequestOracle(parameters, bool(request_body.get("required", False)), validator)
+
+
+def declares_fastapi_422(spec: SpecDocument, op: Operation) -> bool:
+    """Whether `op` declares FastAPI's validation error for 422: an object whose `detail` is an
+    array of `{loc, msg, type}` (the HTTPValidationError every FastAPI spec carries)."""
+    item = spec.inline(spec.document["paths"][op.path], op.path)
+    response = ((item.get(op.method.lower()) or {}).get("responses") or {}).get("422") or {}
+    content = response.get("content") or {}
+    schema = next((media.get("schema") for m, media in content.items() if is_json_media_type(m)), None)
+    detail = ((schema or {}).get("properties") or {}).get("detail") or {}
+    if not isinstance(detail, dict) or "array" not in _types(detail):
+        return False
+    items = detail.get("items") or {}
+    fields = set((items.get("properties") or {}).keys()) if isinstance(items, dict) else set()
+    return {"loc", "msg", "type"} <= fields

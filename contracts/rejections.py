@@ -1,7 +1,13 @@
 """Checks on refusals: what a rejection says, and whether credentials are honoured.
 
-validation_error_detail  a 422 has a non-empty FastAPI `detail` whose `loc` names the
-                         offending field (as judged by `oracle`)
+validation_error_detail  a 400 or 422 says what is wrong. FastAPI's rule where FastAPI's shape
+                         is due: a 422 of an operation that declares HTTPValidationError for
+                         422, or a 422 whose body has a `detail` key, has a non-empty `detail`
+                         list of `{loc, msg, type}` and some `loc` names the offending field
+                         (as judged by `oracle`). Any other 400/422 (e.g. Datagrid's, which
+                         declares no error answer at all: its own `{"error", "message"}` shape
+                         is as good as FastAPI's) must only carry a message: a body with some
+                         non-blank text in it.
 credentials_honoured     a correctly authenticated request is not refused (401, or 403
                          for an id the suite did not make up); a request without valid
                          credentials for a secured operation is not accepted (2xx)
@@ -13,7 +19,7 @@ from typing import Any
 
 import schemathesis
 
-from contracts.exchange import exchange_for
+from contracts.exchange import NOT_JSON, Exchange, exchange_for
 from contracts.violation import exercised, fail
 from mockserver.types import Loc
 
@@ -21,14 +27,26 @@ from mockserver.types import Loc
 @schemathesis.check
 def validation_error_detail(ctx: Any, response: Any, case: Any) -> bool | None:
     exchange = exchange_for(case, response)
-    if exchange is None or exchange.status != 422:
+    if exchange is None or exchange.status not in (400, 422):
         return None
     exercised("validation_error_detail", exchange)
     body = exchange.body()
+    if exchange.status == 422 and (exchange.operation.fastapi_422 or (isinstance(body, dict) and "detail" in body)):
+        _fastapi_detail(exchange, body)
+    elif not _says_something(body if body is not NOT_JSON else exchange.content.decode("utf-8", "replace")):
+        fail(
+            "validation_error_detail",
+            exchange,
+            f"Unhelpful {exchange.status}",
+            f"The rejection carries no message: {exchange.content[:300]!r}",
+        )
+    return None
+
+
+def _fastapi_detail(exchange: Exchange, body: Any) -> None:
     detail = body.get("detail") if isinstance(body, dict) else None
     if not isinstance(detail, list) or not detail:
         fail("validation_error_detail", exchange, "Unhelpful 422", f"No non-empty `detail` list: {body!r}"[:400])
-    assert isinstance(detail, list)
     for item in detail:
         if not (
             isinstance(item, dict)
@@ -47,7 +65,17 @@ def validation_error_detail(ctx: Any, response: Any, case: Any) -> bool | None:
             f"The request is wrong at {', '.join(map(_show, problems))}; the 422 locations are "
             f"{', '.join(_show(tuple(item['loc'])) for item in detail)}",
         )
-    return None
+
+
+def _says_something(value: Any) -> bool:
+    """Whether a rejection body carries some text (a message, an error code...)."""
+    if isinstance(value, str):
+        return bool(value.strip())
+    if isinstance(value, dict):
+        return any(_says_something(item) for item in value.values())
+    if isinstance(value, list):
+        return any(_says_something(item) for item in value)
+    return False
 
 
 def _names(loc: list[Any], problem: Loc) -> bool:

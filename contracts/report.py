@@ -49,7 +49,12 @@ class ApiReport:
     errors: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     exercised: Counter[str] = field(default_factory=Counter)  # comparisons our checks made
-    accepted: int = 0  # valid, authenticated updates answered 2xx
+    phases: Counter[str] = field(default_factory=Counter)  # cases by phase: coverage, fuzzing, unusual...
+    # What valid, authenticated requests got (see `record_valid`): the run-level verdict
+    # "could the contract be verified at all?" is drawn from these in `runner`.
+    accepted: int = 0  # answered 2xx
+    unknown_id: int = 0  # answered 404 for an id the suite made up (live target)
+    refused: Counter[int] = field(default_factory=Counter)  # answered otherwise, by status
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @property
@@ -68,9 +73,19 @@ class ApiReport:
         with self._lock:
             self.exercised[check] += 1
 
-    def count_accepted(self) -> None:
+    def record_valid(self, status: int, *, made_up_id: bool) -> None:
+        """Count the answer to a valid, correctly authenticated request."""
         with self._lock:
-            self.accepted += 1
+            if 200 <= status < 300:
+                self.accepted += 1
+            elif status == 404 and made_up_id:
+                self.unknown_id += 1
+            else:
+                self.refused[status] += 1
+
+    @property
+    def stopped_early(self) -> bool:
+        return self.stop_reason not in ("", "completed")
 
     def add_error(self, text: str) -> None:
         with self._lock:
@@ -97,16 +112,29 @@ class ApiReport:
             lines.append(f"  violations: {listed}")
         else:
             lines.append("  violations: none")
-        if self.exercised:
-            made = ", ".join(f"{check} {count}" for check, count in sorted(self.exercised.items()))
-            lines.append(f"  accepted updates: {self.accepted}; semantic comparisons: {made}")
+        if self.phases:
+            lines.append("  cases by phase: " + ", ".join(f"{phase} {n}" for phase, n in sorted(self.phases.items())))
+        made = ", ".join(f"{check} {count}" for check, count in sorted(self.exercised.items())) or "none"
+        lines.append(f"  accepted updates: {self.accepted}{self._not_accepted()}; semantic comparisons: {made}")
         for error in self.errors:
             lines.append(f"  error: {' - '.join(_headline(error))}")
         for gap, count in sorted(self.tolerated.items(), key=lambda item: (item[0].kind, item[0].status)):
             lines.append(f"  warning: tolerated spec gap ({gap.kind}) {gap.status} x{count}: {gap.reason}")
+        if self.refused[429] and self.accepted:
+            lines.append(
+                f"  warning: rate limited (429) x{self.refused[429]}: valid requests the suite does not retry; "
+                "their update semantics were not checked"
+            )
         for note in self.notes:
             lines.append(f"  note: {note}")
         return lines
+
+    def _not_accepted(self) -> str:
+        """The other answers valid requests got ("" when every one was accepted)."""
+        parts = [f"{status} x{count}" for status, count in sorted(self.refused.items())]
+        if self.unknown_id:
+            parts.append(f"404 for a made-up id x{self.unknown_id}")
+        return f" (other answers to valid requests: {', '.join(parts)})" if parts else ""
 
     def failure_text(self) -> str:
         """Every violation with its reproduction (the test's failure message, also in JUnit)."""

@@ -18,7 +18,8 @@ import schemathesis
 from schemathesis.engine import events, from_schema
 
 import contracts.rejections
-import contracts.semantics  # noqa: F401  (importing these registers the checks)
+import contracts.safety
+import contracts.semantics  # noqa: F401  (importing these registers the checks and hooks)
 from contracts.contract import ApiContract, bind, compile_contract, unbind
 from contracts.credentials import used_schemes
 from contracts.findings import make_finding
@@ -28,6 +29,10 @@ from contracts.oracle import SentRequest
 from contracts.report import ApiReport
 from contracts.targets import Target
 from contracts.unusual import probe_unusual_input
+from contracts.violation import ContractViolation
+
+# The run-level check: at least one valid, correctly authenticated request was accepted.
+ACCEPTANCE_CHECK = "valid_requests_accepted"
 
 
 def run_contract(target: Target, options: ContractOptions, time_budget: float | None = None) -> ApiReport:
@@ -61,26 +66,81 @@ def run_contract(target: Target, options: ContractOptions, time_budget: float | 
         report.elapsed = time.monotonic() - started
     if report.requests == 0 and not report.errors:
         report.add_error("no request was sent: nothing was tested")
-    _explain_coverage(contract, options)
+    _explain_coverage(contract, options, time_budget)
+    _judge_acceptance(contract)
     return report
 
 
-def _explain_coverage(contract: ApiContract, options: ContractOptions) -> None:
+def _explain_coverage(contract: ApiContract, options: ContractOptions, budget: float | None) -> None:
     """Notes for what a passing run could not show (a wrong "yes" must at least be visible)."""
     report = contract.report
     path_names = {rule.name for op in contract.operations.values() for rule in op.compiled.parameters}
     for name in sorted(set(options.path_params) - path_names):
         report.notes.append(f"--path-param {name} ignored: no operation of {contract.api} has that parameter")
-    if report.requests and not report.accepted:
-        hint = " (pass --path-param with the id of a disposable resource)" if contract.live else ""
-        report.notes.append(f"no update was accepted, so the update semantics were not exercised{hint}")
+    if report.stop_reason == "max_time":
+        share = f"its {_engine_seconds(budget)} s share of " if budget is not None else ""
+        report.notes.append(
+            f"stopped by {share}the time budget after {report.cases} cases: the generated phases did not all "
+            "finish, so this run checked less than a complete one"
+        )
+    elif report.stopped_early:
+        report.notes.append(f"the engine stopped early ({report.stop_reason}) after {report.cases} cases")
+
+
+def _judge_acceptance(contract: ApiContract) -> None:
+    """The run-level verdict: could the contract be verified at all?
+
+    Every semantic check, and most built-in ones, judge accepted updates. A run in which no
+    valid, correctly authenticated request was accepted verified nothing of them, and is a
+    failure, whatever the refusals were (429 every time, 404 for a --path-param id, 409...),
+    with one exception: on a live target without --path-param, a 404 for an id the suite made
+    up is the correct answer, so a run whose valid requests all got that passes, with a note.
+    An occasional 429 (a rate limit) is tolerated and shown as a warning in the summary.
+    """
+    report = contract.report
+    if report.requests == 0 or report.accepted:
+        return
+    if report.refused:
+        answers = ", ".join(f"{status} x{count}" for status, count in sorted(report.refused.items()))
+        hint = (
+            " (pass --path-param with the id of a disposable resource)" if contract.live and report.unknown_id else ""
+        )
+        violation = ContractViolation(
+            check=ACCEPTANCE_CHECK,
+            operation=", ".join(op.label for op in contract.operations.values()),
+            title="Contract could not be verified: no valid request was accepted",
+            message=(
+                f"Valid, correctly authenticated requests were answered {answers}"
+                + (f" and 404 for a made-up id x{report.unknown_id}" if report.unknown_id else "")
+                + f", never 2xx, so whether the target applies updates as its contract says is unknown{hint}"
+            ),
+        )
+        report.add_finding(make_finding(violation, contract.first_refused, contract))
+    elif report.unknown_id:
+        report.notes.append(
+            "no update was accepted (every valid request addressed an id the suite made up and got 404), "
+            "so the update semantics were not exercised (pass --path-param with the id of a disposable resource)"
+        )
+    else:
+        report.add_error("no valid, correctly authenticated request was sent: the contract could not be verified")
+
+
+def _engine_seconds(budget: float) -> int:
+    """Schemathesis' max-time is whole seconds: the share, rounded up, at least 1 s."""
+    return max(1, math.ceil(budget))
 
 
 def _config(contract: ApiContract, target: Target, options: ContractOptions, budget: float | None) -> dict[str, Any]:
     operations = [op.compiled for op in contract.operations.values()]
-    fresh_ids = target.live and not options.path_params
-    # 401/403 are judged by `credentials_honoured`; 404 only makes sense for an id the suite made up.
-    accepted = ["2xx", "409", "429", "5xx", *(["401", "403", "404"] if fresh_ids else ["401", "403"])]
+    given = set(options.path_params)
+    fresh_ids = target.live and any(
+        rule.name not in given for op in operations for rule in op.parameters if rule.location == "path"
+    )
+    # Refusals of valid data that other checks judge, so not reported twice: 401/403
+    # (`credentials_honoured`), 5xx (`not_a_server_error`), 429 (a rate limit: tolerated now and
+    # then, a failure when no valid request was ever accepted, see `_judge_acceptance`), and 404
+    # only for an id the suite made up (a 404 for a --path-param id is a violation).
+    accepted = ["2xx", "429", "5xx", "401", "403", *(["404"] if fresh_ids else [])]
     config: dict[str, Any] = {
         "seed": options.seed,
         "workers": 1,
@@ -109,7 +169,7 @@ def _config(contract: ApiContract, target: Target, options: ContractOptions, bud
     if target.base_url is not None:
         config["base-url"] = target.base_url
     if budget is not None:
-        config["max-time"] = max(1, math.ceil(budget))
+        config["max-time"] = _engine_seconds(budget)
     return config
 
 
@@ -130,9 +190,10 @@ def _collect(event: Any, contract: ApiContract, target: Target) -> None:
         answered = {case_id for case_id, item in recorder.interactions.items() if item.response is not None}
         report.requests += len(answered)
         # Cases the generator made (not the probes and second updates checks derive from them).
-        report.cases += sum(
-            1 for case_id, node in recorder.cases.items() if node.parent_id is None and case_id in answered
-        )
+        generated = sum(1 for case_id, node in recorder.cases.items() if node.parent_id is None and case_id in answered)
+        report.cases += generated
+        if generated:
+            report.phases[str(event.phase)] += generated
         for case_id, checks in recorder.checks.items():
             for check in checks:
                 if check.failure_info is not None:

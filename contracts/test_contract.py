@@ -31,6 +31,13 @@ def _record(report: ApiReport, record: object) -> None:
     record(f"{api}.cases", report.cases)
     record(f"{api}.requests", report.requests)
     record(f"{api}.seed", report.seed)
+    for phase, count in sorted(report.phases.items()):
+        record(f"{api}.phase.{phase}", count)
+    record(f"{api}.accepted", report.accepted)
+    if report.refused[429]:
+        record(f"{api}.rate_limited", report.refused[429])
+    if report.stopped_early:
+        record(f"{api}.stopped", f"{report.stop_reason} after {report.cases} cases")
     for check, count in sorted(report.violations_by_check().items()):
         record(f"{api}.violations.{check}", count)
     for gap, count in sorted(report.tolerated.items(), key=lambda item: (item[0].kind, item[0].status)):

@@ -1,6 +1,8 @@
 """The faults the suite must flag: at least one of each kind, spread over the five APIs.
 
-Each names the check expected to flag it; the README's detection table is this list.
+Each lists every check that must flag it (at `suite.SEED`; `test_detection` asserts them
+all). contracts/README.md's detection table is this list, rendered by `detection_table()`
+(`python -m tests.contracts.catalogue` prints it; a test keeps the two equal).
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from typing import Any
 from tests.contracts.faulty import Exchange, Fault, Hook
 
 JSON = "application/json"
+GIVEN_ID = "conv_given"  # the --path-param id of faults that need one
 
 
 def on_success(change: Callable[[Any], Any]) -> Hook:
@@ -95,68 +98,86 @@ def _loc_body_only(exchange: Exchange) -> None:
     exchange.edit(lambda body: {"detail": [{**item, "loc": ["body"]} for item in body["detail"]]})
 
 
+def _rate_limit_every_success(exchange: Exchange) -> None:
+    """Datagrid's documented 429, well-formed, instead of every 2xx: nothing is ever applied."""
+    if 200 <= exchange.status < 300:
+        body = {"status_code": 429, "error": "rate_limit_exceeded", "message": "Slow down", "retryable": True}
+        exchange.answer(429, body)
+        exchange.response_headers["retry-after"] = "30"
+
+
+def _not_found(exchange: Exchange) -> None:
+    """404 to every authenticated update: the id given with --path-param is refused."""
+    if exchange.method == "PATCH" and exchange.headers.get("authorization") == "Bearer T":
+        exchange.answer(404, {"detail": "Conversation not found"})
+
+
 def _not_ascii(title: Any) -> bool:
     return isinstance(title, str) and not title.isascii()
 
 
 FAULTS: tuple[Fault, ...] = (
     Fault(
-        "drops created_at",
+        "drops `created_at`",
         "datagrid",
         "missing required field",
-        "response_schema_conformance",
+        ("response_schema_conformance",),
         after=on_success(_drop("created_at")),
     ),
     Fault(
-        "workspace_id as a number",
+        "`workspace_id` is a number",
         "mielto",
         "wrong type",
-        "response_schema_conformance",
+        ("response_schema_conformance", "update_applied"),
         after=on_success(_set("workspace_id", 42)),
     ),
     Fault(
-        "null title",
+        "`title: null`",
         "library-chat",
         "null where not allowed",
-        "response_schema_conformance",
+        ("response_schema_conformance", "update_applied"),
         after=on_success(_set("title", None)),
     ),
     Fault(
-        "category outside the enum",
+        '`structured.category: "gossip"`',
         "omi",
         "enum violation",
-        "response_schema_conformance",
+        ("response_schema_conformance",),
         after=on_success(_set("structured.category", "gossip")),
     ),
     Fault(
-        "updated_at without a zone",
+        "`updated_at` without a zone",
         "datagrid",
         "bad date-time",
-        "response_schema_conformance",
+        ("response_schema_conformance", "timestamps_coherent"),
         after=on_success(_set("updated_at", "2024-05-01T10:00:00")),
     ),
     Fault(
-        "500 for a non-ASCII title",
+        "a non-ASCII title",
         "omi",
         "500 on unusual valid input",
-        "not_a_server_error",
+        ("not_a_server_error", "status_code_conformance"),
         before=title_where(_not_ascii, 500, b"Internal Server Error", "text/plain; charset=utf-8"),
     ),
     Fault(
-        "500 for a long title",
+        "a title over 100 characters",
         "library-chat",
         "500 on unusual valid input",
-        "not_a_server_error",
+        ("not_a_server_error", "status_code_conformance"),
         before=title_where(lambda t: isinstance(t, str) and len(t) > 100, 500, {"detail": "boom"}),
     ),
     Fault(
-        "accepts any body", "openhands", "accepts an invalid body", "negative_data_rejection", after=_accept_anything
+        "answers `true` to anything",
+        "openhands",
+        "accepts an invalid body",
+        ("negative_data_rejection",),
+        after=_accept_anything,
     ),
     Fault(
-        "422 for a null or long title",
+        "422 for a null or 300+ character title",
         "omi",
         "rejects a valid body",
-        "positive_data_acceptance",
+        ("positive_data_acceptance", "unusual_input_accepted"),
         before=title_where(
             lambda t: t is None or (isinstance(t, str) and len(t) > 300),
             422,
@@ -164,88 +185,145 @@ FAULTS: tuple[Fault, ...] = (
         ),
     ),
     Fault(
-        "422 for every valid body",
+        "422, undocumented there, for every valid body",
         "datagrid",
         "rejects a valid body",
-        "positive_data_acceptance",
+        (
+            "positive_data_acceptance",
+            "status_code_conformance",
+            "unsupported_method",
+            "unusual_input_accepted",
+            "valid_requests_accepted",
+            "validation_error_detail",
+        ),
         before=_valid_datagrid_body,
     ),
-    Fault("no credential check", "mielto", "ignores credentials", "ignored_auth", before=_with_token),
     Fault(
-        "401 to the valid token",
+        "no credential check",
+        "mielto",
+        "ignores credentials",
+        ("ignored_auth", "credentials_honoured", "missing_required_header", "negative_data_rejection"),
+        before=_with_token,
+    ),
+    Fault(
+        "401, undocumented there, to the valid token",
         "datagrid",
         "refuses valid credentials",
-        "credentials_honoured",
+        ("credentials_honoured", "status_code_conformance", "unusual_input_accepted", "valid_requests_accepted"),
         before=lambda exchange: exchange.answer(401, {"detail": "Not authenticated"}),
     ),
     Fault(
         "201 instead of 200",
         "library-chat",
         "undocumented status",
-        "status_code_conformance",
+        ("status_code_conformance",),
         after=on_status(200, lambda exchange: setattr(exchange, "status", 201)),
     ),
     Fault(
-        "text/plain content type",
+        "`text/plain`",
         "datagrid",
         "wrong content type",
-        "content_type_conformance",
+        ("content_type_conformance",),
         after=on_status(200, lambda exchange: exchange.response_headers.update({"content-type": "text/plain"})),
     ),
     Fault(
-        "empty 422 detail",
+        "empty `detail`",
         "library-chat",
         "unhelpful 422",
-        "validation_error_detail",
+        ("validation_error_detail",),
         after=on_status(422, lambda exchange: exchange.answer(422, {"detail": []})),
     ),
     Fault(
-        "422 loc without the field",
+        '`loc` is `["body"]`, not the field',
         "openhands",
         "unhelpful 422",
-        "validation_error_detail",
+        ("validation_error_detail",),
         after=on_status(422, _loc_body_only),
     ),
     Fault(
-        "name not updated",
+        "`name` keeps its value",
         "datagrid",
         "update not applied",
-        "update_applied",
+        ("update_applied",),
         after=on_success(_set("name", "Unchanged name")),
     ),
     Fault(
-        "title not updated",
+        "`structured.title` keeps its value",
         "omi",
         "update not applied",
-        "update_applied",
+        ("update_applied",),
         after=on_success(_set("structured.title", "Unchanged title")),
     ),
     Fault(
-        "always conversation conv_1",
+        "always `conv_1`",
         "mielto",
         "wrong resource id",
-        "resource_identity",
+        ("resource_identity",),
         after=on_success(_set("id", "conv_1")),
     ),
     Fault(
-        "created_at after updated_at",
+        "`created_at` after `updated_at`",
         "library-chat",
         "incoherent timestamps",
-        "timestamps_coherent",
+        ("timestamps_coherent",),
         after=on_success(_set("created_at", "2999-01-01T00:00:00Z")),
     ),
     Fault(
-        "updated_at goes backwards",
+        "`updated_at` goes backwards across updates",
         "datagrid",
         "incoherent timestamps",
-        "timestamps_coherent",
+        ("timestamps_coherent",),
         after=on_success(_backwards()),
     ),
     Fault(
-        "participated_agent_ids shrinks",
+        "`participated_agent_ids` shrinks",
         "datagrid",
         "broken invariant",
-        "accumulate_invariant",
+        ("accumulate_invariant",),
         after=on_success(lambda body: body.update(participated_agent_ids=list(body.get("agent_ids") or []))),
     ),
+    Fault(
+        "429 `rate_limit_exceeded` with `Retry-After` for every valid request",
+        "datagrid",
+        "never accepts an update",
+        ("valid_requests_accepted",),
+        after=_rate_limit_every_success,
+    ),
+    Fault(
+        "404 for the `--path-param` id",
+        "omi",
+        "refuses the given id",
+        ("positive_data_acceptance", "unusual_input_accepted", "valid_requests_accepted"),
+        before=_not_found,
+        args=("--path-param", f"conversation_id={GIVEN_ID}"),
+    ),
+    Fault(
+        "empty `{}` for an invalid body",
+        "datagrid",
+        "unhelpful 400",
+        ("validation_error_detail",),
+        after=on_status(422, lambda exchange: exchange.answer(400, {})),
+    ),
 )
+
+
+API_TITLES = {
+    "datagrid": "Datagrid",
+    "library-chat": "library-chat",
+    "mielto": "Mielto",
+    "omi": "Omi",
+    "openhands": "OpenHands",
+}
+
+
+def detection_table() -> list[str]:
+    """The README's detection table: fault, API, every check that flags it."""
+    rows = ["| fault | API | flagged by (each asserted by `test_detection`) |", "|---|---|---|"]
+    for fault in FAULTS:
+        checks = ", ".join(f"`{check}`" for check in fault.checks)
+        rows.append(f"| {fault.kind} ({fault.name}) | {API_TITLES[fault.api]} | {checks} |")
+    return rows
+
+
+if __name__ == "__main__":
+    print("\n".join(detection_table()))

@@ -1,12 +1,13 @@
 """Deliberately faulty deployments: the mock behind an ASGI middleware that corrupts it.
 
-`Corrupted(app, fault)` buffers the request, lets `fault.before` answer instead of the mock
-(or rewrite the request), then lets `fault.after` rewrite the mock's answer. Each fault in
+`Corrupted(app, before, after)` buffers the request, lets `before` answer instead of the mock
+(or rewrite the request), then lets `after` rewrite the mock's answer. Each fault in
 `catalogue.py` is a few lines on top of this.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -65,17 +66,25 @@ def _nothing(exchange: Exchange) -> None:
 
 @dataclass(frozen=True)
 class Fault:
-    """One way of breaking an API's contract, and the check that must flag it."""
+    """One way of breaking an API's contract, and the checks that must flag it (all of them,
+    at the seed the tests use; the first is the one that names the fault best)."""
 
     name: str
     api: str
     kind: str
-    check: str
+    checks: tuple[str, ...]
     before: Hook = _nothing  # may set a status to answer without the mock, or edit headers/body
     after: Hook = _nothing  # edits the mock's answer (only when it answered)
+    args: tuple[str, ...] = ()  # extra suite options for this fault (e.g. --path-param)
 
     def build(self) -> ASGIApp:
-        return Corrupted(mock_app(self.api), self)
+        return Corrupted(mock_app(self.api), self.before, self.after)
+
+
+def rewritten(api: str, before: Hook = _nothing, after: Hook = _nothing) -> ASGIApp:
+    """The mock of `api` with its requests or answers rewritten: a faulty deployment, or a
+    faithful variant when the rewrite keeps the contract."""
+    return Corrupted(mock_app(api), before, after)
 
 
 def base_path(api: str) -> str:
@@ -89,9 +98,10 @@ def mock_app(api: str, store: Store | None = None) -> ASGIApp:
 
 
 class Corrupted:
-    def __init__(self, app: ASGIApp, fault: Fault) -> None:
+    def __init__(self, app: ASGIApp, before: Hook, after: Hook) -> None:
         self.app = app
-        self.fault = fault
+        self.before = before
+        self.after = after
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -105,10 +115,10 @@ class Corrupted:
                 break
         headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
         exchange = Exchange(scope["method"], scope["path"], headers, body)
-        self.fault.before(exchange)
+        self.before(exchange)
         if exchange.status == 0:
             await self._call_mock(scope, exchange)
-            self.fault.after(exchange)
+            self.after(exchange)
         raw = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in exchange.response_headers.items()]
         raw = [(k, v) for k, v in raw if k != b"content-length"]
         raw.append((b"content-length", str(len(exchange.content)).encode()))
@@ -135,3 +145,28 @@ class Corrupted:
                 exchange.content += message.get("body", b"")
 
         await self.app(inner_scope, receive, send)
+
+
+@dataclass(frozen=True)
+class Seen:
+    method: str
+    path: str  # decoded, as the server routes it
+    headers: dict[str, str]
+
+
+class Recording:
+    """Pass every request to `app`, remembering what arrived (and sleeping `delay` seconds
+    first, for a deployment slower than any time budget a test gives)."""
+
+    def __init__(self, app: ASGIApp, delay: float = 0.0) -> None:
+        self.app = app
+        self.delay = delay
+        self.seen: list[Seen] = []
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
+            self.seen.append(Seen(scope["method"], scope["path"], headers))
+            if self.delay:
+                await asyncio.sleep(self.delay)
+        await self.app(scope, receive, send)

@@ -44,6 +44,12 @@ class SuiteRun:
         found = re.search(rf"^{re.escape(api)}: \w+ - .*?(\d+) {what}", self.output, re.MULTILINE)
         return int(found.group(1)) if found else -1
 
+    def phases(self, api: str) -> dict[str, int]:
+        """Cases by phase, from the summary's "cases by phase: coverage 95, fuzzing 15" line."""
+        found = re.search(r"^  cases by phase: (.*)$", self.summary(api), re.MULTILINE)
+        pairs = [part.rsplit(" ", 1) for part in found.group(1).split(", ")] if found else []
+        return {phase: int(count) for phase, count in pairs}
+
 
 @contextlib.contextmanager
 def _without_contract_environment() -> Iterator[None]:
@@ -55,12 +61,18 @@ def _without_contract_environment() -> Iterator[None]:
         os.environ.update(saved)
 
 
+def run_contracts(*args: str) -> SuiteRun:
+    """`pytest contracts ARGS`, as a CI job or `make contract` runs it, in this interpreter."""
+    command = [str(CONTRACTS), "-p", "no:cacheprovider", "--seed", str(SEED), *args]
+    output = io.StringIO()
+    with _without_contract_environment(), contextlib.redirect_stdout(output):
+        exit_code = pytest.main(command)
+    return SuiteRun(int(exit_code), output.getvalue())
+
+
 def run_suite(api: str, server_url: str, *extra: str) -> SuiteRun:
     """`pytest contracts --api API --base-url URL --token T ...` against a server at `server_url`."""
     base_url = server_url + base_path(api)
-    args = [str(CONTRACTS), "--api", api, "--base-url", base_url, "--token", TOKEN, "-p", "no:cacheprovider"]
-    args += ["--max-examples", str(MAX_EXAMPLES), "--seed", str(SEED), *extra]
-    output = io.StringIO()
-    with _without_contract_environment(), contextlib.redirect_stdout(output):
-        exit_code = pytest.main(args)
-    return SuiteRun(int(exit_code), output.getvalue())
+    return run_contracts(
+        "--api", api, "--base-url", base_url, "--token", TOKEN, "--max-examples", str(MAX_EXAMPLES), *extra
+    )

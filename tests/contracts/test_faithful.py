@@ -1,24 +1,24 @@
-"""Faithful deployments pass: each mock over a real socket, and two hand-written FastAPI-like
-services. Also the live-target promises: a bounded number of requests, and only ids the
-suite was given (or made up) are touched."""
+"""Faithful deployments pass: each mock over a real socket, hand-written FastAPI-like services,
+and deployments that answer the way a correct one may (Datagrid's own error shape, an
+occasional rate limit, 404 for ids the suite made up). Also the live-target promises: a
+bounded number of requests, and only ids the suite was given (or made up) are touched."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Hashable
+from collections.abc import Callable
+from typing import Any
 
 import pytest
-from starlette.applications import Starlette
+from starlette.types import ASGIApp
 
 from contracts.unusual import UNUSUAL_STRINGS
-from mockserver.state import MemoryStore
-from mockserver.types import JSON
+from tests.contracts.catalogue import GIVEN_ID
 from tests.contracts.fastapi_like import library_chat_app, openhands_app
-from tests.contracts.faulty import mock_app
+from tests.contracts.faulty import Exchange, Recording, mock_app, rewritten
 from tests.contracts.suite import MAX_EXAMPLES, run_suite
 from tests.servers import serve
 
-MIELTO_COVERAGE_CASES = 95  # the coverage phase of specs/mielto.yaml; see the README's bound
 APIS = ("datagrid", "library-chat", "mielto", "omi", "openhands")
 # The spec gaps each faithful deployment must hit, and the suite must show as warnings.
 EXPECTED_GAPS = {
@@ -26,6 +26,10 @@ EXPECTED_GAPS = {
     "mielto": ["(auth) 401"],
     "openhands": ["(auth) 401"],
 }
+MADE_UP = re.compile(r"contract-test-[0-9a-f]{16}")
+# Requests Schemathesis sends besides the cases: its connectivity probe, and per operation the
+# two `ignored_auth` probes while the target has not yet shown that it enforces credentials.
+EXTRA_REQUESTS = 1 + 2
 
 
 @pytest.mark.slow
@@ -37,50 +41,132 @@ def test_mock_over_a_socket_passes(api: str) -> None:
     assert run.summary(api).startswith(f"{api}: PASS"), run.output
     for gap in EXPECTED_GAPS.get(api, []):
         assert f"warning: tolerated spec gap {gap}" in run.summary(api), run.output
-    assert run.count(api, "cases") > MAX_EXAMPLES
+    phases = run.phases(api)
+    assert phases["fuzzing"] > 0 and phases["coverage"] > 0 and phases["unusual"] == len(UNUSUAL_STRINGS), run.output
+    assert run.count(api, "cases") == sum(phases.values()) > MAX_EXAMPLES
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize(("api", "app"), [("openhands", openhands_app), ("library-chat", library_chat_app)])
-def test_fastapi_like_service_passes(api: str, app: type[Starlette]) -> None:
+def test_fastapi_like_service_passes(api: str, app: Callable[[], ASGIApp]) -> None:
     with serve(app()) as server:
         run = run_suite(api, server)
     assert run.exit_code == 0, run.output
     assert run.summary(api).startswith(f"{api}: PASS"), run.output
+    assert "accepted updates: 0" not in run.summary(api), run.output
 
 
-class RecordingStore(MemoryStore):
-    """The mock's store, remembering every resource id an update wrote."""
+def _datagrid_error(status: int) -> Callable[[Exchange], None]:
+    """Datagrid's invalid-body answer in its own error shape (the one its RateLimitError
+    uses) instead of FastAPI's: `{"error": "invalid_request", "message": "name: ..."}`."""
 
-    def __init__(self) -> None:
-        super().__init__()
-        self.written: set[str] = set()
+    def change(exchange: Exchange) -> None:
+        if exchange.status == 422:
+            first = exchange.json()["detail"][0]
+            message = f"{'.'.join(map(str, first['loc'][1:])) or 'body'}: {first['msg']}"
+            exchange.answer(status, {"error": "invalid_request", "message": message})
 
-    async def put(self, key: Hashable, value: JSON) -> None:
-        self.written.add(value["id"])
-        await super().put(key, value)
+    return change
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("status", [400, 422])
+def test_datagrid_rejections_in_its_own_shape_pass(status: int) -> None:
+    # Datagrid declares no error answer, so FastAPI's `detail` is not due: 400 and 422 alike
+    # only have to say what is wrong.
+    with serve(rewritten("datagrid", after=_datagrid_error(status))) as server:
+        run = run_suite("datagrid", server)
+    assert run.exit_code == 0, run.output
+    assert f"warning: tolerated spec gap (invalid_request) {status}" in run.summary("datagrid"), run.output
+    assert re.search(r"validation_error_detail [1-9]", run.summary("datagrid")), run.output
+
+
+def _rate_limit_every_third_success() -> Callable[[Exchange], None]:
+    answered = 0
+
+    def change(exchange: Exchange) -> None:
+        nonlocal answered
+        if 200 <= exchange.status < 300:
+            answered += 1
+            if answered % 3 == 0:
+                body = {"status_code": 429, "error": "rate_limit_exceeded", "message": "Slow down", "retryable": True}
+                exchange.answer(429, body)
+                exchange.response_headers["retry-after"] = "1"
+
+    return change
+
+
+@pytest.mark.slow
+def test_an_occasional_rate_limit_is_a_warning() -> None:
+    with serve(rewritten("datagrid", after=_rate_limit_every_third_success())) as server:
+        run = run_suite("datagrid", server)
+    assert run.exit_code == 0, run.output
+    assert re.search(r"^  warning: rate limited \(429\) x[1-9]", run.summary("datagrid"), re.MULTILINE), run.output
+
+
+def _not_found_unless(known: str) -> Callable[[Exchange], None]:
+    """404 for every conversation but `known`, where the mock would have applied the update
+    (after authentication and validation, as a FastAPI handler would)."""
+
+    def after(exchange: Exchange) -> None:
+        if 200 <= exchange.status < 300 and not exchange.path.endswith(f"/{known}"):
+            exchange.answer(404, {"detail": "Not Found"})
+
+    return after
+
+
+@pytest.mark.slow
+def test_404_for_made_up_ids_passes_with_a_note() -> None:
+    with serve(rewritten("datagrid", after=_not_found_unless(GIVEN_ID))) as server:
+        unknown = run_suite("datagrid", server)
+        given = run_suite("datagrid", server, "--path-param", f"conversation_id={GIVEN_ID}")
+    assert unknown.exit_code == 0, unknown.output
+    assert "warning: tolerated spec gap (unknown_id) 404" in unknown.summary("datagrid"), unknown.output
+    assert "note: no update was accepted" in unknown.summary("datagrid"), unknown.output
+    # With the id of an existing resource, the same deployment is exercised and passes.
+    assert given.exit_code == 0, given.output
+    assert "note: no update was accepted" not in given.summary("datagrid"), given.output
+    assert "accepted updates: 0" not in given.summary("datagrid"), given.output
+
+
+def _ids(seen: list[Any], method: str | None = None) -> set[str]:
+    return {request.path.rsplit("/", 1)[-1] for request in seen if method is None or request.method == method}
 
 
 @pytest.mark.slow
 def test_live_run_touches_only_made_up_or_given_ids() -> None:
-    made_up, given = RecordingStore(), RecordingStore()
-    with serve(mock_app("datagrid", made_up)) as server:
+    made_up, given = Recording(mock_app("datagrid")), Recording(mock_app("datagrid"))
+    with serve(made_up) as server:
         run_suite("datagrid", server)
-    with serve(mock_app("datagrid", given)) as server:
-        run_suite("datagrid", server, "--path-param", "conversation_id=conv_given")
-    assert len(made_up.written) == 1, made_up.written  # one fresh id per run
-    assert all(re.fullmatch(r"contract-test-[0-9a-f]{16}", value) for value in made_up.written)
-    assert given.written == {"conv_given"}
+    with serve(given) as server:
+        run_suite("datagrid", server, "--path-param", f"conversation_id={GIVEN_ID}")
+    # Every request but Schemathesis' connectivity probe addresses a conversation.
+    probe = [r for r in made_up.seen + given.seen if not r.path.startswith("/v1/conversations/")]
+    assert len(probe) == 2 and all("schemathesis-probe" in r.path for r in probe), probe
+    made_up_ids = _ids([r for r in made_up.seen if r not in probe])
+    assert len(made_up_ids) == 1 and all(MADE_UP.fullmatch(value) for value in made_up_ids), made_up_ids
+    # The given id only gets the declared method (PATCH); the undeclared ones Schemathesis
+    # probes for 405 (DELETE, POST, PUT...) go to a made-up id, never to the given resource.
+    assert _ids(given.seen, "PATCH") == {GIVEN_ID}
+    others = [r for r in given.seen if r.method != "PATCH" and r not in probe]
+    assert {r.method for r in others} >= {"DELETE", "POST", "PUT"}, others
+    assert len(_ids(others)) == 1 and all(MADE_UP.fullmatch(value) for value in _ids(others)), others
 
 
 @pytest.mark.slow
 def test_live_run_sends_a_bounded_number_of_requests() -> None:
-    # The README's bound for a deployment that enforces credentials: each case adds at most a
-    # second update, plus one pair of ignored_auth probes per operation.
-    with serve(mock_app("mielto")) as server:
-        small = run_suite("mielto", server, "--max-examples", "5")
-        large = run_suite("mielto", server, "--max-examples", "40")
-    for run, examples in ((small, 5), (large, 40)):
-        cases, requests = run.count("mielto", "cases"), run.count("mielto", "requests")
-        assert cases == MIELTO_COVERAGE_CASES + examples + len(UNUSUAL_STRINGS), run.output
-        assert cases <= requests <= 2 * cases + 2, run.output
+    # The README's bound for a deployment that enforces credentials: every case, at most one
+    # second update each, and the probes; judged by what the server actually received.
+    runs = {}
+    for examples in (5, 40):
+        server_side = Recording(mock_app("mielto"))
+        with serve(server_side) as server:
+            runs[examples] = (run_suite("mielto", server, "--max-examples", str(examples)), len(server_side.seen))
+    for examples, (run, received) in runs.items():
+        phases, cases = run.phases("mielto"), run.count("mielto", "cases")
+        assert cases == sum(phases.values()), run.output
+        assert 0 < phases["fuzzing"] <= examples and phases["unusual"] == len(UNUSUAL_STRINGS), run.output
+        assert received == run.count("mielto", "requests") + 1, run.output  # + the connectivity probe
+        assert cases <= received <= 2 * cases + EXTRA_REQUESTS, run.output
+    # The coverage phase is fixed by the spec: more examples only add fuzzing cases.
+    assert runs[5][0].phases("mielto")["coverage"] == runs[40][0].phases("mielto")["coverage"]

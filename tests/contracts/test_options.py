@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import pytest
@@ -20,8 +21,8 @@ class _Config:
 
 
 def _options(monkeypatch: pytest.MonkeyPatch, env: dict[str, str], **given: Any) -> Any:
-    for name in ("CONTRACT_API", "CONTRACT_BASE_URL", "CONTRACT_TOKEN", "CONTRACT_HEADERS", "CONTRACT_SEED"):
-        monkeypatch.delenv(name, raising=False)
+    for name in [name for name in os.environ if name.startswith("CONTRACT_")]:  # a CI's own settings
+        monkeypatch.delenv(name)
     for name, value in env.items():
         monkeypatch.setenv(name, value)
     return from_pytest(_Config(**given))  # type: ignore[arg-type]
@@ -40,6 +41,13 @@ def test_environment_fills_what_the_command_line_leaves_out(monkeypatch: pytest.
     assert options.headers == {"X-Workspace-Id": "ws_1", "X-Trace": "a:b"}
     assert options.path_params == {"conversation_id": "c1"}
     assert (options.seed, options.max_examples) == (7, DEFAULT_MAX_EXAMPLES)
+
+
+def test_every_contract_variable_of_the_environment_is_cleared(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("CONTRACT_MAX_EXAMPLES", "CONTRACT_TIME_BUDGET", "CONTRACT_PATH_PARAMS", "CONTRACT_SPECS"):
+        monkeypatch.setenv(name, "not a valid value=")
+    options = _options(monkeypatch, {})
+    assert (options.max_examples, options.time_budget, options.path_params) == (DEFAULT_MAX_EXAMPLES, None, {})
 
 
 @pytest.mark.parametrize(
