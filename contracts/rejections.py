@@ -27,8 +27,15 @@ from mockserver.types import Loc
 @schemathesis.check
 def validation_error_detail(ctx: Any, response: Any, case: Any) -> bool | None:
     exchange = exchange_for(case, response)
-    if exchange is None or exchange.status not in (400, 422):
-        return None
+    if exchange is not None:
+        judge_rejection(exchange)
+    return None
+
+
+def judge_rejection(exchange: Exchange) -> None:
+    """`validation_error_detail` on one exchange (see the module's docstring)."""
+    if exchange.status not in (400, 422):
+        return
     exercised("validation_error_detail", exchange)
     body = exchange.body()
     if exchange.status == 422 and (exchange.operation.fastapi_422 or (isinstance(body, dict) and "detail" in body)):
@@ -40,7 +47,6 @@ def validation_error_detail(ctx: Any, response: Any, case: Any) -> bool | None:
             f"Unhelpful {exchange.status}",
             f"The rejection carries no message: {exchange.content[:300]!r}",
         )
-    return None
 
 
 def _fastapi_detail(exchange: Exchange, body: Any) -> None:
