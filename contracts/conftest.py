@@ -30,7 +30,8 @@ class RunState:
     reports: list[ApiReport] = field(default_factory=list)
 
     def next_share(self) -> float | None:
-        """An equal share of what is left of the budget for the next API."""
+        """An equal share of what is left of the budget for the next API, at least 1 s (a
+        budget spent before an API starts still lets it run briefly: a run never skips an API)."""
         if self.budget is None:
             return None
         left = self.budget - (time.monotonic() - self.started)

@@ -7,7 +7,8 @@
 --path-param NAME=VALUE CONTRACT_PATH_PARAMS (comma-sep.) known ids for path parameters
 --max-examples N        CONTRACT_MAX_EXAMPLES            fuzzing examples per API
 --seed N                CONTRACT_SEED                    reproduce a run
---time-budget SECONDS   CONTRACT_TIME_BUDGET             wall-clock limit of the whole run
+--time-budget SECONDS   CONTRACT_TIME_BUDGET             time for the generated phases, shared by
+                                                         the APIs (see README: not a hard cap)
 """
 
 from __future__ import annotations
@@ -51,7 +52,7 @@ def register(parser: pytest.Parser) -> None:
     group.addoption("--path-param", action="append", default=[], metavar="NAME=VALUE", help="known path id")
     group.addoption("--max-examples", type=int, metavar="N", help=f"fuzzing examples (default {DEFAULT_MAX_EXAMPLES})")
     group.addoption("--seed", type=int, metavar="N", help="random seed (default: a new one, printed)")
-    group.addoption("--time-budget", type=float, metavar="SECONDS", help="stop fuzzing after this long")
+    group.addoption("--time-budget", type=float, metavar="SECONDS", help="time for the generated phases")
     group.addoption("--specs", metavar="DIR", help="directory of specs and profiles (default: specs/)")
 
 

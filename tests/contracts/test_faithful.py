@@ -170,7 +170,7 @@ def test_live_run_sends_a_bounded_number_of_requests() -> None:
     # The README's bound for a deployment that enforces credentials: every case, at most one
     # second update each, and the probes; judged by what the server actually received.
     runs = {}
-    for examples in (5, 40):
+    for examples in (5, 15):
         server_side = Recording(mock_app("mielto"))
         with serve(server_side) as server:
             runs[examples] = (run_suite("mielto", server, "--max-examples", str(examples)), len(server_side.seen))
