@@ -2,7 +2,7 @@
 does: 401 `{"detail": "Not authenticated"}` for missing credentials (checked first, as a
 security dependency is), 422 `{"detail": [{loc, msg, type}]}` for invalid bodies, 404 for an
 unknown conversation, 405 for undeclared methods. Written from the specs and the profiles'
-documented semantics, not from the mock (nothing here imports `mockserver`), so the suite is
+documented semantics, not from the mock (no code of `mockserver` is used), so the suite is
 shown to pass faithful implementations it was not derived from.
 
 OpenHands and library-chat accept any conversation id. Datagrid, Mielto and Omi know one
