@@ -9,6 +9,10 @@
 --seed N                CONTRACT_SEED                    reproduce a run
 --time-budget SECONDS   CONTRACT_TIME_BUDGET             time for the generated phases, shared by
                                                          the APIs (see README: not a hard cap)
+--check-undeclared-methods  CONTRACT_CHECK_UNDECLARED_METHODS=1  probe a live target with methods
+                                                         its spec does not declare (always done
+                                                         in-process; off by default when live:
+                                                         the specs are excerpts of larger APIs)
 """
 
 from __future__ import annotations
@@ -36,6 +40,12 @@ class ContractOptions:
     seed: int = 0
     time_budget: float | None = None
     specs: Path = DEFAULT_SPECS
+    check_undeclared_methods: bool = False
+
+    @property
+    def probe_undeclared_methods(self) -> bool:
+        """The in-process mock serves exactly its spec; a live service may serve more methods."""
+        return self.check_undeclared_methods or not self.live
 
     @property
     def live(self) -> bool:
@@ -54,6 +64,13 @@ def register(parser: pytest.Parser) -> None:
     group.addoption("--seed", type=int, metavar="N", help="random seed (default: a new one, printed)")
     group.addoption("--time-budget", type=float, metavar="SECONDS", help="time for the generated phases")
     group.addoption("--specs", metavar="DIR", help="directory of specs and profiles (default: specs/)")
+    group.addoption(
+        "--check-undeclared-methods",
+        action="store_true",
+        default=False,
+        help="on a live target, expect 405 for methods the spec does not declare (off by default: "
+        "the specs may be excerpts of larger APIs)",
+    )
 
 
 def from_pytest(config: pytest.Config) -> ContractOptions:
@@ -90,6 +107,8 @@ def from_pytest(config: pytest.Config) -> ContractOptions:
         seed=int(seed) if seed is not None else secrets.randbelow(2**31),
         time_budget=budget,
         specs=Path(specs) if specs else DEFAULT_SPECS,
+        check_undeclared_methods=bool(config.getoption("check_undeclared_methods"))
+        or env.get("CONTRACT_CHECK_UNDECLARED_METHODS", "") not in ("", "0"),
     )
 
 

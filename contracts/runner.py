@@ -75,6 +75,11 @@ def _explain_coverage(contract: ApiContract, options: ContractOptions, budget: f
     """Notes for what a passing run could not show (a wrong "yes" must at least be visible)."""
     report = contract.report
     path_names = {rule.name for op in contract.operations.values() for rule in op.compiled.parameters}
+    if not options.probe_undeclared_methods:
+        report.notes.append(
+            "methods the spec does not declare were not probed (a live service may serve more than its "
+            "spec excerpt); --check-undeclared-methods expects 405 for them"
+        )
     for name in sorted(set(options.path_params) - path_names):
         report.notes.append(f"--path-param {name} ignored: no operation of {contract.api} has that parameter")
     if report.stop_reason == "max_time":
@@ -160,6 +165,12 @@ def _config(contract: ApiContract, target: Target, options: ContractOptions, bud
         "checks": {"positive_data_acceptance": {"expected-statuses": accepted}},
         "headers": dict(options.headers),
     }
+    if not options.probe_undeclared_methods:
+        # A spec excerpt (one operation of a larger API) says nothing about the path's other
+        # methods: a real GET or DELETE there must not count as a violation, nor be sent.
+        config["phases"]["coverage"] = {"unexpected-methods": []}
+        config["checks"]["unsupported_method"] = {"enabled": False}
+        config["checks"]["allow_header_conformance"] = {"enabled": False}
     overrides = contract.path_overrides()
     if overrides:
         config["parameters"] = {f"path.{name}": value for name, value in overrides.items()}

@@ -112,6 +112,12 @@ def _not_found(exchange: Exchange) -> None:
         exchange.answer(404, {"detail": "Conversation not found"})
 
 
+def serve_undeclared_methods(exchange: Exchange) -> None:
+    """Answer GET/DELETE/... on the operation's path with a 200, as a larger real API might."""
+    if exchange.method not in ("PATCH", "PUT"):
+        exchange.answer(200, {"id": "conv_1", "object": "conversation"})
+
+
 def _not_ascii(title: Any) -> bool:
     return isinstance(title, str) and not title.isascii()
 
@@ -191,7 +197,6 @@ FAULTS: tuple[Fault, ...] = (
         (
             "positive_data_acceptance",
             "status_code_conformance",
-            "unsupported_method",
             "unusual_input_accepted",
             "valid_requests_accepted",
             "validation_error_detail",
@@ -303,6 +308,14 @@ FAULTS: tuple[Fault, ...] = (
         "unhelpful 400",
         ("validation_error_detail",),
         after=on_status(422, lambda exchange: exchange.answer(400, {})),
+    ),
+    Fault(
+        "200 to a method the spec does not declare, with --check-undeclared-methods",
+        "omi",
+        "undocumented method",
+        ("unsupported_method",),
+        before=serve_undeclared_methods,
+        args=("--check-undeclared-methods",),
     ),
 )
 

@@ -13,7 +13,8 @@ from tests.contracts.faulty import Fault
 from tests.contracts.suite import run_suite
 from tests.servers import serve
 
-README = Path(__file__).resolve().parents[2] / "contracts" / "README.md"
+ROOT = Path(__file__).resolve().parents[2]
+READMES = [ROOT / "contracts" / "README.md", ROOT / "README.md"]
 
 
 @pytest.mark.slow
@@ -27,12 +28,13 @@ def test_fault_is_flagged(fault: Fault) -> None:
     assert "reproduce: curl -X " in run.output
 
 
-def test_the_readme_table_is_the_catalogue() -> None:
-    lines = README.read_text(encoding="utf-8").splitlines()
+@pytest.mark.parametrize("readme", READMES, ids=["contracts/README.md", "README.md"])
+def test_the_readme_table_is_the_catalogue(readme: Path) -> None:
+    lines = readme.read_text(encoding="utf-8").splitlines()
     table = detection_table()
     start = lines.index(table[0]) if table[0] in lines else -1
-    assert start >= 0, f"contracts/README.md lacks the table header {table[0]!r}"
+    assert start >= 0, f"{readme} lacks the table header {table[0]!r}"
     end = start
     while end < len(lines) and lines[end].startswith("|"):
         end += 1
-    assert lines[start:end] == table, "update contracts/README.md with `python -m tests.contracts.catalogue`"
+    assert lines[start:end] == table, f"update {readme.name}'s table with `python -m tests.contracts.catalogue`"
