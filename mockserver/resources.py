@@ -8,7 +8,7 @@ import secrets
 from collections.abc import Callable, Mapping
 
 from mockserver.errors import MockServerError
-from mockserver.generator import GenContext
+from mockserver.generator import GenContext, seeded_context
 from mockserver.operations import Operation, ResponseSpec
 from mockserver.state import Store
 from mockserver.types import JSON
@@ -31,10 +31,9 @@ class ResourceKeeper:
 
     def context(self, op: Operation, path_params: Mapping[str, str], status: int, dynamic: bool = False) -> GenContext:
         if dynamic:
-            rng = random.Random(secrets.randbits(64))
-        else:
-            rng = random.Random(repr((self.seed, op.api, op.operation_id, status, sorted(path_params.items()))))
-        return GenContext(rng=rng, now=self.epoch, status=status)
+            return GenContext(rng=random.Random(secrets.randbits(64)), now=self.epoch, status=status)
+        parts = (self.seed, op.api, op.operation_id, status, sorted(path_params.items()))
+        return seeded_context(parts, self.epoch, status)
 
     def generate(
         self, op: Operation, response: ResponseSpec, path_params: Mapping[str, str], status: int, dynamic: bool = False
