@@ -20,7 +20,7 @@ from contracts.oracle import RequestOracle, SentRequest, compile_oracle, declare
 from contracts.report import ApiReport
 from mockserver.app import load_apis
 from mockserver.operations import Operation
-from mockserver.profile import ApiProfile, Gap, load_profile
+from mockserver.profile import ApiProfile, Gap, find_profile
 
 FRESH_ID_PREFIX = "contract-test-"
 
@@ -98,7 +98,7 @@ def compile_contract(spec_path: Path, token: str | None, *, live: bool, path_par
     return ApiContract(
         api=mounted.name,
         spec_path=spec_path,
-        profile=load_profile(spec_path),
+        profile=find_profile(spec_path, mounted.spec.raw),
         operations=operations,
         credentials=credentials,
         report=ApiReport(api=mounted.name),

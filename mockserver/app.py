@@ -1,5 +1,6 @@
-"""The app factory: the one place that loads the specs, compiles every operation and
-wires the stages of `pipeline.MockPipeline` together behind a Starlette application."""
+"""The app factory: the one place that loads the specs, compiles every operation, infers
+each API's resource model and composes the stages of the `pipeline.Pipeline` behind a
+Starlette application."""
 
 from __future__ import annotations
 
@@ -16,14 +17,19 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
-from mockserver.body import Limits
+from mockserver.body import BodyReader, Limits
+from mockserver.generator import Generation, day_anchor
 from mockserver.loader import SpecDocument, find_specs, load_spec
+from mockserver.model import ResourceModel, describe
+from mockserver.negotiator import Negotiator, PreferStage
 from mockserver.operations import Operation, compile_operations
-from mockserver.pipeline import MockPipeline
-from mockserver.profile import load_profile
-from mockserver.resources import ResourceKeeper
+from mockserver.pipeline import Pipeline, Stage
+from mockserver.profile import find_profile
+from mockserver.resources import ResourceStage, UnknownIds, bind
 from mockserver.routing import Router
+from mockserver.security import CredentialsStage
 from mockserver.state import MemoryStore, Store
+from mockserver.validation import ValidationStage
 
 DEFAULT_SPECS = Path(__file__).resolve().parent.parent / "specs"
 
@@ -38,7 +44,9 @@ class ServerConfig:
     clock: Callable[[], float] = time.time
     epoch: float | None = None
     store: Store | None = None
-    max_resources: int = 100_000
+    max_items: int = 10_000  # per collection (and scope), least recently used evicted
+    seed_items: int = 3  # generated items a listable collection starts with
+    unknown_ids: UnknownIds = "auto"
 
 
 @dataclass
@@ -46,6 +54,7 @@ class MountedApi:
     spec: SpecDocument
     prefix: str
     operations: list[Operation] = field(default_factory=list)
+    model: ResourceModel = field(default_factory=ResourceModel)
 
     @property
     def name(self) -> str:
@@ -63,6 +72,7 @@ class MountedApi:
                 {"method": op.method, "path": self.prefix + op.path, "operationId": op.operation_id}
                 for op in self.operations
             ],
+            "resources": describe(self.model),
         }
 
 
@@ -74,7 +84,8 @@ def load_apis(targets: Sequence[str | Path] | None = None) -> list[MountedApi]:
     apis = []
     for spec in specs:
         prefix = ("" if single else f"/{spec.name}") + spec.server_path
-        apis.append(MountedApi(spec, prefix, compile_operations(spec, load_profile(spec.path))))
+        operations, model = compile_operations(spec, find_profile(spec.path, spec.raw))
+        apis.append(MountedApi(spec, prefix, bind(operations, model, prefix), model))
     return apis
 
 
@@ -90,8 +101,19 @@ def create_app(targets: Sequence[str | Path] | None = None, config: ServerConfig
     for api in apis:
         for op in api.operations:
             router.add(api.prefix + op.path, op.method, op)
-    store = config.store if config.store is not None else MemoryStore(config.max_resources)
-    keeper = ResourceKeeper(store, config.seed, config.clock, config.epoch)
+    store = config.store if config.store is not None else MemoryStore(config.max_items)
+    epoch = config.epoch if config.epoch is not None else day_anchor(config.clock())
+    generation = Generation(config.seed, epoch)
+    negotiator = Negotiator(generation)
+    resources = ResourceStage(store, generation, config.clock, config.seed_items, config.unknown_ids)
+    # The request line, in order; each stage may answer (see `pipeline`).
+    stages: list[Stage] = [
+        CredentialsStage(config.tokens),
+        BodyReader(Limits(config.max_body_size, config.body_timeout)),
+        ValidationStage(),
+        PreferStage(negotiator),
+        resources,
+    ]
 
     async def index(request: Request) -> JSONResponse:
         return JSONResponse({"apis": [api.describe() for api in apis]})
@@ -106,17 +128,10 @@ def create_app(targets: Sequence[str | Path] | None = None, config: ServerConfig
     for api in apis:
         mount = api.prefix.removesuffix(api.spec.server_path)
         routes.append(Route(f"{mount}/openapi.json", spec_endpoint(api), methods=["GET"]))
-    pipeline = Middleware(
-        MockPipeline,
-        router=router,
-        keeper=keeper,
-        tokens=config.tokens,
-        limits=Limits(config.max_body_size, config.body_timeout),
-        log=config.log_requests,
-    )
+    pipeline = Middleware(Pipeline, router=router, stages=stages, negotiator=negotiator, log=config.log_requests)
     app = Starlette(routes=routes, middleware=[pipeline])
     app.router.redirect_slashes = False
     app.router.default = _not_found
     app.state.apis = apis
-    app.state.keeper = keeper
+    app.state.store = store
     return app

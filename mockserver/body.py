@@ -1,9 +1,9 @@
 """Reading and decoding request bodies: size limit, read timeout, content type, strict JSON.
 
 A body over the limit is refused from its `Content-Length` before it is read, and again
-while it is read; a body that does not arrive in time is a 408. Decoding problems are
-diagnostics (`json_invalid`, `string_unicode`), not exceptions, like every other
-validation result.
+while it is read (413); a body that does not arrive in time is a 408; an undeclared content
+type a 415: each a `Problem`. Decoding problems are diagnostics (`json_invalid`,
+`string_unicode`) on the `RequestBody`, which the validation stage reports with the rest.
 """
 
 from __future__ import annotations
@@ -13,13 +13,14 @@ import json
 import math
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from starlette.types import Receive
 
 from mockserver.diagnostics import Violation
-from mockserver.responses import MockResponse, error
+from mockserver.problems import Problem
+from mockserver.request import MockRequest, RequestBody
 from mockserver.types import JSON, Loc
 from mockserver.validation import BodyRule, media_type_accepted
 
@@ -30,18 +31,11 @@ class Limits:
     body_timeout: float = 10.0
 
 
-class BodyProblem(Exception):
-    """The body cannot be taken at all; `response` says why (408, 413, 415, 400)."""
+class _Refused(Exception):
+    """Inside the reader only: the body cannot be taken at all (408, 413, 400)."""
 
-    def __init__(self, response: MockResponse) -> None:
-        self.response = response
-
-
-@dataclass(slots=True)
-class RequestBody:
-    value: JSON = None
-    present: bool = False
-    violations: list[Violation] = field(default_factory=list)
+    def __init__(self, problem: Problem) -> None:
+        self.problem = problem
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,14 +176,24 @@ class _Watchdog:
 
 
 class BodyReader:
+    """The pipeline stage that reads the body into `MockRequest.body`."""
+
     def __init__(self, limits: Limits) -> None:
         self.limits = limits
         self.watchdog = _Watchdog(limits.body_timeout)
 
-    async def read(self, rule: BodyRule | None, headers: Mapping[str, str], receive: Receive) -> RequestBody:
-        """The request body as JSON, or nothing when the operation takes none."""
+    async def __call__(self, request: MockRequest) -> Problem | None:
+        rule = request.op.body
         if rule is None:
-            return RequestBody()
+            return None
+        try:
+            request.body = await self.read(rule, request.headers, request.receive)
+        except _Refused as refused:
+            return refused.problem
+        return None
+
+    async def read(self, rule: BodyRule, headers: Mapping[str, str], receive: Receive) -> RequestBody:
+        """The request body as JSON (empty when none was sent); raises `_Refused`."""
         declared_length = headers.get("content-length")
         limit = self.limits.max_body_size
         if (
@@ -198,14 +202,14 @@ class BodyReader:
             and declared_length.isdigit()
             and int(declared_length) > limit
         ):
-            raise BodyProblem(error(413, f"request body is larger than the limit of {limit} bytes"))
+            raise _Refused(Problem(413, f"request body is larger than the limit of {limit} bytes"))
         raw = await self._read(receive, limit)
         if not raw:
             return RequestBody()
         content_type = headers.get("content-type")
         if content_type is not None and not media_type_accepted(content_type, rule.media_types):
             expected = list(rule.media_types)
-            raise BodyProblem(error(415, f"unsupported content type {content_type!r}; expected one of {expected}"))
+            raise _Refused(Problem(415, f"unsupported content type {content_type[:100]!r}; expected one of {expected}"))
         if rule.check is None:  # a non-JSON media type: accepted as it is
             return RequestBody()
         return decode_json(raw)
@@ -220,11 +224,11 @@ class BodyReader:
             while True:
                 message = await receive()
                 if message["type"] == "http.disconnect":
-                    raise BodyProblem(error(400, "client disconnected before sending the whole body"))
+                    raise _Refused(Problem(400, "client disconnected before sending the whole body"))
                 chunk = message.get("body", b"")
                 size += len(chunk)
                 if size > limit:
-                    raise BodyProblem(error(413, f"request body is larger than the limit of {limit} bytes"))
+                    raise _Refused(Problem(413, f"request body is larger than the limit of {limit} bytes"))
                 chunks.append(chunk)
                 if not message.get("more_body", False):
                     break
@@ -233,7 +237,8 @@ class BodyReader:
                 raise
             self.watchdog.expired.discard(task)
             task.uncancel()
-            raise BodyProblem(error(408, f"request body not received within {self.limits.body_timeout:g} s")) from None
+            timeout = self.limits.body_timeout
+            raise _Refused(Problem(408, f"request body not received within {timeout:g} s")) from None
         finally:
             if task is not None:
                 self.watchdog.release(task)

@@ -3,8 +3,12 @@
     MockServerError            root: everything the package raises on purpose
     ├── SpecError              an OpenAPI document cannot be loaded or compiled
     │   └── ProfileError       a per-API profile is malformed or names unknown fields
-    └── UsageError             bad command-line input (flags, paths)
+    ├── UsageError             bad command-line input (flags, paths)
+    └── GeneratedBodyError     the generator built a body its own schema rejects (a bug of
+                               the mock, never the client's; answered as a logged 500)
 
+A client's mistake is never an exception: it is a `problems.Problem`, data that the stage
+finding it returns and that `negotiator.Negotiator.render` turns into the answer.
 Library errors (YAML, jsonschema_rs, OS) are translated at the boundary with
 `raise SpecError(...) from exc`, so a user sees what is wrong and where, never a traceback.
 """
@@ -31,3 +35,7 @@ class ProfileError(SpecError):
 
 class UsageError(MockServerError):
     """Bad command-line input."""
+
+
+class GeneratedBodyError(MockServerError):
+    """The generator built a body its own schema rejects: a bug in the mock, never the client's."""

@@ -15,6 +15,7 @@ import json
 import math
 import random
 import re
+import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -391,3 +392,28 @@ _BY_TYPE: dict[str, Callable[[Schema, str], Generator]] = {
 def seeded_context(seed_parts: tuple[Any, ...], now: float, status: int = 200) -> GenContext:
     """A context whose RNG is derived from `seed_parts` only (no global random state)."""
     return GenContext(rng=random.Random(repr(seed_parts)), now=now, status=status)
+
+
+@dataclass(frozen=True, slots=True)
+class Generation:
+    """Where generation contexts come from: the server's seed and its time anchor.
+
+    Generated timestamps lie before `epoch` (by default the start of the current UTC day),
+    so one seed gives the same data all day and every timestamp is in the past.
+    """
+
+    seed: int
+    epoch: float
+
+    def context(self, *parts: Any, status: int = 200) -> GenContext:
+        """A context derived from the seed and `parts` only: the same parts, the same value."""
+        return seeded_context((self.seed, *parts), self.epoch, status)
+
+    def fresh(self, status: int = 200) -> GenContext:
+        """A context that gives a new value every time (`Prefer: dynamic=true`)."""
+        return GenContext(rng=random.Random(secrets.randbits(64)), now=self.epoch, status=status)
+
+
+def day_anchor(now: float) -> float:
+    """The start of the UTC day that `now` lies in."""
+    return float(int(now) // int(_DAY) * int(_DAY))

@@ -1,10 +1,11 @@
 """Compile an OpenAPI document into `Operation`s: everything a request will need, built
-once at start-up (validators, generators, security policy, update plan)."""
+once at start-up (validators, generators, security policy, update plan, and the operation's
+role in the resource model, which `resources.bind` turns into its `Binding`)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import jsonschema_rs
 
@@ -12,10 +13,11 @@ from mockserver.diagnostics import Violation
 from mockserver.errors import SpecError
 from mockserver.generator import Generator, compile_generator
 from mockserver.loader import SpecDocument
+from mockserver.model import OperationShape, ResourceModel, infer_model
 from mockserver.profile import ApiProfile, OperationProfile
 from mockserver.security import SecurityPolicy, compile_security
 from mockserver.types import JSON, IsValid, Schema
-from mockserver.update import UpdatePlan, compile_update_plan
+from mockserver.update import FieldSlot, UpdatePlan, compile_update_plan
 from mockserver.validation import (
     BodyRule,
     ParameterRule,
@@ -24,9 +26,14 @@ from mockserver.validation import (
     is_json_media_type,
 )
 
+if TYPE_CHECKING:
+    from mockserver.resources import Binding
+
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 _IGNORED_HEADERS = {"accept", "content-type", "authorization"}
 _SAMPLE_VALIDATION_ERROR = {"detail": [Violation(("body", "x"), "Field required", "missing", {}).as_fastapi()]}
+# Where an error schema keeps its human-readable message, best first.
+_MESSAGE_FIELDS = ("message", "detail", "error_description", "error", "title", "msg", "description", "reason")
 
 
 @dataclass(frozen=True)
@@ -40,6 +47,8 @@ class ResponseSpec:
     generate: Generator | None
     is_valid: IsValid
     examples: dict[str, JSON] = field(default_factory=dict)
+    headers: frozenset[str] = frozenset()  # declared response header names, lower-case
+    messages: tuple[FieldSlot, ...] = ()  # where an error body of this shape says what is wrong
 
     @property
     def code(self) -> int:
@@ -65,8 +74,11 @@ class Operation:
     success: ResponseSpec
     invalid_status: int  # where a FastAPI-style validation error goes
     invalid_declared: bool
-    update: UpdatePlan
+    update: UpdatePlan  # what the answer shows of the request (the contract suite checks it)
     profile: OperationProfile
+    request_schema: Schema | None = None
+    query_schemas: tuple[tuple[str, Schema], ...] = ()
+    binding: Binding | None = None  # the operation's part in the resource model, if any
 
     def response_for(self, status: int) -> ResponseSpec | None:
         text = str(status)
@@ -82,11 +94,12 @@ class Operation:
         return list(self.responses)
 
 
-def compile_operations(spec: SpecDocument, profile: ApiProfile) -> list[Operation]:
+def compile_operations(spec: SpecDocument, profile: ApiProfile) -> tuple[list[Operation], ResourceModel]:
+    """Every operation of `spec`, and the resource model inferred from all of them."""
     source = str(spec.path)
     schemes = spec.document.get("components", {}).get("securitySchemes") or {}
     global_security = spec.document.get("security")
-    operations = []
+    raw_ops: list[tuple[str, str, dict[str, Any], list[Any], str]] = []
     for path, item in spec.document["paths"].items():
         if not isinstance(item, dict):
             raise SpecError(source, "a path item must be a mapping", f"paths.{path}")
@@ -98,12 +111,33 @@ def compile_operations(spec: SpecDocument, profile: ApiProfile) -> list[Operatio
             raw = spec.inline(item[method], where)
             if not isinstance(raw, dict):
                 raise SpecError(source, "an operation must be a mapping", where)
-            operations.append(
-                _compile_operation(
-                    spec, profile, path, method, raw, spec.inline(shared, where), schemes, global_security, where
-                )
-            )
-    return operations
+            raw_ops.append((path, method, raw, spec.inline(shared, where), where))
+    model = infer_model(_shape(path, method, raw, shared, profile) for path, method, raw, shared, _ in raw_ops)
+    operations = [
+        _compile_operation(spec, profile, path, method, raw, shared, schemes, global_security, where)
+        for path, method, raw, shared, where in raw_ops
+    ]
+    return operations, model
+
+
+def _shape(path: str, method: str, raw: dict[str, Any], shared: list[Any], profile: ApiProfile) -> OperationShape:
+    operation_id = str(raw.get("operationId") or f"{method.upper()} {path}")
+    responses = raw.get("responses") or {}
+    success = next((responses[s] for s in sorted(responses, key=str) if str(s).startswith("2")), None)
+    query = tuple(
+        str(p["name"])
+        for p in [*shared, *(raw.get("parameters") or [])]
+        if isinstance(p, dict) and p.get("in") == "query"
+    )
+    identity = profile.for_operation(operation_id, method, path).identity
+    return OperationShape(
+        method=method.upper(),
+        path=path,
+        request_schema=_json_schema(raw.get("requestBody")),
+        success_schema=_json_schema(success) if isinstance(success, dict) else None,
+        query=query,
+        identity_override=next(iter(identity), None),
+    )
 
 
 def _compile_operation(
@@ -145,6 +179,9 @@ def _compile_operation(
     path_names = tuple(p.name for p in parameters if p.location == "path")
     request_schema = _json_schema(raw.get("requestBody"))
     security = raw.get("security", global_security)
+    query_schemas = tuple(
+        (p["name"], p.get("schema") or {}) for (location, _), p in merged.items() if location == "query"
+    )
     return Operation(
         api=spec.name,
         operation_id=operation_id,
@@ -166,6 +203,8 @@ def _compile_operation(
             f"operations.{operation_id}",
         ),
         profile=op_profile,
+        request_schema=request_schema,
+        query_schemas=query_schemas,
     )
 
 
@@ -195,6 +234,7 @@ def _response(status: str, response: Any, source: str, where: str) -> ResponseSp
     examples = {name: ex.get("value") for name, ex in (media.get("examples") or {}).items() if isinstance(ex, dict)}
     if "example" in media:
         examples.setdefault("default", media["example"])
+    headers = frozenset(str(name).lower() for name in (response.get("headers") or {}))
     try:
         is_valid = jsonschema_rs.Draft202012Validator(schema or {}, validate_formats=True).is_valid
         generate = compile_generator(schema) if schema is not None else None
@@ -208,13 +248,36 @@ def _response(status: str, response: Any, source: str, where: str) -> ResponseSp
         generate=generate,
         is_valid=is_valid,
         examples=examples,
+        headers=headers,
+        messages=_message_slots(schema),
     )
 
 
+def _message_slots(schema: Schema | None) -> tuple[FieldSlot, ...]:
+    """The string fields of an error schema meant for a message (`message`, `detail`, ...),
+    at the top level or one level down (`error.message`)."""
+    found: list[FieldSlot] = []
+    for prefix, node in (((), schema), *(((k,), v) for k, v in ((schema or {}).get("properties") or {}).items())):
+        properties = (node or {}).get("properties") if isinstance(node, dict) else None
+        for name in _MESSAGE_FIELDS:
+            sub = (properties or {}).get(name)
+            if isinstance(sub, dict):
+                check = jsonschema_rs.Draft202012Validator(sub, validate_formats=True).is_valid
+                if check("x"):
+                    found.append(FieldSlot((*prefix, name), check))
+                    break
+    return tuple(found[:2])
+
+
 def _invalid_status(responses: dict[str, ResponseSpec]) -> tuple[int, bool]:
-    """The declared status a FastAPI-style validation error fits, else an undeclared 422."""
-    for status in ("422", "400", "4XX"):
+    """Where an invalid request is answered: the declared status a FastAPI-style validation
+    error fits, else a declared 422 or 400 of another shape, else 422 (undeclared unless a
+    `4XX` or `default` answer covers it)."""
+    for status in ("422", "400", "4XX", "4xx"):
         spec = responses.get(status)
         if spec is not None and spec.accepts(_SAMPLE_VALIDATION_ERROR):
-            return (422 if status == "4XX" else int(status)), True
-    return 422, False
+            return (422 if status.upper() == "4XX" else int(status)), True
+    for status in ("422", "400"):
+        if status in responses:
+            return int(status), True
+    return 422, any(status in responses for status in ("4XX", "4xx", "default"))

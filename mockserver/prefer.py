@@ -1,13 +1,12 @@
 """The `Prefer` request header, compatible with Prism: `code=NNN`, `example=NAME`,
-`dynamic=true|false`, separated by commas or semicolons."""
+`dynamic=true|false`, separated by commas or semicolons. A header the mock cannot honour
+is a `Problem` (400) that says why."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-
-class PreferError(ValueError):
-    """A `Prefer` header the mock cannot honour; the message says why."""
+from mockserver.problems import Problem
 
 
 @dataclass(frozen=True, slots=True)
@@ -20,7 +19,7 @@ class Preferences:
 NO_PREFERENCES = Preferences()
 
 
-def parse_prefer(header: str | None) -> Preferences:
+def parse_prefer(header: str | None) -> Preferences | Problem:
     if not header:
         return NO_PREFERENCES
     values: dict[str, str] = {}
@@ -29,11 +28,13 @@ def parse_prefer(header: str | None) -> Preferences:
         if sep:
             values[key.strip().lower()] = value.strip().strip('"')
     code = values.get("code")
-    if code is not None and not (code.isascii() and code.isdigit() and 200 <= int(code) <= 599):
-        raise PreferError(f"Prefer: code must be a final HTTP status code (200-599), got {code!r}")
+    # Length first: int() of thousands of digits is slow, and no status has more than three.
+    if code is not None and not (len(code) == 3 and code.isascii() and code.isdigit() and 200 <= int(code) <= 599):
+        shown = code if len(code) <= 20 else code[:20] + "..."
+        return Problem(400, f"Prefer: code must be a final HTTP status code (200-599), got {shown!r}", api_shaped=False)
     dynamic = values.get("dynamic")
     if dynamic is not None and dynamic.lower() not in ("true", "false"):
-        raise PreferError(f"Prefer: dynamic must be true or false, got {dynamic!r}")
+        return Problem(400, f"Prefer: dynamic must be true or false, got {dynamic[:20]!r}", api_shaped=False)
     return Preferences(
         code=int(code) if code is not None else None,
         example=values.get("example"),

@@ -1,6 +1,7 @@
 """Per-API profiles: the small declarative files that say what the spec cannot.
 
-A profile lives beside the specs as `profiles/<spec stem>.yaml`. The mock uses its
+A profile lives beside the specs as `profiles/<spec stem>.yaml` (or under any name, found by
+its `title`, the API's `info.title`, see `find_profile`). The mock uses its
 `operations` section to give updates their meaning; the contract suite uses the same
 section to check that a deployment honours it, and its `gaps` section to tolerate the
 answers a spec forgot to declare. Example (Datagrid):
@@ -61,6 +62,7 @@ class ApiProfile:
     operations: dict[str, OperationProfile] = field(default_factory=dict)
     gaps: tuple[Gap, ...] = ()
     source: str = ""
+    title: str | None = None  # the `info.title` of the API it is about
 
     def for_operation(self, operation_id: str, method: str, path: str) -> OperationProfile:
         for key in (operation_id, f"{method.upper()} {path}"):
@@ -73,25 +75,54 @@ def profile_path(spec_path: Path) -> Path:
     return spec_path.parent / "profiles" / f"{spec_path.stem}.yaml"
 
 
-def load_profile(spec_path: Path) -> ApiProfile:
-    """The profile of the spec at `spec_path`, or an empty one if it has none."""
+def find_profile(spec_path: Path, document: dict[str, Any]) -> ApiProfile:
+    """The profile of a document: `profiles/<file stem>.yaml` beside it, else the profile in
+    that folder that is about the same API under another file name (the same `info.title`,
+    and every operation the profile names exists in the document)."""
     path = profile_path(spec_path)
-    if not path.exists():
+    if path.exists():
+        return load_profile(path)
+    folder = path.parent
+    if not folder.is_dir():
         return ApiProfile()
+    title = (document.get("info") or {}).get("title")
+    present = _operation_keys(document)
+    for candidate in sorted(folder.glob("*.yaml")):
+        profile = load_profile(candidate)
+        if profile.title and profile.title == title and profile.operations and set(profile.operations) <= present:
+            return profile
+    return ApiProfile()
+
+
+def _operation_keys(document: dict[str, Any]) -> set[str]:
+    keys: set[str] = set()
+    for path, item in (document.get("paths") or {}).items():
+        for method, operation in (item or {}).items() if isinstance(item, dict) else ():
+            if isinstance(operation, dict):
+                keys.add(f"{str(method).upper()} {path}")
+                if operation.get("operationId"):
+                    keys.add(str(operation["operationId"]))
+    return keys
+
+
+def load_profile(path: Path) -> ApiProfile:
+    """The profile in the file at `path`."""
     source = str(path)
     try:
         data = yaml.load(path.read_text(encoding="utf-8"), Loader=yaml.CSafeLoader) or {}
     except (OSError, yaml.YAMLError) as exc:
         raise ProfileError(source, f"cannot read profile: {exc}") from exc
     _expect(isinstance(data, dict), source, "", "a profile must be a mapping")
-    unknown = set(data) - {"operations", "gaps"}
+    unknown = set(data) - {"title", "operations", "gaps"}
     _expect(not unknown, source, "", f"unknown keys {sorted(unknown)}")
     operations = {
         str(key): _operation(value, source, f"operations.{key}")
         for key, value in (data.get("operations") or {}).items()
     }
     gaps = tuple(_gap(item, source, f"gaps[{i}]") for i, item in enumerate(data.get("gaps") or []))
-    return ApiProfile(operations=operations, gaps=gaps, source=source)
+    title = data.get("title")
+    _expect(title is None or isinstance(title, str), source, "title", "must be the API's info.title, a string")
+    return ApiProfile(operations=operations, gaps=gaps, source=source, title=title)
 
 
 def _expect(condition: bool, source: str, where: str, message: str) -> None:

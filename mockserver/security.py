@@ -12,17 +12,31 @@ import binascii
 from collections.abc import Mapping
 from dataclasses import dataclass
 from http.cookies import CookieError, SimpleCookie
-from typing import Any
+from typing import Any, Protocol
 
 from mockserver.errors import SpecError
+from mockserver.problems import Problem
+from mockserver.request import MockRequest
 
 NOT_AUTHENTICATED = "Not authenticated"
 INVALID_CREDENTIALS = "Invalid authentication credentials"
 
 
+class CredentialSource(Protocol):
+    """The parts of a request where credentials can live (a `MockRequest` is one)."""
+
+    @property
+    def headers(self) -> Mapping[str, str]: ...
+
+    @property
+    def query(self) -> Mapping[str, str]: ...
+
+    def cookie(self, name: str) -> str | None: ...
+
+
 @dataclass(frozen=True, slots=True)
 class RequestCredentials:
-    """The parts of a request where credentials can live."""
+    """A `CredentialSource` from plain parts (for callers that have no `MockRequest`)."""
 
     headers: Mapping[str, str]
     query: Mapping[str, str]
@@ -46,7 +60,7 @@ class Scheme:
     location: str  # header | query | cookie
     parameter: str  # lower-cased header name, or the query/cookie name
 
-    def token(self, request: RequestCredentials) -> tuple[str | None, str]:
+    def token(self, request: CredentialSource) -> tuple[str | None, str]:
         """The credential, or None with the reason it is missing or malformed."""
         if self.location == "header":
             raw = request.headers.get(self.parameter)
@@ -80,7 +94,7 @@ class SecurityPolicy:
     def open(self) -> bool:
         return not self.alternatives or any(not alt for alt in self.alternatives)
 
-    def check(self, request: RequestCredentials, tokens: frozenset[str]) -> str | None:
+    def check(self, request: CredentialSource, tokens: frozenset[str]) -> str | None:
         """None when some alternative is satisfied, else why not."""
         if self.open:
             return None
@@ -97,6 +111,24 @@ class SecurityPolicy:
             else:
                 return None
         return reason
+
+
+class CredentialsStage:
+    """The pipeline stage: a request no alternative of its operation's security accepts
+    gets a 401 (with `WWW-Authenticate` for bearer and basic schemes)."""
+
+    def __init__(self, tokens: frozenset[str]) -> None:
+        self.tokens = tokens
+
+    async def __call__(self, request: MockRequest) -> Problem | None:
+        policy = request.op.security
+        if policy.open:
+            return None
+        reason = policy.check(request, self.tokens)
+        if reason is None:
+            return None
+        headers = (("WWW-Authenticate", policy.challenge),) if policy.challenge else ()
+        return Problem(401, reason, headers=headers)
 
 
 def compile_security(

@@ -20,6 +20,7 @@ from typing import Any
 import jsonschema_rs
 
 from mockserver.errors import ProfileError
+from mockserver.generator import time_rank
 from mockserver.profile import OperationProfile
 from mockserver.realism import format_datetime
 from mockserver.types import JSON, IsValid, Schema
@@ -154,53 +155,96 @@ def compile_update_plan(
     path_params: tuple[str, ...],
     source: str,
     where: str,
+    strict: bool = True,
+    infer_times: bool = False,
 ) -> UpdatePlan:
+    """The plan of `profile` over `response_schema` (the answer's, or a stored resource's).
+
+    `strict`: a profile entry naming a field the schema lacks is a `ProfileError` (else it is
+    left out: the profile speaks of the answer, which may be another shape than the stored
+    resource). `infer_times`: without a profile `touch`, the `updated_at`-like date-time
+    fields are touched, never before the `created_at`-like ones.
+    """
     if response_schema is None:
         return UpdatePlan(fixed=tuple((_dotted(k), v) for k, v in profile.fixed.items()))
 
-    def slot(dotted: str, section: str) -> FieldSlot:
+    def find(dotted: str, section: str) -> FieldSlot | None:
         path = _dotted(dotted)
         schema = _subschema(response_schema, path)
         if schema is None:
-            raise ProfileError(source, f"the response has no field {dotted!r}", f"{where}.{section}")
+            if strict:
+                raise ProfileError(source, f"the response has no field {dotted!r}", f"{where}.{section}")
+            return None
         return FieldSlot(path, jsonschema_rs.Draft202012Validator(schema, validate_formats=True).is_valid)
 
-    for dotted, value in profile.fixed.items():
-        target = response_schema if dotted == "" else _subschema(response_schema, _dotted(dotted))
-        if target is None or not jsonschema_rs.Draft202012Validator(target, validate_formats=True).is_valid(value):
-            raise ProfileError(
-                source, f"fixed value {value!r} does not fit the response at {dotted!r}", f"{where}.fixed"
-            )
-    for parameter in profile.identity.values():
-        if parameter not in path_params:
-            raise ProfileError(
-                source, f"no path parameter {parameter!r} (have {list(path_params)})", f"{where}.identity"
-            )
+    def slot(dotted: str, section: str) -> FieldSlot:
+        found = find(dotted, section)
+        assert found is not None  # strict, or filtered by `known`
+        return found
+
+    def known(dotted: str) -> bool:
+        return strict or _subschema(response_schema, _dotted(dotted)) is not None
+
+    if strict:
+        for dotted, value in profile.fixed.items():
+            target = response_schema if dotted == "" else _subschema(response_schema, _dotted(dotted))
+            if target is None or not jsonschema_rs.Draft202012Validator(target, validate_formats=True).is_valid(value):
+                raise ProfileError(
+                    source, f"fixed value {value!r} does not fit the response at {dotted!r}", f"{where}.fixed"
+                )
+        for parameter in profile.identity.values():
+            if parameter not in path_params:
+                raise ProfileError(
+                    source, f"no path parameter {parameter!r} (have {list(path_params)})", f"{where}.identity"
+                )
     request_fields = _properties(request_schema or {})
-    for field in [*profile.echo.values(), *profile.accumulate.values()]:
-        if field not in request_fields and field not in _properties(response_schema):
-            raise ProfileError(source, f"no field {field!r} in the request or response", where)
-    for pair in profile.ordered:
-        for name in pair:
-            slot(name, "ordered")
+    response_fields = _properties(response_schema)
+    if strict:
+        for field in [*profile.echo.values(), *profile.accumulate.values()]:
+            if field not in request_fields and field not in response_fields:
+                raise ProfileError(source, f"no field {field!r} in the request or response", where)
+        for pair in profile.ordered:
+            for name in pair:
+                slot(name, "ordered")
+    touch = list(profile.touch)
+    ordered = list(profile.ordered)
+    if infer_times and not touch:
+        times = [name for name, sub in response_fields.items() if isinstance(sub, dict) and _is_time(sub, name)]
+        touch = [name for name in times if time_rank(name) == 2]
+        ordered += [(first, name) for name in touch for first in times if time_rank(first) == 0]
     renamed = set(profile.echo.values())
-    same_names = [k for k in request_fields if k not in renamed and k in _properties(response_schema)]
+    same_names = [k for k in request_fields if k not in renamed and k in response_fields]
     return UpdatePlan(
-        identity=tuple((slot(target, "identity"), param) for target, param in profile.identity.items()),
+        identity=tuple(
+            (slot(target, "identity"), param)
+            for target, param in profile.identity.items()
+            if known(target) and param in path_params
+        ),
         echo=tuple((key, slot(key, "echo")) for key in same_names)
-        + tuple((key, slot(target, "echo")) for target, key in profile.echo.items()),
+        + tuple((key, slot(target, "echo")) for target, key in profile.echo.items() if known(target)),
         from_headers=tuple(
-            (header.lower(), slot(target, "from_headers")) for target, header in profile.from_headers.items()
+            (header.lower(), slot(target, "from_headers"))
+            for target, header in profile.from_headers.items()
+            if known(target)
         ),
         accumulate=tuple(
-            (slot(target, "accumulate"), slot(src, "accumulate")) for target, src in profile.accumulate.items()
+            (slot(target, "accumulate"), slot(src, "accumulate"))
+            for target, src in profile.accumulate.items()
+            if known(target) and known(src)
         ),
         touch=tuple(
-            (slot(name, "touch"), tuple(slot(a, "ordered") for a, b in profile.ordered if b == name))
-            for name in profile.touch
+            (slot(name, "touch"), tuple(slot(a, "ordered") for a, b in ordered if b == name and known(a)))
+            for name in touch
+            if known(name)
         ),
-        fixed=tuple((_dotted(k), v) for k, v in profile.fixed.items()),
+        fixed=tuple((_dotted(k), v) for k, v in profile.fixed.items()) if strict else (),
     )
+
+
+def _is_time(schema: Schema, name: str) -> bool:
+    kinds = schema.get("type")
+    text = kinds == "string" or (isinstance(kinds, list) and "string" in kinds)
+    return text and (schema.get("format") == "date-time" or name.endswith("_at"))
 
 
 def _dotted(dotted: str) -> tuple[str, ...]:

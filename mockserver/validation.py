@@ -1,9 +1,9 @@
 """Request validation, compiled once per operation.
 
-`compile_request_validator` turns an operation's parameters and request body into a
-`RequestValidator`; calling it with the parsed parts of a request returns the list of
-violations (empty when the request is valid). JSON Schema checks run on `jsonschema_rs`
-validators built at start-up; only an invalid request pays for the error translation.
+`compile_parameter` and `compile_body` turn an operation's parameters and request body into
+rules (`ParameterRule`, `BodyRule`) holding `jsonschema_rs` validators built at start-up;
+`ValidationStage` runs them on a `MockRequest` and answers every violation at once as one
+`Problem`. Only an invalid request pays for the error translation.
 """
 
 from __future__ import annotations
@@ -15,6 +15,8 @@ from typing import Any
 import jsonschema_rs
 
 from mockserver.diagnostics import Violation, translate
+from mockserver.problems import Problem
+from mockserver.request import MockRequest
 from mockserver.types import JSON, Loc, Schema
 
 
@@ -143,3 +145,31 @@ def media_type_accepted(content_type: str, declared: tuple[str, ...]) -> bool:
         if pattern == "application/json" and essence.endswith("+json"):
             return True
     return False
+
+
+class ValidationStage:
+    """The pipeline stage: path, query, header and cookie parameters and the body."""
+
+    async def __call__(self, request: MockRequest) -> Problem | None:
+        op = request.op
+        violations: list[Violation] = []
+        for rule in op.parameters:
+            if rule.location == "path":
+                raw = request.path_params.get(rule.name)
+            elif rule.location == "query":
+                raw = request.query.get(rule.name)
+            elif rule.location == "header":
+                raw = request.headers.get(rule.name.lower())
+            else:
+                raw = request.cookie(rule.name)
+            violations.extend(rule.validate(raw))
+        body = request.body
+        violations.extend(body.violations)
+        if op.body is not None and not body.violations and op.body.check is not None:
+            if body.present:
+                violations.extend(op.body.check(body.value))
+            elif op.body.required:
+                violations.append(Violation(("body",), "Field required", "missing", None))
+        if violations:
+            return Problem(op.invalid_status, violations=tuple(violations))
+        return None

@@ -3,7 +3,7 @@ then kept in a store so that later requests see earlier updates."""
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Iterator
+from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
@@ -122,18 +122,21 @@ class RecordingStore:
     """A store implemented outside the package, as a persistent one would be."""
 
     def __init__(self) -> None:
-        self.items: dict[Hashable, JSON] = {}
+        self.values: dict[tuple[str, str], JSON] = {}
         self.puts = 0
 
-    async def get(self, key: Hashable) -> JSON | None:
-        return self.items.get(key)
+    async def get(self, collection: str, item: str) -> JSON | None:
+        return self.values.get((collection, item))
 
-    async def put(self, key: Hashable, value: JSON) -> None:
+    async def put(self, collection: str, item: str, value: JSON) -> None:
         self.puts += 1
-        self.items[key] = value
+        self.values[(collection, item)] = value
 
-    async def delete(self, key: Hashable) -> None:
-        self.items.pop(key, None)
+    async def delete(self, collection: str, item: str) -> bool:
+        return self.values.pop((collection, item), None) is not None
+
+    async def items(self, collection: str) -> list[tuple[str, JSON]]:
+        return [(item, value) for (name, item), value in self.values.items() if name == collection]
 
 
 def test_a_custom_store_holds_the_state(make_app: AppFactory) -> None:
@@ -141,7 +144,7 @@ def test_a_custom_store_holds_the_state(make_app: AppFactory) -> None:
     client = TestClient(make_app(store=store))
     _send(client, "datagrid", "c1", {"name": "stored"})
     assert store.puts >= 1
-    assert any(isinstance(v, dict) and v.get("name") == "stored" for v in store.items.values())
+    assert any(isinstance(v, dict) and v.get("name") == "stored" for v in store.values.values())
     assert _send(client, "datagrid", "c1")["name"] == "stored"
 
 

@@ -1,0 +1,88 @@
+"""Projection: a stored resource shown through the schema of the answer that gives it.
+
+An answer is first generated from its own schema (deterministically for the resource), then
+every field the resource has and that schema declares is written into it, recursively, each
+value checked against its field's schema first. So a create answer that declares only
+`{id, status}` carries the new id, a list item schema that is a summary gets the summary's
+fields, and no answer breaks its schema to show a stored value. Compiled once per schema.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import jsonschema_rs
+
+from mockserver.model import object_view, schema_key
+from mockserver.types import JSON, IsValid, Schema
+
+# Top-level booleans that tell a client its write worked (`{"success": true}`).
+AFFIRMATIONS = frozenset({"success", "ok", "acknowledged", "deleted", "removed", "done", "succeeded", "updated"})
+
+
+@dataclass(frozen=True, slots=True)
+class _Field:
+    name: str
+    is_valid: IsValid
+    inner: Projector | None
+
+
+class Projector:
+    """Writes `resource`'s fields into `answer` where `schema` declares and accepts them."""
+
+    __slots__ = ("_fields", "identical", "is_object")
+
+    def __init__(self, schema: Schema | None, read_key: str | None = None, depth: int = 0) -> None:
+        view = object_view(schema)
+        self.is_object = view is not None
+        # The answer's schema is the resource's own: the stored resource is the answer.
+        self.identical = read_key is not None and view is not None and schema_key(view) == read_key
+        fields: list[_Field] = []
+        if view is not None and not self.identical:
+            for name, sub in (view.get("properties") or {}).items():
+                if not isinstance(sub, dict):
+                    continue
+                inner = Projector(sub, depth=depth + 1) if depth < 8 and object_view(sub) is not None else None
+                check = jsonschema_rs.Draft202012Validator(sub, validate_formats=True).is_valid
+                fields.append(_Field(name, check, inner))
+        self._fields = tuple(fields)
+
+    def __call__(self, answer: JSON, resource: JSON) -> JSON:
+        if self.identical:
+            return resource
+        if not isinstance(answer, dict) or not isinstance(resource, dict):
+            return answer
+        for spec in self._fields:
+            if spec.name not in resource:
+                continue
+            value = resource[spec.name]
+            if spec.is_valid(value):
+                answer[spec.name] = value
+            elif spec.inner is not None and isinstance(value, dict) and isinstance(answer.get(spec.name), dict):
+                spec.inner(answer[spec.name], value)
+        return answer
+
+
+def affirmer(schema: Schema | None, names: frozenset[str] = AFFIRMATIONS) -> Callable[[JSON], JSON]:
+    """`true` for a boolean answer, and `true` in top-level booleans like `success`, where the
+    schema allows it: what a successful write says about itself."""
+    check = jsonschema_rs.Draft202012Validator(schema or {}, validate_formats=True).is_valid
+    if isinstance(schema, dict) and schema.get("type") in ("boolean", ["boolean"]) and check(True):
+        return lambda answer: True
+    view = object_view(schema)
+    slots = []
+    for name, sub in ((view or {}).get("properties") or {}).items():
+        if name.lower() in names and isinstance(sub, dict) and jsonschema_rs.Draft202012Validator(sub).is_valid(True):
+            slots.append(name)
+    if not slots:
+        return lambda answer: answer
+
+    def affirm(answer: JSON) -> JSON:
+        if isinstance(answer, dict):
+            for name in slots:
+                if name in answer:
+                    answer[name] = True
+        return answer
+
+    return affirm
