@@ -2,18 +2,17 @@
 
 The rest of the package sees one dialect (3.1, i.e. JSON Schema 2020-12): `nullable`
 becomes a `null` type, boolean `exclusiveMinimum`/`exclusiveMaximum` become numbers and
-`example` becomes `examples`.
+`example` becomes `examples` (in 3.1 documents too, where published documents still use them).
 """
 
 from typing import Any
 
 
 def normalise_document(document: dict[str, Any]) -> dict[str, Any]:
-    """Return `document` in the 3.1 dialect (a new object for 3.0, as-is for 3.1)."""
-    version = str(document.get("openapi", ""))
-    if version.startswith("3.0"):
-        return _walk(document)  # type: ignore[no-any-return]
-    return document
+    """Return `document` in the 3.1 dialect, as a new object. 3.1 documents go through the
+    same walk: published ones still use `nullable` and boolean exclusive bounds, which
+    Schemathesis and Prism honour too."""
+    return _walk(document)  # type: ignore[no-any-return]
 
 
 def _walk(node: Any) -> Any:

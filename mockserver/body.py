@@ -15,6 +15,7 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import parse_qsl
 
 from starlette.types import Receive
 
@@ -22,7 +23,7 @@ from mockserver.diagnostics import Violation
 from mockserver.problems import Problem
 from mockserver.request import MockRequest, RequestBody
 from mockserver.types import JSON, Loc
-from mockserver.validation import BodyRule, media_type_accepted
+from mockserver.validation import FORM, BodyRule, essence, is_json_media_type, media_type_accepted
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,8 +87,9 @@ _SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
 _UNICODE_MSG = "Input should be a valid string, unable to parse raw data as a unicode string"
 
 
-def decode_json(raw: bytes) -> RequestBody:
-    """Strict JSON (UTF-8, finite numbers, no lone surrogates) or a located diagnostic."""
+def decode_json(raw: bytes, unicode_only: bool = True) -> RequestBody:
+    """Strict JSON (UTF-8, finite numbers, with `unicode_only` no lone surrogates) or a
+    located diagnostic."""
     try:
         value = _DECODER.decode(raw.decode("utf-8"))
     except UnicodeDecodeError as exc:
@@ -102,7 +104,7 @@ def decode_json(raw: bytes) -> RequestBody:
             if found is not None:
                 loc, marker = found
                 return RequestBody(violations=[Violation(loc, marker.msg, marker.type, marker.text)])
-        if _SURROGATE_ESCAPE.search(raw):  # only an escape can smuggle in a lone surrogate
+        if unicode_only and _SURROGATE_ESCAPE.search(raw):  # only an escape can smuggle in a lone surrogate
             found = _find(value, ("body",), _has_lone_surrogate)
             if found is not None:
                 return RequestBody(violations=[Violation(found[0], _UNICODE_MSG, "string_unicode", None)])
@@ -210,9 +212,17 @@ class BodyReader:
         if content_type is not None and not media_type_accepted(content_type, rule.media_types):
             expected = list(rule.media_types)
             raise _Refused(Problem(415, f"unsupported content type {content_type[:100]!r}; expected one of {expected}"))
-        if rule.check is None:  # a non-JSON media type: accepted as it is
-            return RequestBody()
-        return decode_json(raw)
+        if rule.form is not None and content_type is not None and essence(content_type) == FORM:
+            try:
+                pairs = parse_qsl(raw.decode("utf-8"), keep_blank_values=True, strict_parsing=False)
+            except UnicodeDecodeError as exc:
+                return RequestBody(violations=[Violation(("body", exc.start), _UNICODE_MSG, "string_unicode", None)])
+            value, problems = rule.form.decode(pairs)
+            return RequestBody(value=value, present=True, violations=problems, media=FORM)
+        if rule.check is None or (content_type is not None and not is_json_media_type(content_type)):
+            # XML, text, binary, multipart: accepted as sent, by content type and size.
+            return RequestBody(present=True, media=essence(content_type or "application/octet-stream"))
+        return decode_json(raw, rule.unicode_only)
 
     async def _read(self, receive: Receive, limit: int) -> bytes:
         task: asyncio.Task[object] | None = asyncio.current_task()

@@ -150,6 +150,7 @@ def _object(schema: Schema, name: str) -> Generator:
     min_props = int(schema.get("minProperties", 0))
     max_props: int | None = schema.get("maxProperties")
     free_form = extra is not False and (not properties or min_props > len(properties))
+    key_names = _key_names(schema.get("propertyNames"))
     extra_gen = compile_generator(extra, name) if isinstance(extra, dict) and extra else None
     has_times = any(_is_datetime(sub, key) and time_rank(key) is not None for key, sub in properties.items())
     place = "latitude" in properties and "longitude" in properties
@@ -169,7 +170,11 @@ def _object(schema: Schema, name: str) -> Generator:
             count = max(min_props - len(out), 0 if properties else 2)
             if max_props is not None:
                 count = min(count, max_props - len(out))
-            out.update(_free_form(rng, extra_gen, ctx, count))
+            if key_names is not None:  # `propertyNames` constrains the keys
+                keys = rng.sample(key_names, min(count, len(key_names)))
+                out.update({key: extra_gen(ctx) if extra_gen else _FREE_FORM.get(key, "value") for key in keys})
+            else:
+                out.update(_free_form(rng, extra_gen, ctx, count))
         if place and isinstance(out.get("latitude"), float) and isinstance(out.get("longitude"), float):
             address, out["latitude"], out["longitude"] = realism.place(rng)
             if isinstance(out.get("address"), str):
@@ -182,6 +187,23 @@ def _object(schema: Schema, name: str) -> Generator:
         return out
 
     return generate
+
+
+def _key_names(names: Any) -> list[str] | None:
+    """The keys an object may have by its `propertyNames` (None: no constraint; [] when the
+    constraint is not a list of names, so that no made-up key breaks it)."""
+    if not isinstance(names, dict):
+        return None
+    if "const" in names:
+        return [str(names["const"])]
+    if isinstance(names.get("enum"), list):
+        return [str(name) for name in names["enum"] if isinstance(name, str)]
+    for key in ("anyOf", "oneOf"):
+        branches = names.get(key)
+        if isinstance(branches, list):
+            found = [_key_names(b) for b in branches]
+            return [n for group in found if group for n in group]
+    return []
 
 
 def realism_string(name: str) -> Generator:

@@ -22,6 +22,10 @@ from mockserver.adapter import normalise_document
 from mockserver.errors import SpecError
 
 _BASE_URI = "urn:mockserver:spec"
+# Keywords beside a 3.1 `$ref` that describe rather than constrain: merged over the target.
+_ANNOTATIONS = frozenset(
+    {"description", "title", "summary", "examples", "example", "default", "deprecated", "readOnly", "writeOnly"}
+)
 _SPEC_SUFFIXES = (".yaml", ".yml", ".json")
 
 
@@ -54,9 +58,12 @@ class SpecDocument:
             target = self.resolve_ref(ref, where)
             siblings = {k: v for k, v in node.items() if k != "$ref"}
             resolved = self._inline(target, where, (*stack, ref))
-            if siblings and isinstance(resolved, dict):
-                return {**resolved, **self._inline(siblings, where, stack)}
-            return resolved
+            if not siblings or not isinstance(resolved, dict) or self.version.startswith("3.0"):
+                return resolved  # OpenAPI 3.0: a $ref's siblings are ignored
+            siblings = self._inline(siblings, where, stack)
+            if set(siblings) <= _ANNOTATIONS:
+                return {**resolved, **siblings}
+            return {"allOf": [resolved, siblings]}  # 3.1: both apply
         return {key: self._inline(value, where, stack) for key, value in node.items()}
 
     def resolve_ref(self, ref: str, where: str) -> Any:

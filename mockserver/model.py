@@ -171,6 +171,8 @@ def _classify(
             return Role("list", collection, list_shape=shape) if shape is not None else None
         if method == "POST":
             return Role("create", collection)
+        if method in ("PUT", "PATCH") and collection.item_path is not None:
+            return Role("update", collection)  # petstore's `PUT /pet`: the id is in the body
         return None
     head, _, _last = op.path.rstrip("/").rpartition("/")
     owner = collections.get(head)

@@ -4,6 +4,7 @@ role in the resource model, which `resources.bind` turns into its `Binding`)."""
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -175,6 +176,8 @@ def _compile_operation(
     if success is None:
         raise SpecError(source, "the operation declares no 2xx response", where)
     invalid_status, invalid_declared = _invalid_status(responses)
+    if body is not None and not _pydantic_like(responses):
+        body = dataclasses.replace(body, unicode_only=False)
     op_profile = profile.for_operation(operation_id, method, path)
     path_names = tuple(p.name for p in parameters if p.location == "path")
     request_schema = _json_schema(raw.get("requestBody"))
@@ -254,19 +257,48 @@ def _response(status: str, response: Any, source: str, where: str) -> ResponseSp
 
 
 def _message_slots(schema: Schema | None) -> tuple[FieldSlot, ...]:
-    """The string fields of an error schema meant for a message (`message`, `detail`, ...),
-    at the top level or one level down (`error.message`)."""
+    """The fields of an error schema meant for a message (`message`, `detail`, ...; a string,
+    or a list of strings as in `errors.body`), at the top level or one level down."""
     found: list[FieldSlot] = []
-    for prefix, node in (((), schema), *(((k,), v) for k, v in ((schema or {}).get("properties") or {}).items())):
-        properties = (node or {}).get("properties") if isinstance(node, dict) else None
-        for name in _MESSAGE_FIELDS:
-            sub = (properties or {}).get(name)
-            if isinstance(sub, dict):
-                check = jsonschema_rs.Draft202012Validator(sub, validate_formats=True).is_valid
-                if check("x"):
-                    found.append(FieldSlot((*prefix, name), check))
-                    break
-    return tuple(found[:2])
+    top = (schema or {}).get("properties") or {}
+    for prefix, node in (((), schema), *(((k,), v) for k, v in top.items())):
+        properties = node.get("properties") if isinstance(node, dict) else None
+        if not isinstance(properties, dict):
+            continue
+        names = [n for n in _MESSAGE_FIELDS if n in properties] or (
+            list(properties) if prefix in (("errors",), ("error",)) else []
+        )
+        for name in names:
+            sub = properties[name]
+            if not isinstance(sub, dict):
+                continue
+            check = jsonschema_rs.Draft202012Validator(sub, validate_formats=True).is_valid
+            if check("x") or check(["x"]):
+                found.append(_MessageSlot((*prefix, name), check, as_list=not check("x")))
+                break
+        if len(found) >= 2:
+            break
+    return tuple(found)
+
+
+@dataclass(frozen=True, slots=True)
+class _MessageSlot(FieldSlot):
+    """A message field; a list of strings holds the message as its one item."""
+
+    as_list: bool = False
+
+    def write(self, resource: JSON, value: JSON) -> bool:
+        return FieldSlot.write(self, resource, [value] if self.as_list else value)
+
+
+def _pydantic_like(responses: dict[str, ResponseSpec]) -> bool:
+    """Invalid input is answered in FastAPI's shape: declared so, or no error shape declared.
+    Such services (pydantic) also refuse strings that are not Unicode (lone surrogates)."""
+    for status in ("422", "400", "4XX", "4xx", "default"):
+        spec = responses.get(status)
+        if spec is not None and spec.schema is not None:
+            return spec.accepts(_SAMPLE_VALIDATION_ERROR)
+    return True
 
 
 def _invalid_status(responses: dict[str, ResponseSpec]) -> tuple[int, bool]:

@@ -111,6 +111,8 @@ class Pipeline:
 def _request(op: Operation, path_params: dict[str, str], scope: Scope, receive: Receive) -> MockRequest:
     # The first of repeated headers wins, as in Starlette's `Headers.get`.
     headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in reversed(scope["headers"])}
-    raw_query: bytes = scope["query_string"]
-    query = dict(parse_qsl(raw_query.decode("latin-1"), keep_blank_values=True)) if raw_query else {}
-    return MockRequest(op, path_params, headers, query, receive)
+    raw_query: str = scope["query_string"].decode("latin-1")
+    query: dict[str, str] = {}
+    for key, value in parse_qsl(raw_query, keep_blank_values=True) if raw_query else ():
+        query.setdefault(key, value)  # the first of repeated parameters, like the headers
+    return MockRequest(op, path_params, headers, query, receive, raw_query)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from http.cookies import CookieError, SimpleCookie
 from typing import TYPE_CHECKING
+from urllib.parse import parse_qsl
 
 from starlette.types import Receive
 
@@ -22,6 +23,7 @@ class RequestBody:
     value: JSON = None
     present: bool = False
     violations: list[Violation] = field(default_factory=list)
+    media: str = "application/json"  # the declared media type it was read as
 
 
 @dataclass(slots=True)
@@ -29,11 +31,18 @@ class MockRequest:
     op: Operation
     path_params: dict[str, str]
     headers: dict[str, str]  # lower-case names; the first of repeated headers wins
-    query: dict[str, str]
+    query: dict[str, str]  # the first value of each query parameter
     receive: Receive
+    raw_query: str = ""
     body: RequestBody = field(default_factory=RequestBody)
     prefs: Preferences = NO_PREFERENCES
     _cookies: dict[str, str] | None = None
+
+    def query_values(self, name: str) -> list[str]:
+        """Every value of a repeated query parameter (`tags=a&tags=b`), in order."""
+        if name not in self.query:
+            return []
+        return [value for key, value in parse_qsl(self.raw_query, keep_blank_values=True) if key == name]
 
     def cookie(self, name: str) -> str | None:
         if self._cookies is None:

@@ -314,9 +314,9 @@ class ResourceStage:
         return binding.kind.collection.creatable and binding.not_found_declared
 
     async def _parents_missing(self, request: MockRequest, binding: Binding) -> Problem | None:
-        """A scope whose parent item was deleted (or, where unknown ids are refused, never
-        existed) has no items."""
-        # Parent kinds are not bound here: their keys are built the same way from the path.
+        """A scope whose parent item was deleted has no items (see `_gone`)."""
+        if not _gone(binding, request.op.method):
+            return None
         params = request.path_params
         for parent_path, param in binding.kind.collection.parents:
             if param not in params:
@@ -324,11 +324,12 @@ class ResourceStage:
             parent_scope = [params.get(p, "") for p in path_parameters(parent_path)]
             key = json.dumps([binding.kind.api, parent_path, *parent_scope], separators=(",", ":"))
             if await self._deleted(key, params[param]):
-                return self._not_found(params[param], param)
+                return self._not_found(binding, params[param], param)
         return None
 
-    def _not_found(self, item_id: str, param: str) -> Problem:
-        return Problem(404, f"no resource with {param}={item_id!r}", ())
+    @staticmethod
+    def _not_found(binding: Binding, item_id: str, param: str) -> Problem:
+        return Problem(404, f"no resource with {param}={item_id!r}")
 
     async def _resolve(self, request: MockRequest, binding: Binding) -> tuple[str, str, JSON] | Problem:
         """The addressed item: (collection key, id, resource), or why there is none."""
@@ -339,12 +340,20 @@ class ResourceStage:
             return missing
         key = scope_key(kind, request.path_params)
         await self._ensure_seeded(kind, key, request.path_params)
-        item_id = request.path_params.get(param, "")
+        if param in request.path_params:
+            item_id = request.path_params[param]
+        else:  # `PUT /pet` with the pet's id in the body
+            body = request.body.value
+            item_id = _id_text(body.get(kind.collection.id_field)) if isinstance(body, dict) else ""
+            param = kind.collection.id_field or "id"
         resource = await self.store.get(key, item_id)
         if resource is not None:
             return key, item_id, resource
-        if await self._deleted(key, item_id) or self._refuses_unknown(binding):
-            return self._not_found(item_id, param)
+        if await self._deleted(key, item_id):
+            if _gone(binding, request.op.method):
+                return self._not_found(binding, item_id, param)
+        elif self._refuses_unknown(binding):
+            return self._not_found(binding, item_id, param)
         resource = self._new_item(kind, request.path_params, item_id)
         return key, item_id, resource
 
@@ -358,6 +367,8 @@ class ResourceStage:
             await self.store.delete(key, item_id)
             await self.store.put(key + "~deleted", item_id, True)
             return self._respond(request, self._answer(request, binding, resource, item_id))
+        if await self._deleted(key, item_id):
+            await self.store.delete(key + "~deleted", item_id)  # recreated by PUT
         if role == "update" or (role == "action" and request.op.method != "GET"):
             resource = self._write(request, binding, resource)
         await self.store.put(key, item_id, resource)
@@ -471,6 +482,13 @@ class ResourceStage:
             resource = self._write(request, binding, resource)
         await self.store.put(key, "", resource)
         return self._respond(request, self._answer(request, binding, resource))
+
+
+def _gone(binding: Binding, method: str) -> bool:
+    """Whether a request on a deleted resource (or below one) gets 404. Reads and PATCH
+    always do; where the operation declares no 404, DELETE stays idempotent (the success
+    answer again) and POST and PUT create the resource anew, as HTTP allows."""
+    return binding.not_found_declared or method in ("GET", "HEAD", "PATCH", "OPTIONS")
 
 
 def _typed_id(text: str, as_int: bool) -> JSON:

@@ -58,7 +58,8 @@ async def send_response(send: Send, response: MockResponse, head_only: bool = Fa
         headers.append((b"content-length", str(len(payload)).encode("ascii")))
     else:
         payload = b""
-    if payload:
+    if payload or (response.has_body and response.status == 204):
+        # A 204 carries no body, but a document may declare its media type all the same.
         headers.append((b"content-type", response.media_type.encode("latin-1")))
     headers.extend((k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in response.headers)
     await send({"type": "http.response.start", "status": response.status, "headers": headers})

@@ -80,6 +80,28 @@ def _coercer(schema: Schema, loc: Loc) -> Callable[[str], JSON | Violation]:
     return {"integer": to_int, "number": to_float, "boolean": to_bool}.get(kind, lambda raw: raw)
 
 
+def _array_coercer(schema: Schema, loc: Loc, explode: bool) -> Callable[[list[str]], JSON | Violation]:
+    """An array parameter: every value of an exploded query parameter (`tags=a&tags=b`),
+    else one comma-separated value (`tags=a,b`); items coerced like scalars."""
+    items = schema.get("items") if isinstance(schema.get("items"), dict) else {}
+    item = _coercer(items, loc)
+
+    def coerce(values: list[str]) -> JSON | Violation:
+        if not explode or len(values) == 1:
+            values = [part for value in values for part in value.split(",")] if not explode else values
+        if values == [""]:
+            return []
+        out: list[JSON] = []
+        for index, raw in enumerate(values):
+            value = item(raw)
+            if isinstance(value, Violation):
+                return Violation((*loc, index), value.msg, value.type, value.input)
+            out.append(value)
+        return out
+
+    return coerce
+
+
 @dataclass(frozen=True, slots=True)
 class ParameterRule:
     name: str
@@ -87,6 +109,17 @@ class ParameterRule:
     required: bool
     coerce: Callable[[str], JSON | Violation]
     check: SchemaCheck
+    many: Callable[[list[str]], JSON | Violation] | None = None  # an array parameter
+
+    def validate_many(self, values: list[str]) -> list[Violation]:
+        """An array parameter, from every value the request gives it (none: missing)."""
+        assert self.many is not None
+        if not values:
+            return self.validate(None)
+        value = self.many(values)
+        if isinstance(value, Violation):
+            return [value]
+        return self.check(value)
 
     def validate(self, raw: str | None) -> list[Violation]:
         loc: Loc = (self.location, self.name)
@@ -99,10 +132,68 @@ class ParameterRule:
 
 
 @dataclass(frozen=True, slots=True)
+class FormRule:
+    """An `application/x-www-form-urlencoded` body: fields typed by the schema's properties."""
+
+    check: SchemaCheck
+    fields: dict[str, Callable[[list[str]], JSON | Violation]]
+    arrays: tuple[str, ...] = ()
+    opaque: frozenset[str] = frozenset()
+
+    def decode(self, pairs: list[tuple[str, str]]) -> tuple[JSON, list[Violation]]:
+        grouped: dict[str, list[str]] = {}
+        for key, value in pairs:
+            grouped.setdefault(key, []).append(value)
+        # An empty list has no form encoding: a declared array that is absent is empty.
+        out: dict[str, JSON] = {name: [] for name in self.arrays if name not in grouped}
+        problems: list[Violation] = []
+        for key, values in grouped.items():
+            if key in self.opaque:
+                continue
+            coerce = self.fields.get(key)
+            value = coerce(values) if coerce is not None else values[0]
+            if isinstance(value, Violation):
+                problems.append(value)
+            else:
+                out[key] = value
+        return out, problems
+
+
+@dataclass(frozen=True, slots=True)
 class BodyRule:
     required: bool
     media_types: tuple[str, ...]
     check: SchemaCheck | None  # None: a non-JSON media type we accept without parsing
+    form: FormRule | None = None
+    unicode_only: bool = True  # strings with lone surrogates are refused (pydantic does)
+
+
+def _form_rule(schema: Schema) -> FormRule:
+    fields: dict[str, Callable[[list[str]], JSON | Violation]] = {}
+    arrays: list[str] = []
+    opaque: set[str] = set()
+    for name, sub in (schema.get("properties") or {}).items():
+        if not isinstance(sub, dict):
+            continue
+        loc: Loc = ("body", name)
+        kind = _primary_type(sub)
+        items = sub.get("items") if isinstance(sub.get("items"), dict) else {}
+        if kind == "object" or (kind == "array" and _primary_type(items) in ("object", "array")):
+            opaque.add(name)  # no form encoding of nested structures is defined: taken as sent
+        elif kind == "array":
+            fields[name] = _array_coercer(sub, loc, explode=True)
+            arrays.append(name)
+        else:
+            scalar = _coercer(sub, loc)
+            fields[name] = lambda values, scalar=scalar: scalar(values[0])  # type: ignore[misc]
+    relaxed = {
+        **schema,
+        "properties": {k: v for k, v in (schema.get("properties") or {}).items() if k not in opaque},
+        "required": [k for k in schema.get("required") or [] if k not in opaque],
+    }
+    if not relaxed["required"]:
+        del relaxed["required"]
+    return FormRule(SchemaCheck(relaxed, ("body",)), fields, tuple(arrays), frozenset(opaque))
 
 
 def compile_parameter(parameter: Mapping[str, Any]) -> ParameterRule:
@@ -110,12 +201,15 @@ def compile_parameter(parameter: Mapping[str, Any]) -> ParameterRule:
     location = str(parameter["in"])
     schema = parameter.get("schema") or {}
     loc: Loc = (location, name)
+    style = parameter.get("style") or ("form" if location in ("query", "cookie") else "simple")
+    explode = bool(parameter.get("explode", style == "form"))
     return ParameterRule(
         name=name,
         location=location,
         required=bool(parameter.get("required", location == "path")),
         coerce=_coercer(schema, loc),
         check=SchemaCheck(schema, loc),
+        many=_array_coercer(schema, loc, explode and location == "query") if _primary_type(schema) == "array" else None,
     )
 
 
@@ -126,7 +220,18 @@ def compile_body(request_body: Mapping[str, Any] | None) -> BodyRule | None:
     media_types = tuple(content)
     json_types = [m for m in media_types if is_json_media_type(m)]
     check = SchemaCheck(content[json_types[0]].get("schema") or {}, ("body",)) if json_types else None
-    return BodyRule(bool(request_body.get("required", False)), media_types, check)
+    form_schema = next(
+        (media.get("schema") for m, media in content.items() if essence(m) == FORM and isinstance(media, dict)), None
+    )
+    form = _form_rule(form_schema) if isinstance(form_schema, dict) else None
+    return BodyRule(bool(request_body.get("required", False)), media_types, check, form)
+
+
+FORM = "application/x-www-form-urlencoded"
+
+
+def essence(media_type: str) -> str:
+    return media_type.split(";", 1)[0].strip().lower()
 
 
 def is_json_media_type(media_type: str) -> bool:
@@ -154,6 +259,15 @@ class ValidationStage:
         op = request.op
         violations: list[Violation] = []
         for rule in op.parameters:
+            if rule.many is not None:
+                if rule.location == "query":
+                    violations.extend(rule.validate_many(request.query_values(rule.name)))
+                    continue
+                raw = request.path_params.get(rule.name) if rule.location == "path" else None
+                raw = request.headers.get(rule.name.lower()) if rule.location == "header" else raw
+                raw = request.cookie(rule.name) if rule.location == "cookie" else raw
+                violations.extend(rule.validate_many([raw] if raw is not None else []))
+                continue
             if rule.location == "path":
                 raw = request.path_params.get(rule.name)
             elif rule.location == "query":
@@ -165,9 +279,14 @@ class ValidationStage:
             violations.extend(rule.validate(raw))
         body = request.body
         violations.extend(body.violations)
-        if op.body is not None and not body.violations and op.body.check is not None:
+        check = None
+        if op.body is not None and body.media == FORM:
+            check = op.body.form.check if op.body.form else None
+        elif op.body is not None and is_json_media_type(body.media):
+            check = op.body.check
+        if op.body is not None and not body.violations and check is not None:
             if body.present:
-                violations.extend(op.body.check(body.value))
+                violations.extend(check(body.value))
             elif op.body.required:
                 violations.append(Violation(("body",), "Field required", "missing", None))
         if violations:
