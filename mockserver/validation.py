@@ -83,7 +83,7 @@ def _coercer(schema: Schema, loc: Loc) -> Callable[[str], JSON | Violation]:
 def _array_coercer(schema: Schema, loc: Loc, explode: bool) -> Callable[[list[str]], JSON | Violation]:
     """An array parameter: every value of an exploded query parameter (`tags=a&tags=b`),
     else one comma-separated value (`tags=a,b`); items coerced like scalars."""
-    items = schema.get("items") if isinstance(schema.get("items"), dict) else {}
+    items: Schema = schema["items"] if isinstance(schema.get("items"), dict) else {}
     item = _coercer(items, loc)
 
     def coerce(values: list[str]) -> JSON | Violation:
@@ -151,7 +151,7 @@ class FormRule:
             if key in self.opaque:
                 continue
             coerce = self.fields.get(key)
-            value = coerce(values) if coerce is not None else values[0]
+            value: JSON | Violation = coerce(values) if coerce is not None else values[0]
             if isinstance(value, Violation):
                 problems.append(value)
             else:
@@ -177,7 +177,7 @@ def _form_rule(schema: Schema) -> FormRule:
             continue
         loc: Loc = ("body", name)
         kind = _primary_type(sub)
-        items = sub.get("items") if isinstance(sub.get("items"), dict) else {}
+        items: Schema = sub["items"] if isinstance(sub.get("items"), dict) else {}
         if kind == "object" or (kind == "array" and _primary_type(items) in ("object", "array")):
             opaque.add(name)  # no form encoding of nested structures is defined: taken as sent
         elif kind == "array":
