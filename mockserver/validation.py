@@ -142,8 +142,8 @@ class FormRule:
 
     def decode(self, pairs: list[tuple[str, str]]) -> tuple[JSON, list[Violation]]:
         grouped: dict[str, list[str]] = {}
-        for key, value in pairs:
-            grouped.setdefault(key, []).append(value)
+        for key, text in pairs:
+            grouped.setdefault(key, []).append(text)
         # An empty list has no form encoding: a declared array that is absent is empty.
         out: dict[str, JSON] = {name: [] for name in self.arrays if name not in grouped}
         problems: list[Violation] = []
