@@ -7,22 +7,28 @@ becomes a `null` type, boolean `exclusiveMinimum`/`exclusiveMaximum` become numb
 
 from typing import Any
 
+SOFT_NULL = "x-mock-soft-null"
+
 
 def normalise_document(document: dict[str, Any]) -> dict[str, Any]:
     """Return `document` in the 3.1 dialect, as a new object. 3.1 documents go through the
     same walk: published ones still use `nullable` and boolean exclusive bounds, which
     Schemathesis and Prism honour too."""
-    return _walk(document)  # type: ignore[no-any-return]
+    return _walk(document, not str(document.get("openapi", "")).startswith("3.0"))  # type: ignore[no-any-return]
 
 
-def _walk(node: Any) -> Any:
+def _walk(node: Any, soft: bool) -> Any:
     if isinstance(node, list):
-        return [_walk(item) for item in node]
+        return [_walk(item, soft) for item in node]
     if not isinstance(node, dict):
         return node
-    out = {key: _walk(value) for key, value in node.items()}
+    out = {key: _walk(value, soft) for key, value in node.items()}
     if out.pop("nullable", False) is True:
         _make_nullable(out)
+        if soft:
+            # `nullable` means nothing in 3.1: null is accepted in requests (as Schemathesis
+            # and Prism read it) but never generated, so answers hold under either reading.
+            out[SOFT_NULL] = True
     for bound, exclusive in (("minimum", "exclusiveMinimum"), ("maximum", "exclusiveMaximum")):
         if out.get(exclusive) is True and bound in out:
             out[exclusive] = out.pop(bound)

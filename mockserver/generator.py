@@ -24,6 +24,7 @@ import jsonschema_rs
 import rstr
 
 from mockserver import realism
+from mockserver.adapter import SOFT_NULL
 from mockserver.types import JSON, Schema
 
 _DAY = 86_400.0
@@ -60,6 +61,8 @@ def compile_generator(schema: Schema, name: str = "") -> Generator:
     """Compile `schema` into a generator; `name` is the property it describes, if any."""
     if not isinstance(schema, dict):
         return lambda ctx: None if schema is False else "value"
+    if schema.get(SOFT_NULL):
+        return compile_generator(_without_null(schema), name)
     if "const" in schema:
         return _constant(schema["const"])
     if "enum" in schema:
@@ -78,6 +81,21 @@ def compile_generator(schema: Schema, name: str = "") -> Generator:
         kind = "object" if "properties" in schema else "array" if "items" in schema else "string"
     base = _BY_TYPE.get(kind, _string)(schema, name)
     return _with_samples(schema, base)
+
+
+def _without_null(schema: Schema) -> Schema:
+    """`schema` as it was before a 3.1 `nullable` was read as allowing null."""
+    out = _without(schema, SOFT_NULL)
+    kind = out.get("type")
+    if isinstance(kind, list):
+        kinds = [k for k in kind if k != "null"]
+        out["type"] = kinds[0] if len(kinds) == 1 else kinds
+    if isinstance(out.get("enum"), list) and any(v is not None for v in out["enum"]):
+        out["enum"] = [v for v in out["enum"] if v is not None]
+    branches = out.get("anyOf")
+    if isinstance(branches, list) and any(not _is_null(b) for b in branches):
+        out["anyOf"] = [b for b in branches if not _is_null(b)]
+    return out
 
 
 def _constant(value: JSON) -> Generator:

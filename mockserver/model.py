@@ -88,9 +88,14 @@ def infer_model(shapes: Iterable[OperationShape]) -> ResourceModel:
     for op in ops:
         by_path.setdefault(op.path, {})[op.method.upper()] = op
     model = ResourceModel()
-    # Item paths first: every path ending in a lone template names an item of its parent.
+    # Item paths first: every path ending in a lone template names an item of its parent,
+    # unless it lists items of its own below it (Box's `/metadata_taxonomies/{namespace}`).
+    parents = {_split_item(path)[0] for path in by_path}
     for path in by_path:
         parent, param = _split_item(path)
+        get = by_path[path].get("GET")
+        if path in parents and get is not None and _list_shape(get.success_schema) is not None:
+            continue
         if parent is not None and param is not None and parent not in model.collections:
             model.collections[parent] = Collection(parent, path, param, path_parameters(parent))
     for path, methods in by_path.items():
@@ -245,6 +250,21 @@ def object_view(schema: Schema | None) -> Schema | None:
     return None
 
 
+def envelope_key(view: Schema | None) -> str | None:
+    """The one property of an object that only wraps another object (`{"article": {...}}`)."""
+    properties = (view or {}).get("properties") or {}
+    if len(properties) != 1:
+        return None
+    key, inner = next(iter(properties.items()))
+    return str(key) if object_view(inner) is not None else None
+
+
+def unwrap(view: Schema | None) -> Schema | None:
+    """The object inside a one-property envelope, else `view` itself."""
+    key = envelope_key(view)
+    return object_view((view or {})["properties"][key]) if key is not None else view
+
+
 def _list_shape(schema: Schema | None) -> ListShape | None:
     if not isinstance(schema, dict):
         return None
@@ -279,7 +299,7 @@ def _settle(collection: Collection, ops: list[tuple[OperationShape, Role | None]
         if role is None or role.collection is not collection:
             continue
         if role.kind in ("read", "update", "singleton_read", "singleton_write", "create"):
-            view = object_view(op.success_schema)
+            view = unwrap(object_view(op.success_schema))
             if view is not None:
                 candidates.append(view)
         if role.kind == "list" and role.list_shape is not None:
@@ -287,7 +307,7 @@ def _settle(collection: Collection, ops: list[tuple[OperationShape, Role | None]
             if view is not None:
                 candidates.append(view)
         if role.kind in ("create", "update", "singleton_write"):
-            view = object_view(op.request_schema)
+            view = unwrap(object_view(op.request_schema))
             if view is not None:
                 fallbacks.append(view)
         if role.kind in ("create", "batch"):

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import jsonschema_rs
 
-from mockserver.model import object_view, schema_key
+from mockserver.model import envelope_key, object_view, schema_key
 from mockserver.types import JSON, IsValid, Schema
 
 # Top-level booleans that tell a client its write worked (`{"success": true}`).
@@ -31,7 +31,7 @@ class _Field:
 class Projector:
     """Writes `resource`'s fields into `answer` where `schema` declares and accepts them."""
 
-    __slots__ = ("_fields", "identical", "is_object")
+    __slots__ = ("_fields", "_wrapper", "identical", "is_object")
 
     def __init__(self, schema: Schema | None, read_key: str | None = None, depth: int = 0) -> None:
         view = object_view(schema)
@@ -47,11 +47,19 @@ class Projector:
                 check = jsonschema_rs.Draft202012Validator(sub, validate_formats=True).is_valid
                 fields.append(_Field(name, check, inner))
         self._fields = tuple(fields)
+        # `{"transactionRule": {...}}` around the resource: the resource goes inside.
+        key = envelope_key(view) if view is not None and not self.identical else None
+        self._wrapper = (key, Projector(view["properties"][key], read_key, depth + 1)) if key and view else None
 
     def __call__(self, answer: JSON, resource: JSON) -> JSON:
         if self.identical:
             return resource
         if not isinstance(answer, dict) or not isinstance(resource, dict):
+            return answer
+        if self._wrapper is not None and self._wrapper[0] not in resource:
+            key, inner = self._wrapper
+            if inner.identical or isinstance(answer.get(key), dict):
+                answer[key] = inner(answer.get(key), resource)
             return answer
         for spec in self._fields:
             if spec.name not in resource:

@@ -127,9 +127,29 @@ def format_datetime(moment: float) -> str:
     return stamp.removesuffix("+00:00") + "Z"
 
 
+_FORMATS: dict[str, Pick] = {
+    "time": lambda rng: f"{rng.randint(0, 23):02d}:{rng.randint(0, 59):02d}:{rng.randint(0, 59):02d}Z",
+    "duration": lambda rng: f"PT{rng.randint(1, 59)}M",
+    "ipv6": lambda rng: f"2001:db8::{rng.randint(1, 0xFFFF):x}",
+    "uri-reference": lambda rng: f"/articles/{_slug(rng)}",
+    "iri-reference": lambda rng: f"/articles/{_slug(rng)}",
+    "uri-template": lambda rng: "https://api.example.com/items/{id}",
+    "idn-email": lambda rng: f"{rng.choice(_NAMES).split()[0].lower()}@example.com",
+    "idn-hostname": lambda rng: f"{rng.choice(_WORDS)}.example.com",
+    "json-pointer": lambda rng: f"/{rng.choice(_WORDS)}/0",
+    "relative-json-pointer": lambda rng: "0/" + rng.choice(_WORDS),
+    "regex": lambda rng: "^[a-z]+$",
+    "byte": lambda rng: "aGVsbG8gd29ybGQ=",
+    "password": lambda rng: "s3cr3t-" + _token(rng, 8),
+}
+
+
 def string_for(name: str, fmt: str | None) -> Pick:
     """A generator of realistic strings for a property called `name` with `fmt`."""
     key = name.lower()
+    by_format = _FORMATS.get(fmt or "")
+    if by_format is not None:
+        return by_format
     if key == "video_id":
         return lambda rng: _token(rng, 11)
     if key.endswith("place_id"):

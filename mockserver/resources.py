@@ -31,7 +31,7 @@ import jsonschema_rs
 from mockserver.errors import GeneratedBodyError
 from mockserver.generator import GenContext, Generation, Generator, compile_generator, time_rank
 from mockserver.lists import Listing, compile_listing
-from mockserver.model import Collection, ResourceModel, Role, path_parameters, schema_key
+from mockserver.model import Collection, ResourceModel, Role, envelope_key, object_view, path_parameters, schema_key
 from mockserver.operations import Operation
 from mockserver.problems import Problem
 from mockserver.projection import Projector, affirmer
@@ -77,6 +77,7 @@ class Binding:
     not_found_declared: bool  # the operation declares a 404 (or 4XX, default) answer
     location: str | None  # the item path a create answer's Location header points at
     query_fields: tuple[str, ...]  # action: query parameters named like item fields
+    request_key: str | None = None  # the request wraps the resource: `{"article": {...}}`
 
 
 def bind(operations: Sequence[Operation], model: ResourceModel, prefix: str) -> list[Operation]:
@@ -133,6 +134,14 @@ def _binding(op: Operation, role: Role, kind: Kind, prefix: str) -> Binding:
         item_project = Projector(role.list_shape.item_schema, kind.read_key)
         item_generate = compile_generator(role.list_shape.item_schema)
     write_schema = op.request_schema
+    request_key = envelope_key(object_view(write_schema)) if role.kind != "batch" else None
+    if request_key is not None:
+        inner = object_view((object_view(write_schema) or {})["properties"][request_key])
+        read_fields = set(((collection.read_schema or {}).get("properties") or {}).keys())
+        if request_key in read_fields or not read_fields & set(((inner or {}).get("properties") or {}).keys()):
+            request_key = None
+        else:
+            write_schema = inner
     if role.kind == "batch" and isinstance(write_schema, dict):
         inner = write_schema if role.batch_key is None else (write_schema.get("properties") or {}).get(role.batch_key)
         write_schema = (inner or {}).get("items") if isinstance(inner, dict) else None
@@ -166,6 +175,7 @@ def _binding(op: Operation, role: Role, kind: Kind, prefix: str) -> Binding:
         query_fields=tuple(
             name for name, _ in op.query_schemas if name in ((collection.read_schema or {}).get("properties") or {})
         ),
+        request_key=request_key,
     )
 
 
@@ -343,7 +353,7 @@ class ResourceStage:
         if param in request.path_params:
             item_id = request.path_params[param]
         else:  # `PUT /pet` with the pet's id in the body
-            body = request.body.value
+            body = _unwrapped(binding, request.body.value)
             item_id = _id_text(body.get(kind.collection.id_field)) if isinstance(body, dict) else ""
             param = kind.collection.id_field or "id"
         resource = await self.store.get(key, item_id)
@@ -375,7 +385,7 @@ class ResourceStage:
         return self._respond(request, self._answer(request, binding, resource, item_id))
 
     def _write(self, request: MockRequest, binding: Binding, resource: JSON) -> JSON:
-        body = request.body.value
+        body = _unwrapped(binding, request.body.value)
         if binding.query_fields:
             extra = {name: request.query[name] for name in binding.query_fields if name in request.query}
             if extra:
@@ -411,7 +421,7 @@ class ResourceStage:
         kind = binding.kind
         key = scope_key(kind, request.path_params)
         await self._ensure_seeded(kind, key, request.path_params)
-        resource = await self._create_one(request, binding, key, request.body.value, 0)
+        resource = await self._create_one(request, binding, key, _unwrapped(binding, request.body.value), 0)
         item_id = _id_text(kind.id_slot.read(resource)) if kind.id_slot is not None else ""
         headers: tuple[tuple[str, str], ...] = ()
         if binding.location is not None and kind.collection.id_param and item_id:
@@ -482,6 +492,12 @@ class ResourceStage:
             resource = self._write(request, binding, resource)
         await self.store.put(key, "", resource)
         return self._respond(request, self._answer(request, binding, resource))
+
+
+def _unwrapped(binding: Binding, body: JSON) -> JSON:
+    if binding.request_key is not None and isinstance(body, dict):
+        return body.get(binding.request_key)
+    return body
 
 
 def _gone(binding: Binding, method: str) -> bool:

@@ -197,7 +197,7 @@ def _writable(schema: Any) -> Any:
         kept = {k: v for k, v in properties.items() if not (isinstance(v, dict) and v.get("readOnly") is True)}
         out["properties"] = {k: _writable(v) for k, v in kept.items()}
         if isinstance(schema.get("required"), list):
-            out["required"] = [n for n in schema["required"] if n in kept]
+            out["required"] = [n for n in schema["required"] if n in kept or n not in properties]
     return out
 
 
