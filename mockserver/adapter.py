@@ -8,6 +8,8 @@ becomes a `null` type, boolean `exclusiveMinimum`/`exclusiveMaximum` become numb
 from typing import Any
 
 SOFT_NULL = "x-mock-soft-null"
+# Set by the loader on each branch of a discriminated union: [property, the branch's value].
+DISCRIMINATOR = "x-mock-discriminator"
 
 
 def normalise_document(document: dict[str, Any]) -> dict[str, Any]:
@@ -50,7 +52,25 @@ def _make_nullable(schema: dict[str, Any]) -> None:
     if kind is None and "$ref" in schema:
         ref = schema.pop("$ref")
         schema["anyOf"] = [{"$ref": ref}, {"type": "null"}]
+    elif kind is None and any(key in schema for key in ("allOf", "anyOf", "oneOf")) and "enum" not in schema:
+        # `nullable` beside a composition: null, or whatever the composition allows.
+        inner = {key: schema.pop(key) for key in ("allOf", "anyOf", "oneOf") if key in schema}
+        schema["anyOf"] = [inner, {"type": "null"}]
 
 
 def _looks_like_schema(node: dict[str, Any]) -> bool:
     return any(key in node for key in ("type", "properties", "items", "enum", "format"))
+
+
+def flagged(schema: object, flag: str) -> bool:
+    """Whether `schema` (or the non-null branch of a nullable union) has `flag` set, as in
+    `{"anyOf": [{"type": "string", "writeOnly": true}, {"type": "null"}]}`."""
+    if not isinstance(schema, dict):
+        return False
+    if schema.get(flag) is True:
+        return True
+    branches = [
+        b for b in schema.get("anyOf") or schema.get("oneOf") or schema.get("allOf") or [] if isinstance(b, dict)
+    ]
+    real = [b for b in branches if b.get("type") != "null"]
+    return bool(real) and all(flagged(b, flag) for b in real)

@@ -39,3 +39,9 @@ class UsageError(MockServerError):
 
 class GeneratedBodyError(MockServerError):
     """The generator built a body its own schema rejects: a bug in the mock, never the client's."""
+
+
+def excerpt(value: object, limit: int = 300) -> str:
+    """`repr(value)`, cut to `limit` characters: for log lines about large bodies."""
+    text = repr(value)
+    return text if len(text) <= limit else text[:limit] + f"... ({len(text)} characters)"

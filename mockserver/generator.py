@@ -9,6 +9,7 @@ keeps related timestamps ordered: created/started <= finished/ended <= updated.
 
 from __future__ import annotations
 
+import contextvars
 import copy
 import decimal
 import json
@@ -24,7 +25,7 @@ import jsonschema_rs
 import rstr
 
 from mockserver import realism
-from mockserver.adapter import SOFT_NULL
+from mockserver.adapter import DISCRIMINATOR, SOFT_NULL, flagged
 from mockserver.types import JSON, Schema
 
 _DAY = 86_400.0
@@ -57,10 +58,30 @@ def time_rank(name: str) -> int | None:
     return None
 
 
-def compile_generator(schema: Schema, name: str = "") -> Generator:
-    """Compile `schema` into a generator; `name` is the property it describes, if any."""
+def compile_generator(schema: Schema, name: str = "", request: bool | None = None) -> Generator:
+    """Compile `schema` into a generator; `name` is the property it describes, if any.
+
+    An answer (the default) never holds `writeOnly` properties; with `request=True` the
+    value is what a client sends, without `readOnly` ones.
+    """
+    if request is not None:
+        token = _FOR_REQUEST.set(request)
+        try:
+            return compile_generator(schema, name)
+        finally:
+            _FOR_REQUEST.reset(token)
     if not isinstance(schema, dict):
         return lambda ctx: None if schema is False else "value"
+    tag = schema.get(DISCRIMINATOR)
+    if isinstance(tag, list) and len(tag) == 2:
+        base = compile_generator(_without(schema, DISCRIMINATOR), name)
+        held = (schema.get("properties") or {}).get(tag[0])
+        if isinstance(held, dict) and not jsonschema_rs.Draft202012Validator(held).is_valid(tag[1]):
+            return base  # the branch's own schema names it otherwise (an enum): keep that
+        return _tagged(base, str(tag[0]), tag[1])
+    if "oneOf" in schema:
+        # A value of one branch may match another too, which `oneOf` forbids: try again.
+        return checked(_one_of(schema, name), jsonschema_rs.Draft202012Validator(schema).is_valid)
     if schema.get(SOFT_NULL):
         return compile_generator(_without_null(schema), name)
     if "const" in schema:
@@ -69,10 +90,9 @@ def compile_generator(schema: Schema, name: str = "") -> Generator:
         return _choice(list(schema["enum"]))
     if "allOf" in schema:
         return compile_generator(_merge_all_of(schema), name)
-    for key in ("anyOf", "oneOf"):
-        if key in schema:
-            branches = [{**_without(schema, key), **branch} for branch in schema[key]]
-            return _union([compile_generator(b, name) for b in branches], [_is_null(b) for b in branches])
+    if "anyOf" in schema:
+        branches = [{**_without(schema, "anyOf"), **branch} for branch in schema["anyOf"]]
+        return _union([compile_generator(b, name) for b in branches], [_is_null(b) for b in branches])
     kind = schema.get("type")
     if isinstance(kind, list):
         branches = [{**schema, "type": k} for k in kind]
@@ -81,6 +101,41 @@ def compile_generator(schema: Schema, name: str = "") -> Generator:
         kind = "object" if "properties" in schema else "array" if "items" in schema else "string"
     base = _BY_TYPE.get(kind, _string)(schema, name)
     return _with_samples(schema, base)
+
+
+_FOR_REQUEST: contextvars.ContextVar[bool] = contextvars.ContextVar("for_request", default=False)
+
+
+def _one_of(schema: Schema, name: str) -> Generator:
+    branches = [{**_without(schema, "oneOf"), **branch} for branch in schema["oneOf"] if isinstance(branch, dict)]
+    return _union([compile_generator(b, name) for b in branches], [_is_null(b) for b in branches])
+
+
+def _tagged(base: Generator, prop: str, value: JSON) -> Generator:
+    """A branch of a discriminated union: its discriminator property holds its own name."""
+
+    def generate(ctx: GenContext) -> JSON:
+        out = base(ctx)
+        if isinstance(out, dict):
+            out[prop] = value
+        return out
+
+    return generate
+
+
+def checked(base: Generator, is_valid: Callable[[JSON], bool], tries: int = 8) -> Generator:
+    """`base`, drawn again (up to `tries` times) while its value fails `is_valid`: for what
+    a generator cannot build valid by construction (`oneOf` exclusivity, cross-field rules)."""
+
+    def generate(ctx: GenContext) -> JSON:
+        value = base(ctx)
+        for _ in range(tries):
+            if is_valid(value):
+                break
+            value = base(ctx)
+        return value
+
+    return generate
 
 
 def _without_null(schema: Schema) -> Schema:
@@ -159,8 +214,13 @@ def _with_samples(schema: Schema, base: Generator) -> Generator:
 
 
 def _object(schema: Schema, name: str) -> Generator:
-    properties: dict[str, Schema] = schema.get("properties") or {}
-    required = set(schema.get("required") or [])
+    hidden = "readOnly" if _FOR_REQUEST.get() else "writeOnly"
+    properties: dict[str, Schema] = {
+        key: sub for key, sub in (schema.get("properties") or {}).items() if not flagged(sub, hidden)
+    }
+    required = {
+        key for key in schema.get("required") or [] if key in properties or key not in schema.get("properties", {})
+    }
     fields = [(key, compile_generator(sub, key), key in required) for key, sub in properties.items()]
     missing_required = [key for key in required if key not in properties]
     fields += [(key, realism_string(key), True) for key in missing_required]

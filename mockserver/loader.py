@@ -18,7 +18,7 @@ from referencing import Registry, Resource
 from referencing.exceptions import Unresolvable
 from referencing.jsonschema import DRAFT202012
 
-from mockserver.adapter import normalise_document
+from mockserver.adapter import DISCRIMINATOR, normalise_document
 from mockserver.errors import SpecError
 
 _BASE_URI = "urn:mockserver:spec"
@@ -64,7 +64,11 @@ class SpecDocument:
             if set(siblings) <= _ANNOTATIONS:
                 return {**resolved, **siblings}
             return {"allOf": [resolved, siblings]}  # 3.1: both apply
-        return {key: self._inline(value, where, stack) for key, value in node.items()}
+        out = {key: self._inline(value, where, stack) for key, value in node.items()}
+        discriminator = node.get("discriminator")
+        if isinstance(discriminator, dict) and isinstance(discriminator.get("propertyName"), str):
+            _tag_branches(node, out, discriminator)
+        return out
 
     def resolve_ref(self, ref: str, where: str) -> Any:
         if not ref.startswith("#"):
@@ -73,6 +77,28 @@ class SpecDocument:
             return self._registry.resolver(base_uri=_BASE_URI).lookup(ref).contents
         except Unresolvable as exc:
             raise SpecError(str(self.path), f"unresolvable $ref {ref!r}", where) from exc
+
+
+def _tag_branches(node: dict[str, Any], out: dict[str, Any], discriminator: dict[str, Any]) -> None:
+    """Mark each `$ref` branch of a discriminated `oneOf`/`anyOf` with the value that names
+    it (its `mapping` key, else the referenced schema's name), so that a generated value
+    carries it: the reference is gone once inlined."""
+    found = discriminator.get("mapping")
+    mapping: dict[str, Any] = found if isinstance(found, dict) else {}
+    by_ref = {str(ref): key for key, ref in mapping.items()}
+    if mapping and not any(isinstance(node.get(key), list) for key in ("oneOf", "anyOf")):
+        # A base schema with a mapping (polymorphism without a union): one of its names.
+        out[DISCRIMINATOR] = [discriminator["propertyName"], next(iter(mapping))]
+        return
+    for key in ("oneOf", "anyOf"):
+        raw, inlined = node.get(key), out.get(key)
+        if not isinstance(raw, list) or not isinstance(inlined, list):
+            continue
+        for index, (branch, resolved) in enumerate(zip(raw, inlined, strict=True)):
+            ref = branch.get("$ref") if isinstance(branch, dict) else None
+            if isinstance(ref, str) and isinstance(resolved, dict):
+                value = by_ref.get(ref, ref.rsplit("/", 1)[-1])
+                inlined[index] = {**resolved, DISCRIMINATOR: [discriminator["propertyName"], value]}
 
 
 def find_specs(targets: list[str]) -> list[Path]:

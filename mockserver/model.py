@@ -55,6 +55,7 @@ class Collection:
     creatable: bool = False
     listable: bool = False
     singleton: bool = False
+    from_request: bool = False  # no answer shows the resource: its shape is the create request's
 
 
 @dataclass(frozen=True)
@@ -317,6 +318,7 @@ def _settle(collection: Collection, ops: list[tuple[OperationShape, Role | None]
         if op.identity_override and role.kind in ("read", "update", "delete"):
             override = op.identity_override
     pool = candidates or fallbacks
+    collection.from_request = not candidates and bool(fallbacks)
     if pool:
         collection.read_schema = max(pool, key=lambda s: len(s.get("properties") or {}))
     if not collection.singleton:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 
+from mockserver.errors import excerpt
 from mockserver.generator import Generation
 from mockserver.operations import Operation, ResponseSpec
 from mockserver.prefer import parse_prefer
@@ -49,7 +50,9 @@ class Negotiator:
         for slot in declared.messages:
             slot.write(body, problem.message)
         if not declared.accepts(body):
-            log.error("generated %d body breaks the schema of %s %s: %r", problem.status, op.method, op.path, body)
+            log.error(
+                "generated %d body breaks the schema of %s %s: %s", problem.status, op.method, op.path, excerpt(body)
+            )
             return MockResponse(problem.status, plain, headers=problem.headers)
         return MockResponse(
             problem.status, body, media_type=declared.media_type or "application/json", headers=problem.headers
@@ -93,7 +96,7 @@ class PreferStage:
             return MockResponse(code, headers=headers)
         body = self.negotiator.generated(op, declared, code, (sorted(request.path_params.items()),))
         if not declared.accepts(body):
-            log.error("generated %d body breaks the schema of %s %s: %r", code, op.method, op.path, body)
+            log.error("generated %d body breaks the schema of %s %s: %s", code, op.method, op.path, excerpt(body))
             return MockResponse(500, {"detail": "the mock built a body that breaks its own schema; please report this"})
         return MockResponse(code, body, media_type=declared.media_type or "application/json", headers=headers)
 

@@ -12,7 +12,7 @@ import jsonschema_rs
 
 from mockserver.diagnostics import Violation
 from mockserver.errors import SpecError
-from mockserver.generator import Generator, compile_generator
+from mockserver.generator import Generator, checked, compile_generator
 from mockserver.loader import SpecDocument
 from mockserver.model import OperationShape, ResourceModel, infer_model
 from mockserver.profile import ApiProfile, OperationProfile
@@ -240,7 +240,7 @@ def _response(status: str, response: Any, source: str, where: str) -> ResponseSp
     headers = frozenset(str(name).lower() for name in (response.get("headers") or {}))
     try:
         is_valid = jsonschema_rs.Draft202012Validator(schema or {}, validate_formats=True).is_valid
-        generate = compile_generator(schema) if schema is not None else None
+        generate = checked(compile_generator(schema), is_valid) if schema is not None else None
     except (ValueError, jsonschema_rs.ValidationError) as exc:
         raise SpecError(source, f"invalid response schema: {exc}", where) from exc
     return ResponseSpec(

@@ -9,11 +9,13 @@ fields, and no answer breaks its schema to show a stored value. Compiled once pe
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import jsonschema_rs
 
+from mockserver.adapter import flagged
 from mockserver.model import envelope_key, object_view, schema_key
 from mockserver.types import JSON, IsValid, Schema
 
@@ -41,8 +43,8 @@ class Projector:
         fields: list[_Field] = []
         if view is not None and not self.identical:
             for name, sub in (view.get("properties") or {}).items():
-                if not isinstance(sub, dict):
-                    continue
+                if not isinstance(sub, dict) or flagged(sub, "writeOnly"):
+                    continue  # what a client writes is never shown back
                 inner = Projector(sub, depth=depth + 1) if depth < 8 and object_view(sub) is not None else None
                 check = jsonschema_rs.Draft202012Validator(sub, validate_formats=True).is_valid
                 fields.append(_Field(name, check, inner))
@@ -94,3 +96,58 @@ def affirmer(schema: Schema | None, names: frozenset[str] = AFFIRMATIONS) -> Cal
         return answer
 
     return affirm
+
+
+class WriteOnlyCleaner:
+    """Removes `writeOnly` properties from a value, at any depth, by its schema: what a
+    client sent for them is stored nowhere and shown never. Compiled once per schema."""
+
+    __slots__ = ("drop", "items", "props")
+
+    def __init__(
+        self, drop: frozenset[str], props: dict[str, WriteOnlyCleaner], items: WriteOnlyCleaner | None
+    ) -> None:
+        self.drop = drop
+        self.props = props
+        self.items = items
+
+    @classmethod
+    def compile(cls, schema: Schema | None, depth: int = 0) -> WriteOnlyCleaner | None:
+        """None when `schema` holds no `writeOnly` property (the common case)."""
+        if not isinstance(schema, dict) or depth > 16 or "writeOnly" not in json.dumps(schema, default=str):
+            return None
+        drop: set[str] = set()
+        props: dict[str, WriteOnlyCleaner] = {}
+        items: WriteOnlyCleaner | None = None
+        for part in (
+            schema,
+            *(b for k in ("allOf", "anyOf", "oneOf") for b in schema.get(k) or [] if isinstance(b, dict)),
+        ):
+            for name, sub in (part.get("properties") or {}).items():
+                if flagged(sub, "writeOnly"):
+                    drop.add(name)
+                else:
+                    inner = cls.compile(sub, depth + 1)
+                    if inner is not None:
+                        props[name] = inner
+            if part is not schema:
+                nested = cls.compile({k: v for k, v in part.items()}, depth + 1) if "properties" not in part else None
+                if nested is not None:
+                    drop |= nested.drop
+                    props.update(nested.props)
+            if isinstance(part.get("items"), dict):
+                items = items or cls.compile(part["items"], depth + 1)
+        if not drop and not props and items is None:
+            return None
+        return cls(frozenset(drop), props, items)
+
+    def __call__(self, value: JSON) -> JSON:
+        if isinstance(value, dict):
+            return {
+                key: (self.props[key](item) if key in self.props else item)
+                for key, item in value.items()
+                if key not in self.drop
+            }
+        if isinstance(value, list) and self.items is not None:
+            return [self.items(item) for item in value]
+        return value

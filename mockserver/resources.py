@@ -28,8 +28,8 @@ from typing import Literal
 
 import jsonschema_rs
 
-from mockserver.errors import GeneratedBodyError
-from mockserver.generator import GenContext, Generation, Generator, compile_generator, time_rank
+from mockserver.errors import GeneratedBodyError, excerpt
+from mockserver.generator import GenContext, Generation, Generator, checked, compile_generator, time_rank
 from mockserver.lists import Listing, compile_listing
 from mockserver.model import Collection, ResourceModel, Role, envelope_key, object_view, path_parameters, schema_key
 from mockserver.operations import Operation
@@ -106,11 +106,12 @@ def _kind(api: str, collection: Collection) -> Kind:
     id_name = collection.id_field if collection.id_field in properties else None
     id_schema = properties.get(id_name) if id_name else None
     times = [n for n, s in properties.items() if isinstance(s, dict) and s.get("format") == "date-time"]
+    is_valid = jsonschema_rs.Draft202012Validator(schema or {}, validate_formats=True).is_valid
     return Kind(
         api=api,
         collection=collection,
-        generate=compile_generator(schema) if schema is not None else None,
-        is_valid=jsonschema_rs.Draft202012Validator(schema or {}, validate_formats=True).is_valid,
+        generate=checked(compile_generator(schema, request=collection.from_request), is_valid) if schema else None,
+        is_valid=is_valid,
         id_slot=slot(id_name) if id_name else None,
         id_generate=compile_generator(id_schema, id_name or "id") if isinstance(id_schema, dict) else None,
         id_is_int=isinstance(id_schema, dict) and _is_integer(id_schema),
@@ -229,7 +230,9 @@ class ResourceStage:
             and request.op.binding.check is not None
             and not request.op.binding.check(body)
         ):
-            raise GeneratedBodyError(f"the answer breaks the schema of {request.op.method} {request.op.path}: {body!r}")
+            raise GeneratedBodyError(
+                f"the answer breaks the schema of {request.op.method} {request.op.path}: {excerpt(body)}"
+            )
         return MockResponse(success.code, body, media_type=success.media_type, headers=headers)
 
     def _answer(self, request: MockRequest, binding: Binding, resource: JSON, *parts: object) -> JSON:
@@ -262,7 +265,7 @@ class ResourceStage:
             )
         body = op.update.settle(success.generate(ctx), request.path_params)
         if not success.accepts(body):
-            raise GeneratedBodyError(f"generated body breaks the schema of {op.method} {op.path}: {body!r}")
+            raise GeneratedBodyError(f"generated body breaks the schema of {op.method} {op.path}: {excerpt(body)}")
         if op.method not in ("GET", "HEAD", "DELETE"):
             body = op.update.apply(body, request.body.value, request.headers, request.path_params, self.clock())
         return MockResponse(success.code, body, media_type=success.media_type or "application/json")
@@ -285,7 +288,9 @@ class ResourceStage:
                     resource, _typed_id(path_params[name], True)
                 )
         if kind.generate is not None and not kind.is_valid(resource):
-            raise GeneratedBodyError(f"generated resource breaks the schema of {kind.collection.path}: {resource!r}")
+            raise GeneratedBodyError(
+                f"generated resource breaks the schema of {kind.collection.path}: {excerpt(resource)}"
+            )
         return resource
 
     async def _ensure_seeded(self, kind: Kind, key: str, path_params: Mapping[str, str]) -> None:

@@ -12,16 +12,18 @@ from __future__ import annotations
 import contextlib
 import functools
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 import jsonschema_rs
 
+from mockserver.adapter import flagged
 from mockserver.errors import ProfileError
 from mockserver.generator import time_rank
 from mockserver.profile import OperationProfile
+from mockserver.projection import WriteOnlyCleaner
 from mockserver.realism import format_datetime
 from mockserver.types import JSON, IsValid, Schema
 
@@ -32,6 +34,7 @@ class FieldSlot:
 
     path: tuple[str, ...]
     is_valid: IsValid
+    clean: Callable[[JSON], JSON] | None = None  # drops `writeOnly` parts of a value before it is kept
 
     def read(self, resource: JSON) -> JSON:
         node = resource
@@ -49,7 +52,7 @@ class FieldSlot:
             node = node.get(key) if isinstance(node, dict) else None
         if not isinstance(node, dict):
             return False
-        node[self.path[-1]] = value
+        node[self.path[-1]] = self.clean(value) if self.clean is not None else value
         return True
 
 
@@ -175,7 +178,8 @@ def compile_update_plan(
             if strict:
                 raise ProfileError(source, f"the response has no field {dotted!r}", f"{where}.{section}")
             return None
-        return FieldSlot(path, jsonschema_rs.Draft202012Validator(schema, validate_formats=True).is_valid)
+        check = jsonschema_rs.Draft202012Validator(schema, validate_formats=True).is_valid
+        return FieldSlot(path, check, WriteOnlyCleaner.compile(schema))
 
     def slot(dotted: str, section: str) -> FieldSlot:
         found = find(dotted, section)
@@ -213,7 +217,11 @@ def compile_update_plan(
         touch = [name for name in times if time_rank(name) == 2]
         ordered += [(first, name) for name in touch for first in times if time_rank(first) == 0]
     renamed = set(profile.echo.values())
-    same_names = [k for k in request_fields if k not in renamed and k in response_fields]
+    same_names = [
+        k
+        for k in request_fields
+        if k not in renamed and k in response_fields and not flagged(response_fields[k], "writeOnly")
+    ]
     return UpdatePlan(
         identity=tuple(
             (slot(target, "identity"), param)

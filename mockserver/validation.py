@@ -77,7 +77,21 @@ def _coercer(schema: Schema, loc: Loc) -> Callable[[str], JSON | Violation]:
             return False
         return Violation(loc, "Input should be a valid boolean, unable to interpret input", "bool_parsing", raw)
 
-    return {"integer": to_int, "number": to_float, "boolean": to_bool}.get(kind, lambda raw: raw)
+    def as_text(raw: str) -> JSON | Violation:
+        return raw
+
+    coercers: dict[str, Callable[[str], JSON | Violation]] = {"integer": to_int, "number": to_float, "boolean": to_bool}
+    coerce = coercers.get(kind, as_text)
+    if _allows_null(schema):
+        return lambda raw: None if raw == "null" else coerce(raw)  # how clients write null in a form or URL
+    return coerce
+
+
+def _allows_null(schema: Schema) -> bool:
+    kind = schema.get("type")
+    if kind == "null" or (isinstance(kind, list) and "null" in kind):
+        return True
+    return any(isinstance(b, dict) and _allows_null(b) for b in schema.get("anyOf") or schema.get("oneOf") or [])
 
 
 def _array_coercer(schema: Schema, loc: Loc, explode: bool) -> Callable[[list[str]], JSON | Violation]:
@@ -110,12 +124,13 @@ class ParameterRule:
     coerce: Callable[[str], JSON | Violation]
     check: SchemaCheck
     many: Callable[[list[str]], JSON | Violation] | None = None  # an array parameter
+    opaque: bool = False  # an object-valued parameter: only its presence is checked
 
     def validate_many(self, values: list[str]) -> list[Violation]:
         """An array parameter, from every value the request gives it (none: missing)."""
         assert self.many is not None
-        if not values:
-            return self.validate(None)
+        if not values or self.opaque:
+            return self.validate(values[0] if values else None)
         value = self.many(values)
         if isinstance(value, Violation):
             return [value]
@@ -125,6 +140,8 @@ class ParameterRule:
         loc: Loc = (self.location, self.name)
         if raw is None:
             return [Violation(loc, "Field required", "missing", None)] if self.required else []
+        if self.opaque:
+            return []
         value = self.coerce(raw)
         if isinstance(value, Violation):
             return [value]
@@ -189,7 +206,10 @@ def _form_rule(schema: Schema) -> FormRule:
     relaxed = {
         **schema,
         "properties": {k: v for k, v in (schema.get("properties") or {}).items() if k not in opaque},
-        "required": [k for k in schema.get("required") or [] if k not in opaque],
+        # Required names without a declared property have no form encoding either.
+        "required": [
+            k for k in schema.get("required") or [] if k not in opaque and k in (schema.get("properties") or {})
+        ],
     }
     if not relaxed["required"]:
         del relaxed["required"]
@@ -210,7 +230,14 @@ def compile_parameter(parameter: Mapping[str, Any]) -> ParameterRule:
         coerce=_coercer(schema, loc),
         check=SchemaCheck(schema, loc),
         many=_array_coercer(schema, loc, explode and location == "query") if _primary_type(schema) == "array" else None,
+        # Objects in a parameter have no one serialisation (deepObject, JSON, a tool's repr): taken as sent.
+        opaque=_primary_type(schema) == "object" or _primary_type(_items(schema)) in ("object", "array"),
     )
+
+
+def _items(schema: Schema) -> Schema:
+    items = schema.get("items")
+    return items if isinstance(items, dict) else {}
 
 
 def compile_body(request_body: Mapping[str, Any] | None) -> BodyRule | None:
@@ -249,6 +276,8 @@ def media_type_accepted(content_type: str, declared: tuple[str, ...]) -> bool:
             return True
         if pattern == "application/json" and essence.endswith("+json"):
             return True
+        if pattern.endswith("+json") and essence == "application/json":
+            return True  # `application/merge-patch+json` sent as plain JSON
     return False
 
 
