@@ -119,6 +119,16 @@ def is_json_like(media_type: str | None) -> bool:
     return essence == "application/json" or essence.endswith("+json")
 
 
+_FORM = "application/x-www-form-urlencoded"
+
+
+def _json_or_text(raw: str) -> Any:
+    try:
+        return json.loads(raw)
+    except ValueError:
+        return raw
+
+
 def _essence(media_type: str | None) -> str:
     return (media_type or "").split(";", 1)[0].strip().lower()
 
@@ -220,7 +230,11 @@ class CorpusOracle:
     def _media(self, content: Any, pointer: str) -> dict[str, Validator | None]:
         media: dict[str, Validator | None] = {}
         for media_type, holder in (content or {}).items():
-            if isinstance(holder, dict) and "schema" in holder and is_json_like(media_type):
+            if (
+                isinstance(holder, dict)
+                and "schema" in holder
+                and (is_json_like(media_type) or _essence(media_type) == _FORM)
+            ):
                 media[media_type] = self._validator(f"{pointer}/content/{_escape(media_type)}/schema")
             else:
                 media[media_type] = None
@@ -279,6 +293,20 @@ class CorpusOracle:
         media = self._requests[cache_key]
         validator = next((v for m, v in (media or {}).items() if v is not None and is_json_like(m)), None)
         return [] if validator is None else _messages(validator.iter_errors(body), "request body")
+
+    def form_field_errors(self, method: str, spec_path: str, fields: dict[str, str]) -> list[str]:
+        """Fields of an `application/x-www-form-urlencoded` body that are invalid however
+        they are read (as the text sent, or as JSON: `5`, `true`, `null`)."""
+        self.request_body_errors(method, spec_path, {})  # fills the cache of request media
+        media = self._requests.get((method.upper(), spec_path)) or {}
+        validator = next((v for m, v in media.items() if v is not None and _essence(m) == _FORM), None)
+        if validator is None:
+            return []
+        readings = [dict(fields), {k: _json_or_text(v) for k, v in fields.items()}]
+        bad: list[set[str]] = []
+        for reading in readings:
+            bad.append({str(e.absolute_path[0]) for e in validator.iter_errors(reading) if e.absolute_path})
+        return [f"request body {name}: {fields[name]!r} is invalid" for name in sorted(set.intersection(*bad))]
 
     def parameter_errors(self, method: str, spec_path: str, location: str, name: str, value: Any) -> list[str]:
         """What is wrong with the (typed) value of one declared parameter."""
