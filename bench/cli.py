@@ -17,10 +17,8 @@ from typing import Any
 from bench import contract, prism, report, startup, throughput
 from bench.errors import BenchError
 from bench.load import LoadGenerator, PythonLoad, Wrk, find_or_install_wrk, python_load_available
-from bench.workloads import WORKLOADS, select
+from bench.workloads import ROOT, WORKLOADS, select
 from mockserver.cli import positive_int
-
-ROOT = Path(__file__).resolve().parent.parent
 
 _DESCRIPTION = """\
 Benchmark the mock server on this machine, in one go:

@@ -27,9 +27,8 @@ from bench.errors import BenchError
 from bench.load import LoadSpec, PythonLoad, Wrk, find_or_install_wrk
 from bench.servers import ServerPool, ServerProcess, free_port
 from bench.throughput import mock_argv, reference_argv
-from bench.workloads import TOKEN, WORKLOADS, Workload, select
+from bench.workloads import ROOT, TOKEN, WORKLOADS, Workload, select
 
-ROOT = Path(__file__).resolve().parent.parent
 Stack = tuple[str, ...]
 
 

@@ -18,7 +18,7 @@ from bench.errors import BenchError
 from bench.load import LoadGenerator, LoadResult, LoadSpec, merge
 from bench.report import MOCK, PRISM, REFERENCE, Row
 from bench.servers import HOST, ServerPool, ServerProcess, call, ensure_port_free, free_port
-from bench.workloads import TOKEN, Workload, check_listing
+from bench.workloads import LIST_ITEMS, MOCK_TARGETS, TOKEN, Workload, check_listing
 
 READY_TIMEOUT = 30.0
 PRISM_READY_TIMEOUT = 60.0
@@ -33,7 +33,9 @@ class LoadPlan:
 
 
 def mock_argv(port: int) -> list[str]:
-    return [sys.executable, "-m", "mockserver", "serve", "--port", str(port), "--quiet", "--token", TOKEN]
+    targets = list(MOCK_TARGETS)
+    options = ["--port", str(port), "--quiet", "--token", TOKEN, "--seed-items", str(LIST_ITEMS)]
+    return [sys.executable, "-m", "mockserver", "serve", *targets, *options]
 
 
 def reference_argv(port: int) -> list[str]:
@@ -169,7 +171,7 @@ def _measure_prism(
     say: Callable[[str], None],
 ) -> Row:
     port = free_port()
-    spec = root / "specs" / f"{workload.api}.yaml"
+    spec = root / workload.spec_file
     with ServerPool() as pool:
         server = pool.start(
             ServerProcess(f"{PRISM}:{workload.api}", prism.command(executable, spec, port, HOST), port, root)
@@ -178,4 +180,4 @@ def _measure_prism(
             _ready(server, _answers(port), PRISM_READY_TIMEOUT)
         except BenchError as exc:
             return Row(workload.api, PRISM, None, str(exc).splitlines()[0])
-        return measure([(server, workload.spec_path)], workload, generator, plan, say)[0]
+        return measure([(server, workload.spec_path + workload.query)], workload, generator, plan, say)[0]

@@ -1,4 +1,6 @@
-"""The five update operations under load: one valid, authenticated request each.
+"""The operations under load: the five seed updates and one list of a corpus document
+(50 pets of the OAI petstore-expanded example, from the resource model), one valid,
+authenticated request each.
 
 Paths are the mock's (each API mounted under /<spec stem> plus its server path); the
 bare reference serves the same paths, and Prism, which serves one spec at its root, the
@@ -11,12 +13,17 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from bench.errors import BenchError
 
+ROOT = Path(__file__).resolve().parent.parent
 TOKEN = "bench-token"
 CONVERSATION_ID = "bench-conversation-1"
+CORPUS_LIST_SPEC = "tests/corpus/petstore-expanded.yaml"
+LIST_ITEMS = 50  # the mock starts each collection with this many items (--seed-items)
+MOCK_TARGETS = ("specs", CORPUS_LIST_SPEC)  # what the mock serves, relative to the project
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,17 +36,29 @@ class Workload:
     auth_header: str | None  # None: the operation needs no credentials
     auth_value: str = ""
     extra_headers: Mapping[str, str] = field(default_factory=dict)
+    spec: str = ""  # the document, relative to the project (default: specs/<api>.yaml)
+    query: str = ""  # "?limit=50"
 
     @property
     def path(self) -> str:
-        return self.mount + self.spec_path
+        return self.mount + self.spec_path + self.query
+
+    @property
+    def spec_file(self) -> str:
+        return self.spec or f"specs/{self.api}.yaml"
 
     @property
     def body_bytes(self) -> bytes:
+        if self.method == "GET":
+            return b""
         return json.dumps(self.body, separators=(",", ":")).encode("utf-8")
 
     def headers(self) -> dict[str, str]:
-        headers = {"Content-Type": "application/json", **self.extra_headers}
+        headers = (
+            dict(self.extra_headers)
+            if self.method == "GET"
+            else {"Content-Type": "application/json", **self.extra_headers}
+        )
         if self.auth_header is not None:
             headers[self.auth_header] = self.auth_value
         return headers
@@ -96,6 +115,16 @@ WORKLOADS: tuple[Workload, ...] = (
         "X-Session-API-Key",
         TOKEN,
     ),
+    Workload(
+        "petstore-list",
+        "GET",
+        "/petstore-expanded/v2",
+        "/pets",
+        {},
+        None,
+        spec=CORPUS_LIST_SPEC,
+        query=f"?limit={LIST_ITEMS}",
+    ),
 )
 
 
@@ -115,7 +144,7 @@ def check_listing(listing: Mapping[str, Any], workloads: Iterable[Workload]) -> 
     """Raise if the mock's `GET /` does not list an operation this table loads."""
     listed = {(op.get("method"), op.get("path")) for api in listing.get("apis", []) for op in api.get("operations", [])}
     for w in workloads:
-        template = w.spec_path.replace(CONVERSATION_ID, "{conversation_id}")
+        template = w.spec_path.replace(CONVERSATION_ID, "{conversation_id}").split("?", 1)[0]
         if (w.method, w.mount + template) not in listed:
             raise BenchError(
                 f"the mock does not list {w.method} {w.mount + template} ({w.api}); "

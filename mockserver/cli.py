@@ -21,9 +21,15 @@ it is served at / plus its server path. GET / lists the APIs and their operation
 """
 
 _EPILOG = """\
+Resources: POST on a collection creates (a new id, by the id field's schema), GET on an
+item reads it, PATCH/PUT update it, DELETE removes it (then 404), GET on the collection
+lists it (paged by the declared limit/offset/page/cursor parameters). The model is
+inferred from the paths at start-up; GET / shows it.
+
 Per request: unknown path 404, undeclared method 405, missing credentials 401, wrong
-content type 415, body over the limit 413, invalid request 422 in the FastAPI shape.
-Send 'Prefer: code=429' (or example=NAME, dynamic=true) to ask for another declared answer.
+content type 415, body over the limit 413, invalid request 422 (in the declared error
+shape where there is one, else FastAPI's). Send 'Prefer: code=429' (or example=NAME,
+dynamic=true) to ask for another declared answer.
 
 examples:
   python -m mockserver serve
@@ -39,6 +45,16 @@ def positive_int(text: str) -> int:
         raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
     if value <= 0:
         raise argparse.ArgumentTypeError(f"expected a positive number, got {value}")
+    return value
+
+
+def _non_negative_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected zero or more, got {value}")
     return value
 
 
@@ -77,6 +93,27 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="BYTES",
         help="largest request body accepted, larger ones get 413 (default: 1048576)",
     )
+    serve.add_argument(
+        "--seed-items",
+        type=_non_negative_int,
+        default=3,
+        metavar="N",
+        help="generated items each listable collection starts with (default: 3)",
+    )
+    serve.add_argument(
+        "--max-items",
+        type=positive_int,
+        default=10_000,
+        metavar="N",
+        help="items kept per collection; past it the least recently used is evicted (default: 10000)",
+    )
+    serve.add_argument(
+        "--unknown-ids",
+        choices=("auto", "generate", "404"),
+        default="auto",
+        help="an id never seen: 'generate' a resource for it, answer '404', or 'auto' (default): 404 where "
+        "the API can create such resources and the operation declares a 404, else generate",
+    )
     serve.add_argument("--quiet", action="store_true", help="no per-request log lines")
     return parser
 
@@ -85,7 +122,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.WARNING if args.quiet else logging.INFO, format="%(message)s", stream=sys.stderr)
     config = ServerConfig(
-        seed=args.seed, tokens=frozenset(args.token), max_body_size=args.max_body_size, log_requests=not args.quiet
+        seed=args.seed,
+        tokens=frozenset(args.token),
+        max_body_size=args.max_body_size,
+        log_requests=not args.quiet,
+        seed_items=args.seed_items,
+        max_items=args.max_items,
+        unknown_ids=args.unknown_ids,
     )
     try:
         app = create_app(args.targets or None, config)

@@ -2,12 +2,13 @@
 the harness sends must be a valid one (2xx), or the benchmark would measure error paths."""
 
 import warnings
+from typing import Any
 
 import pytest
 
 from bench.errors import BenchError
 from bench.reference import create_reference_app
-from bench.workloads import TOKEN, WORKLOADS, Workload, check_listing, select
+from bench.workloads import LIST_ITEMS, MOCK_TARGETS, ROOT, TOKEN, WORKLOADS, Workload, check_listing, select
 from mockserver import create_app
 from mockserver.app import ServerConfig
 
@@ -18,13 +19,17 @@ with warnings.catch_warnings():  # starlette's notice about httpx, raised at imp
 
 @pytest.fixture(scope="module")
 def mock() -> TestClient:
-    return TestClient(create_app(config=ServerConfig(log_requests=False, tokens=frozenset({TOKEN}))))
+    config = ServerConfig(log_requests=False, tokens=frozenset({TOKEN}), seed_items=LIST_ITEMS)
+    return TestClient(create_app([ROOT / target for target in MOCK_TARGETS], config))
 
 
 def send(client: TestClient, workload: Workload, path: str | None = None, with_auth: bool = True) -> int:
+    return int(answer(client, workload, path, with_auth).status_code)
+
+
+def answer(client: TestClient, workload: Workload, path: str | None = None, with_auth: bool = True) -> Any:
     headers = workload.headers() if with_auth else {"Content-Type": "application/json"}
-    response = client.request(workload.method, path or workload.path, content=workload.body_bytes, headers=headers)
-    return int(response.status_code)
+    return client.request(workload.method, path or workload.path, content=workload.body_bytes, headers=headers)
 
 
 @pytest.mark.parametrize("workload", WORKLOADS, ids=lambda w: w.api)
@@ -41,7 +46,16 @@ def test_the_credential_is_what_makes_it_pass(mock: TestClient, workload: Worklo
 def test_the_reference_serves_the_same_paths(workload: Workload) -> None:
     client = TestClient(create_reference_app())
     assert send(client, workload) == 200
-    assert client.request("GET", workload.path).status_code == 405
+    assert client.request("GET" if workload.method != "GET" else "POST", workload.path).status_code == 405
+
+
+def test_the_list_workload_answers_as_many_items_as_the_reference() -> None:
+    [listing] = [w for w in WORKLOADS if w.method == "GET"]
+    config = ServerConfig(log_requests=False, tokens=frozenset({TOKEN}), seed_items=LIST_ITEMS)
+    mock = TestClient(create_app([ROOT / target for target in MOCK_TARGETS], config))
+    mocked, reference = answer(mock, listing).json(), answer(TestClient(create_reference_app()), listing).json()
+    assert len(mocked) == len(reference) == LIST_ITEMS
+    assert len({pet["id"] for pet in mocked}) == LIST_ITEMS  # 50 distinct resources, not one repeated
 
 
 def test_the_mock_lists_every_workload(mock: TestClient) -> None:
