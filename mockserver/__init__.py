@@ -1,10 +1,13 @@
 """A spec-faithful OpenAPI mock server.
 
-A request flows through one fixed line of stages, each in its own module:
+`app.create_app` loads the documents, compiles every operation and its role in the inferred
+resource model, and composes the request line of `pipeline.Pipeline`:
 
-    routing -> security -> validation -> state/update -> prefer -> generator -> responder
+    route -> credentials (security) -> body (body) -> validation (validation)
+          -> Prefer (negotiator) -> resources (resources) -> render a Problem (negotiator)
 
-`app.create_app` is the one place that wires them together.
+Every stage takes the one `request.MockRequest` and returns nothing (go on), a
+`responses.MockResponse` or a `problems.Problem`.
 """
 
 from mockserver.app import create_app
