@@ -60,6 +60,7 @@ class Kind:
     scope_slots: tuple[tuple[str, FieldSlot], ...]  # fields named like the scope's path parameters
     created_slots: tuple[FieldSlot, ...]  # created_at-like timestamps, set on create
     read_key: str | None  # canonical text of the read schema
+    key: str = ""  # the store's name of the collection when it has no scope (see `scope_key`)
 
 
 @dataclass(frozen=True)
@@ -118,6 +119,7 @@ def _kind(api: str, collection: Collection) -> Kind:
         scope_slots=tuple((p, slot(p)) for p in collection.scope_params if p in properties),
         created_slots=tuple(slot(n) for n in times if time_rank(n) == 0),
         read_key=schema_key(schema) if schema is not None else None,
+        key=json.dumps([api, collection.path], separators=(",", ":")),
     )
 
 
@@ -182,6 +184,8 @@ def _binding(op: Operation, role: Role, kind: Kind, prefix: str) -> Binding:
 
 def scope_key(kind: Kind, path_params: Mapping[str, str]) -> str:
     """The store's name of a collection in one scope: API, collection path, parent ids."""
+    if not kind.collection.scope_params:
+        return kind.key
     scope = [path_params.get(name, "") for name in kind.collection.scope_params]
     return json.dumps([kind.api, kind.collection.path, *scope], separators=(",", ":"))
 
@@ -237,12 +241,10 @@ class ResourceStage:
 
     def _answer(self, request: MockRequest, binding: Binding, resource: JSON, *parts: object) -> JSON:
         """The success answer for `resource`: generated for it, then its fields projected."""
-        if binding.project.identical:
-            body = resource
-        else:
-            generated = binding.answer(self._context(request, binding, parts)) if binding.answer else None
-            body = binding.project(generated, resource)
-        body = binding.affirm(body)
+        if binding.project.identical:  # the stored resource, settled when it was written
+            return binding.affirm(resource)
+        generated = binding.answer(self._context(request, binding, parts)) if binding.answer else None
+        body = binding.affirm(binding.project(generated, resource))
         return request.op.update.settle(body, request.path_params)
 
     def _context(self, request: MockRequest, binding: Binding, parts: Sequence[object]) -> GenContext:
@@ -350,11 +352,13 @@ class ResourceStage:
         """The addressed item: (collection key, id, resource), or why there is none."""
         kind = binding.kind
         param = kind.collection.id_param or ""
-        missing = await self._parents_missing(request, binding)
-        if missing is not None:
-            return missing
+        if kind.collection.parents:
+            missing = await self._parents_missing(request, binding)
+            if missing is not None:
+                return missing
         key = scope_key(kind, request.path_params)
-        await self._ensure_seeded(kind, key, request.path_params)
+        if kind.collection.listable:
+            await self._ensure_seeded(kind, key, request.path_params)
         if param in request.path_params:
             item_id = request.path_params[param]
         else:  # `PUT /pet` with the pet's id in the body

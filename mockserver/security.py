@@ -89,10 +89,10 @@ class Scheme:
 class SecurityPolicy:
     alternatives: tuple[tuple[Scheme, ...], ...]
     challenge: str  # WWW-Authenticate value for a 401, "" if none applies
+    open: bool = False  # no requirement, or an empty (anonymous) alternative
 
-    @property
-    def open(self) -> bool:
-        return not self.alternatives or any(not alt for alt in self.alternatives)
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "open", not self.alternatives or any(not alt for alt in self.alternatives))
 
     def check(self, request: CredentialSource, tokens: frozenset[str]) -> str | None:
         """None when some alternative is satisfied, else why not."""
