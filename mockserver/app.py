@@ -84,7 +84,8 @@ def load_apis(targets: Sequence[str | Path] | None = None) -> list[MountedApi]:
     apis = []
     for spec in specs:
         prefix = ("" if single else f"/{spec.name}") + spec.server_path
-        operations, model = compile_operations(spec, find_profile(spec.path, spec.raw))
+        profile = find_profile(spec.path, spec.raw, also=[DEFAULT_SPECS / "profiles"])
+        operations, model = compile_operations(spec, profile)
         apis.append(MountedApi(spec, prefix, bind(operations, model, prefix), model))
     return apis
 

@@ -24,6 +24,7 @@ answers a spec forgot to declare. Example (Datagrid):
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -75,22 +76,23 @@ def profile_path(spec_path: Path) -> Path:
     return spec_path.parent / "profiles" / f"{spec_path.stem}.yaml"
 
 
-def find_profile(spec_path: Path, document: dict[str, Any]) -> ApiProfile:
-    """The profile of a document: `profiles/<file stem>.yaml` beside it, else the profile in
-    that folder that is about the same API under another file name (the same `info.title`,
-    and every operation the profile names exists in the document)."""
+def find_profile(spec_path: Path, document: dict[str, Any], also: Sequence[Path] = ()) -> ApiProfile:
+    """The profile of a document: `profiles/<file stem>.yaml` beside it; else, in that folder
+    and then in the folders `also` names (the shipped profiles), the profile about the same
+    API under another file name: the same `info.title`, and every operation it names exists
+    in the document."""
     path = profile_path(spec_path)
     if path.exists():
         return load_profile(path)
-    folder = path.parent
-    if not folder.is_dir():
-        return ApiProfile()
     title = (document.get("info") or {}).get("title")
     present = _operation_keys(document)
-    for candidate in sorted(folder.glob("*.yaml")):
-        profile = load_profile(candidate)
-        if profile.title and profile.title == title and profile.operations and set(profile.operations) <= present:
-            return profile
+    for folder in dict.fromkeys([path.parent, *also]):
+        if not folder.is_dir():
+            continue
+        for candidate in sorted(folder.glob("*.yaml")):
+            profile = load_profile(candidate)
+            if profile.title and profile.title == title and profile.operations and set(profile.operations) <= present:
+                return profile
     return ApiProfile()
 
 

@@ -292,7 +292,7 @@ class Api:
         self.client = client
 
     def call(self, method: str, path: str, expect: int | None = None, **kwargs: Any) -> httpx.Response:
-        response = self.client.request(method, PREFIX + path, **kwargs)
+        response: httpx.Response = self.client.request(method, PREFIX + path, **kwargs)
         if expect is not None:
             assert response.status_code == expect, (method, path, response.status_code, response.text)
         if 200 <= response.status_code < 300:
