@@ -26,8 +26,10 @@ def _walk(node: Any, soft: bool) -> Any:
         return node
     out = {key: _walk(value, soft) for key, value in node.items()}
     if out.pop("nullable", False) is True:
+        typed = "type" in out or "enum" in out  # beside a $ref, 3.0 ignores it
         _make_nullable(out)
-        if soft:
+        # 3.0.3: without a `type`, `nullable` adds nothing, though published documents mean null.
+        if soft or not typed:
             # `nullable` means nothing in 3.1: null is accepted in requests (as Schemathesis
             # and Prism read it) but never generated, so answers hold under either reading.
             out[SOFT_NULL] = True

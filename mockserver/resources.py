@@ -352,13 +352,9 @@ class ResourceStage:
         """The addressed item: (collection key, id, resource), or why there is none."""
         kind = binding.kind
         param = kind.collection.id_param or ""
-        if kind.collection.parents:
-            missing = await self._parents_missing(request, binding)
-            if missing is not None:
-                return missing
-        key = scope_key(kind, request.path_params)
-        if kind.collection.listable:
-            await self._ensure_seeded(kind, key, request.path_params)
+        key = await self._collection(request, binding)
+        if isinstance(key, Problem):
+            return key
         if param in request.path_params:
             item_id = request.path_params[param]
         else:  # `PUT /pet` with the pet's id in the body
@@ -412,7 +408,9 @@ class ResourceStage:
             if kind.id_slot.is_valid(sent) and text and await self.store.get(key, text) is None:
                 item_id = text  # a client-chosen id, as some APIs allow
         if item_id is None:
-            item_id = await self._fresh_id(kind, key, ("create", len(await self.store.items(key)), index))
+            created = await self.store.get(key + "~created", "") or 0  # how many creates so far: ids by order
+            await self.store.put(key + "~created", "", created + 1)
+            item_id = await self._fresh_id(kind, key, ("create", created, index))
         resource = self._new_item(kind, request.path_params, item_id)
         now = format_datetime(self.clock())
         for slot in kind.created_slots:
@@ -423,13 +421,24 @@ class ResourceStage:
         await self.store.put(key, item_id, resource)
         return resource
 
-    async def _create(self, request: MockRequest, binding: Binding) -> MockResponse | Problem:
-        missing = await self._parents_missing(request, binding)
-        if missing is not None:
-            return missing
+    async def _collection(self, request: MockRequest, binding: Binding) -> str | Problem:
+        """The store key of the collection in the request's scope, seeded on first use, or
+        why there is none (its parent was deleted)."""
         kind = binding.kind
+        if kind.collection.parents:
+            missing = await self._parents_missing(request, binding)
+            if missing is not None:
+                return missing
         key = scope_key(kind, request.path_params)
-        await self._ensure_seeded(kind, key, request.path_params)
+        if kind.collection.listable:
+            await self._ensure_seeded(kind, key, request.path_params)
+        return key
+
+    async def _create(self, request: MockRequest, binding: Binding) -> MockResponse | Problem:
+        key = await self._collection(request, binding)
+        if isinstance(key, Problem):
+            return key
+        kind = binding.kind
         resource = await self._create_one(request, binding, key, _unwrapped(binding, request.body.value), 0)
         item_id = _id_text(kind.id_slot.read(resource)) if kind.id_slot is not None else ""
         headers: tuple[tuple[str, str], ...] = ()
@@ -441,12 +450,10 @@ class ResourceStage:
         return self._respond(request, self._answer(request, binding, resource, item_id), headers)
 
     async def _batch(self, request: MockRequest, binding: Binding) -> MockResponse | Problem:
-        missing = await self._parents_missing(request, binding)
-        if missing is not None:
-            return missing
+        key = await self._collection(request, binding)
+        if isinstance(key, Problem):
+            return key
         kind = binding.kind
-        key = scope_key(kind, request.path_params)
-        await self._ensure_seeded(kind, key, request.path_params)
         body = request.body.value
         elements = body if binding.role.batch_key is None else (body or {}).get(binding.role.batch_key)
         created = [
@@ -459,12 +466,9 @@ class ResourceStage:
         return self._respond(request, self._list_answer(request, binding, key, pairs, {}))
 
     async def _list(self, request: MockRequest, binding: Binding) -> MockResponse | Problem:
-        missing = await self._parents_missing(request, binding)
-        if missing is not None:
-            return missing
-        kind = binding.kind
-        key = scope_key(kind, request.path_params)
-        await self._ensure_seeded(kind, key, request.path_params)
+        key = await self._collection(request, binding)
+        if isinstance(key, Problem):
+            return key
         return self._respond(
             request, self._list_answer(request, binding, key, await self.store.items(key), request.query)
         )
@@ -490,10 +494,9 @@ class ResourceStage:
         return binding.listing.envelope(envelope, page, shown, ids)
 
     async def _singleton(self, request: MockRequest, binding: Binding) -> MockResponse | Problem:
-        missing = await self._parents_missing(request, binding)
-        if missing is not None:
-            return missing
-        key = scope_key(binding.kind, request.path_params)
+        key = await self._collection(request, binding)
+        if isinstance(key, Problem):
+            return key
         resource = await self.store.get(key, "")
         if resource is None:
             resource = self._new_item(binding.kind, request.path_params, "")
