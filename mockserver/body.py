@@ -32,13 +32,6 @@ class Limits:
     body_timeout: float = 10.0
 
 
-class _Refused(Exception):
-    """Inside the reader only: the body cannot be taken at all (408, 413, 400)."""
-
-    def __init__(self, problem: Problem) -> None:
-        self.problem = problem
-
-
 @dataclass(frozen=True, slots=True)
 class _Unrepresentable:
     """A number JSON cannot carry (NaN, Infinity, 1e400, a 5,000-digit integer), kept as a
@@ -188,14 +181,14 @@ class BodyReader:
         rule = request.op.body
         if rule is None:
             return None
-        try:
-            request.body = await self.read(rule, request.headers, request.receive)
-        except _Refused as refused:
-            return refused.problem
+        body = await self.read(rule, request.headers, request.receive)
+        if isinstance(body, Problem):
+            return body
+        request.body = body
         return None
 
-    async def read(self, rule: BodyRule, headers: Mapping[str, str], receive: Receive) -> RequestBody:
-        """The request body as JSON (empty when none was sent); raises `_Refused`."""
+    async def read(self, rule: BodyRule, headers: Mapping[str, str], receive: Receive) -> RequestBody | Problem:
+        """The request body, decoded (empty when none was sent), or why it cannot be taken."""
         declared_length = headers.get("content-length")
         limit = self.limits.max_body_size
         if (
@@ -204,14 +197,16 @@ class BodyReader:
             and declared_length.isdigit()
             and int(declared_length) > limit
         ):
-            raise _Refused(Problem(413, f"request body is larger than the limit of {limit} bytes"))
+            return Problem(413, f"request body is larger than the limit of {limit} bytes")
         raw = await self._read(receive, limit)
+        if isinstance(raw, Problem):
+            return raw
         if not raw:
             return RequestBody()
         content_type = headers.get("content-type")
         if content_type is not None and not media_type_accepted(content_type, rule.media_types):
             expected = list(rule.media_types)
-            raise _Refused(Problem(415, f"unsupported content type {content_type[:100]!r}; expected one of {expected}"))
+            return Problem(415, f"unsupported content type {content_type[:100]!r}; expected one of {expected}")
         if rule.form is not None and content_type is not None and essence(content_type) == FORM:
             try:
                 pairs = parse_qsl(raw.decode("utf-8"), keep_blank_values=True, strict_parsing=False)
@@ -224,7 +219,7 @@ class BodyReader:
             return RequestBody(present=True, media=essence(content_type or "application/octet-stream"))
         return decode_json(raw, rule.unicode_only)
 
-    async def _read(self, receive: Receive, limit: int) -> bytes:
+    async def _read(self, receive: Receive, limit: int) -> bytes | Problem:
         task: asyncio.Task[object] | None = asyncio.current_task()
         if task is not None:
             self.watchdog.watch(task)
@@ -234,11 +229,11 @@ class BodyReader:
             while True:
                 message = await receive()
                 if message["type"] == "http.disconnect":
-                    raise _Refused(Problem(400, "client disconnected before sending the whole body"))
+                    return Problem(400, "client disconnected before sending the whole body")
                 chunk = message.get("body", b"")
                 size += len(chunk)
                 if size > limit:
-                    raise _Refused(Problem(413, f"request body is larger than the limit of {limit} bytes"))
+                    return Problem(413, f"request body is larger than the limit of {limit} bytes")
                 chunks.append(chunk)
                 if not message.get("more_body", False):
                     break
@@ -248,7 +243,7 @@ class BodyReader:
             self.watchdog.expired.discard(task)
             task.uncancel()
             timeout = self.limits.body_timeout
-            raise _Refused(Problem(408, f"request body not received within {timeout:g} s")) from None
+            return Problem(408, f"request body not received within {timeout:g} s")
         finally:
             if task is not None:
                 self.watchdog.release(task)
