@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
@@ -114,13 +115,34 @@ def _kind(api: str, collection: Collection) -> Kind:
         generate=checked(compile_generator(schema, request=collection.from_request), is_valid) if schema else None,
         is_valid=is_valid,
         id_slot=slot(id_name) if id_name else None,
-        id_generate=compile_generator(id_schema, id_name or "id") if isinstance(id_schema, dict) else None,
+        id_generate=_id_generator(id_schema, id_name or "id") if isinstance(id_schema, dict) else None,
         id_is_int=isinstance(id_schema, dict) and _is_integer(id_schema),
         scope_slots=tuple((p, slot(p)) for p in collection.scope_params if p in properties),
         created_slots=tuple(slot(n) for n in times if time_rank(n) == 0),
         read_key=schema_key(schema) if schema is not None else None,
         key=json.dumps([api, collection.path], separators=(",", ":")),
     )
+
+
+_PREFIXED = re.compile(r"^([A-Za-z][A-Za-z0-9]*[_-])([A-Za-z0-9]{6,})$")
+
+
+def _id_generator(schema: Schema, name: str) -> Generator:
+    """New ids in the shape the id field's examples show (`conv_8f3a...` keeps `conv_`), else
+    by the field's schema (uuid, integer, pattern)."""
+    examples = [e for e in schema.get("examples") or [] if isinstance(e, str)]
+    found = _PREFIXED.match(examples[0]) if examples and "pattern" not in schema and "format" not in schema else None
+    if found is None:
+        return compile_generator(schema, name)
+    prefix, length = found.group(1), len(found.group(2))
+    check = jsonschema_rs.Draft202012Validator(schema, validate_formats=True).is_valid
+    fallback = compile_generator(schema, name)
+
+    def generate(ctx: GenContext) -> JSON:
+        value = prefix + "".join(ctx.rng.choice("0123456789abcdef") for _ in range(length))
+        return value if check(value) else fallback(ctx)
+
+    return generate
 
 
 def _is_integer(schema: Schema) -> bool:
