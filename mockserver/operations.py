@@ -20,10 +20,12 @@ from mockserver.security import SecurityPolicy, compile_security
 from mockserver.types import JSON, IsValid, Schema
 from mockserver.update import FieldSlot, UpdatePlan, compile_update_plan
 from mockserver.validation import (
+    FORM,
     BodyRule,
     ParameterRule,
     compile_body,
     compile_parameter,
+    essence,
     is_json_media_type,
 )
 
@@ -134,7 +136,7 @@ def _shape(path: str, method: str, raw: dict[str, Any], shared: list[Any], profi
     return OperationShape(
         method=method.upper(),
         path=path,
-        request_schema=_json_schema(raw.get("requestBody")),
+        request_schema=_request_schema(raw.get("requestBody")),
         success_schema=_json_schema(success) if isinstance(success, dict) else None,
         query=query,
         identity_override=next(iter(identity), None),
@@ -180,7 +182,7 @@ def _compile_operation(
         body = dataclasses.replace(body, unicode_only=False)
     op_profile = profile.for_operation(operation_id, method, path)
     path_names = tuple(p.name for p in parameters if p.location == "path")
-    request_schema = _json_schema(raw.get("requestBody"))
+    request_schema = _request_schema(raw.get("requestBody"))
     security = raw.get("security", global_security)
     query_schemas = tuple(
         (p["name"], p.get("schema") or {}) for (location, _), p in merged.items() if location == "query"
@@ -216,6 +218,17 @@ def _parameter(parameter: dict[str, Any], source: str, where: str) -> ParameterR
         return compile_parameter(parameter)
     except (ValueError, jsonschema_rs.ValidationError) as exc:
         raise SpecError(source, f"invalid schema for parameter {parameter.get('name')!r}: {exc}", where) from exc
+
+
+def _request_schema(holder: Any) -> Schema | None:
+    """The JSON body's schema, else the form body's (`application/x-www-form-urlencoded`)."""
+    found = _json_schema(holder)
+    if found is not None:
+        return found
+    for media_type, media in ((holder or {}).get("content") or {}).items():
+        if essence(media_type) == FORM and isinstance(media, dict) and isinstance(media.get("schema"), dict):
+            return dict(media["schema"])
+    return None
 
 
 def _json_schema(holder: Any) -> Schema | None:

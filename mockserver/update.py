@@ -217,11 +217,23 @@ def compile_update_plan(
         touch = [name for name in times if time_rank(name) == 2]
         ordered += [(first, name) for name in touch for first in times if time_rank(first) == 0]
     renamed = set(profile.echo.values())
+    renamed_pairs: list[tuple[str, str]] = []
     same_names = [
         k
         for k in request_fields
         if k not in renamed and k in response_fields and not flagged(response_fields[k], "writeOnly")
     ]
+    if not strict:
+        # The mock's own plan also matches names that differ in case and separators only
+        # (Twilio sends `FriendlyName` and shows `friendly_name`); the contract suite's does not.
+        squashed: dict[str, list[str]] = {}
+        for name in response_fields:
+            squashed.setdefault(_squash(name), []).append(name)
+        for key in request_fields:
+            matches = squashed.get(_squash(key), [])
+            if key not in response_fields and key not in renamed and len(matches) == 1 and matches[0] not in same_names:
+                if not flagged(response_fields[matches[0]], "writeOnly"):
+                    renamed_pairs.append((key, matches[0]))
     return UpdatePlan(
         identity=tuple(
             (slot(target, "identity"), param)
@@ -229,7 +241,8 @@ def compile_update_plan(
             if known(target) and param in path_params
         ),
         echo=tuple((key, slot(key, "echo")) for key in same_names)
-        + tuple((key, slot(target, "echo")) for target, key in profile.echo.items() if known(target)),
+        + tuple((key, slot(target, "echo")) for target, key in profile.echo.items() if known(target))
+        + tuple((key, slot(target, "echo")) for key, target in renamed_pairs),
         from_headers=tuple(
             (header.lower(), slot(target, "from_headers"))
             for target, header in profile.from_headers.items()
@@ -247,6 +260,10 @@ def compile_update_plan(
         ),
         fixed=tuple((_dotted(k), v) for k, v in profile.fixed.items()) if strict else (),
     )
+
+
+def _squash(name: str) -> str:
+    return name.replace("_", "").replace("-", "").lower()
 
 
 def _is_time(schema: Schema, name: str) -> bool:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -294,15 +294,19 @@ class CorpusOracle:
         validator = next((v for m, v in (media or {}).items() if v is not None and is_json_like(m)), None)
         return [] if validator is None else _messages(validator.iter_errors(body), "request body")
 
-    def form_field_errors(self, method: str, spec_path: str, fields: dict[str, str]) -> list[str]:
+    def form_field_errors(self, method: str, spec_path: str, fields: Mapping[str, str | list[str]]) -> list[str]:
         """Fields of an `application/x-www-form-urlencoded` body that are invalid however
-        they are read (as the text sent, or as JSON: `5`, `true`, `null`)."""
+        they are read (as the text sent, or as JSON: `5`, `true`, `null`); a list is a key
+        repeated, read as an array."""
         self.request_body_errors(method, spec_path, {})  # fills the cache of request media
         media = self._requests.get((method.upper(), spec_path)) or {}
         validator = next((v for m, v in media.items() if v is not None and _essence(m) == _FORM), None)
         if validator is None:
             return []
-        readings = [dict(fields), {k: _json_or_text(v) for k, v in fields.items()}]
+        as_json = {
+            k: [_json_or_text(t) for t in v] if isinstance(v, list) else _json_or_text(v) for k, v in fields.items()
+        }
+        readings = [dict(fields), as_json]
         bad: list[set[str]] = []
         for reading in readings:
             bad.append({str(e.absolute_path[0]) for e in validator.iter_errors(reading) if e.absolute_path})

@@ -5,6 +5,11 @@ For every corpus document the mock loads, and every collection of its resource m
 find it in the list, update one string field, delete it, and see it gone. Every answer is
 checked against the document by `corpus.CorpusOracle`, which shares no code with the mock.
 The mock is only used to serve, and its generator to build valid request values.
+
+Bodies are sent as JSON where the operation declares JSON, else form-encoded where it declares
+`application/x-www-form-urlencoded` (Twilio): scalars as text, booleans `true`/`false`, null
+as `null`, arrays as repeated keys, object-valued fields left out (no form encoding of them is
+defined). The update is the item's PATCH or PUT, else a POST on the item path (Twilio's).
 """
 
 from __future__ import annotations
@@ -16,7 +21,7 @@ import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any, NoReturn
-from urllib.parse import quote, unquote, urlsplit
+from urllib.parse import quote, unquote, urlencode, urlsplit
 
 import httpx
 import pytest
@@ -39,6 +44,7 @@ CANDIDATES = 5  # generated values per request, to find one the oracle finds val
 # Query parameters that bound a page of a list, by normalised name.
 LIMIT_NAMES = {"limit", "perpage", "pagesize", "size", "maxresults", "top", "first", "count", "pagelimit"}
 NO_BODY = object()
+FORM = "application/x-www-form-urlencoded"
 
 
 class SpecGapWarning(UserWarning):
@@ -97,6 +103,8 @@ def _roles(resource: dict[str, Any]) -> dict[str, tuple[str, str]]:
         present = [c for c in candidates if c in by_role.get(role, [])]
         if present:
             found[role] = present[0]
+    if "update" not in found and ("POST", item) in by_role.get("action", []) + by_role.get("update", []):
+        found["update"] = ("POST", item)  # Twilio updates an item by a POST on its path
     return found
 
 
@@ -199,6 +207,74 @@ def _writable(schema: Any) -> Any:
         if isinstance(schema.get("required"), list):
             out["required"] = [n for n in schema["required"] if n in kept or n not in properties]
     return out
+
+
+def _kind(schema: Any) -> str:
+    """The primary type of a schema: its non-null type, a union's first, else object or string."""
+    if not isinstance(schema, dict):
+        return "string"
+    kind = schema.get("type")
+    if isinstance(kind, list):
+        kind = next((k for k in kind if k != "null"), "null")
+    if kind is None:
+        for branch in [*(schema.get("anyOf") or []), *(schema.get("oneOf") or []), *(schema.get("allOf") or [])]:
+            inner = _kind(branch)
+            if inner != "null":
+                return inner
+        return "object" if "properties" in schema else "string"
+    return str(kind)
+
+
+def _nested(schema: Any) -> bool:
+    """A form field with no form encoding: an object, or an array of objects or arrays."""
+    kind = _kind(schema)
+    items = schema.get("items") if isinstance(schema, dict) else None
+    return kind == "object" or (kind == "array" and _kind(items) in ("object", "array"))
+
+
+def _form_sendable(schema: Any) -> Any:
+    """A form schema without the fields a form cannot carry (nor their `required`)."""
+    if not isinstance(schema, dict) or not isinstance(schema.get("properties"), dict):
+        return schema
+    left_out = {k for k, v in schema["properties"].items() if _nested(v)}
+    out = {**schema, "properties": {k: v for k, v in schema["properties"].items() if k not in left_out}}
+    if isinstance(schema.get("required"), list):
+        out["required"] = [n for n in schema["required"] if n not in left_out]
+    return out
+
+
+def _form_text(value: Any) -> str | None:
+    """One form value as text; None for what has no form encoding."""
+    if value is None:
+        return "null"
+    if isinstance(value, dict | list):
+        return None
+    return _text(value)
+
+
+def _form_fields(body: Any) -> dict[str, str | list[str]]:
+    """A body as form fields: a list for an array (a key repeated); objects and arrays of
+    them, and empty arrays (which a form cannot tell from absent), left out."""
+    fields: dict[str, str | list[str]] = {}
+    for name, value in (body if isinstance(body, dict) else {}).items():
+        if isinstance(value, list):
+            texts = [_form_text(v) for v in value]
+            if texts and all(t is not None for t in texts):
+                fields[str(name)] = [str(t) for t in texts]
+        else:
+            text = _form_text(value)
+            if text is not None:
+                fields[str(name)] = text
+    return fields
+
+
+def _form_encoded(fields: dict[str, str | list[str]]) -> bytes:
+    pairs = [(k, t) for k, v in fields.items() for t in (v if isinstance(v, list) else [v])]
+    return urlencode(pairs).encode("ascii")
+
+
+def _norm(name: str) -> str:
+    return "".join(c for c in name.lower() if c.isalnum())
 
 
 def _is_string_schema(schema: Any) -> bool:
@@ -332,15 +408,43 @@ class Scenario:
         declared = next((m for m in op.body.media_types if is_json_like(m)), "application/json")
         return declared.split(";", 1)[0].strip()
 
+    def body_media_type(self, op: Operation) -> str | None:
+        """How the body is sent: its JSON media type, else the form one, else None (it cannot be)."""
+        if op.body is None:
+            return None
+        json_type = self.json_media_type(op)
+        if json_type is not None:
+            return json_type
+        if any(m.split(";", 1)[0].strip().lower() == FORM for m in op.body.media_types):
+            return FORM
+        return None
+
+    def request_schema(self, op: Operation) -> Any:
+        """The schema of the body as it is sent (JSON, or the form's fields that a form can carry)."""
+        if self.body_media_type(op) != FORM:
+            return op.request_schema if op.request_schema is not None else {}
+        spec = self.served.api.spec
+        where = f"paths.{op.path}.{op.method.lower()}.requestBody"
+        raw = spec.document["paths"][op.path][op.method.lower()].get("requestBody")
+        content = (spec.inline(raw, where) or {}).get("content") or {}
+        media = next((v for k, v in content.items() if k.split(";", 1)[0].strip().lower() == FORM), {})
+        schema = media.get("schema") if isinstance(media, dict) else None
+        return _form_sendable(schema if isinstance(schema, dict) else {"type": "object"})
+
+    def body_errors(self, op: Operation, body: Any) -> list[str]:
+        if self.body_media_type(op) == FORM:
+            return self.oracle.form_field_errors(op.method, op.path, _form_fields(body))
+        return self.oracle.request_body_errors(op.method, op.path, body)
+
     def bodies(
         self, method: str, spec_path: str, override: dict[str, Any] | None = None
     ) -> Iterator[tuple[Any, list[str]]]:
         """Request bodies for an operation, each with the oracle's errors (first the valid ones found)."""
         op = self.served.operation(method, spec_path)
-        schema = _writable(op.request_schema if op.request_schema is not None else {})
+        schema = _writable(self.request_schema(op))
         if override is not None:
             minimal = dict(override)
-            yield minimal, self.oracle.request_body_errors(method, spec_path, minimal)
+            yield minimal, self.body_errors(op, minimal)
         for attempt in range(TRIES):
             body: Any = None
             errors: list[str] = []
@@ -348,7 +452,7 @@ class Scenario:
                 body = _generate(schema, "", self.parts(method, spec_path, "body", attempt, candidate))
                 if override is not None and isinstance(body, dict):
                     body = _merged(body, override)
-                errors = self.oracle.request_body_errors(method, spec_path, body)
+                errors = self.body_errors(op, body)
                 if not errors:
                     break
             yield body, errors
@@ -376,8 +480,11 @@ class Scenario:
         params = [*credentials.query.items(), *extra_query, *(query or [])]
         content: bytes | None = None
         if body is not NO_BODY:
-            headers["Content-Type"] = self.json_media_type(op) or "application/json"
-            content = json.dumps(body, ensure_ascii=False).encode("utf-8")
+            headers["Content-Type"] = self.body_media_type(op) or "application/json"
+            if headers["Content-Type"] == FORM:
+                content = _form_encoded(_form_fields(body))
+            else:
+                content = json.dumps(body, ensure_ascii=False).encode("utf-8")
         url = self.url(spec_path, item_id)
         response = self.served.client.request(method, url, params=params, headers=headers, content=content)
         answer = self.decode(step, method, spec_path, response)
@@ -466,8 +573,8 @@ class Scenario:
     def create(self) -> tuple[str, Answer]:
         method, spec_path = self.roles["create"]
         op = self.served.operation(method, spec_path)
-        if op.body is not None and op.body.check is None:
-            pytest.skip(f"the create request body is not JSON ({', '.join(op.body.media_types)})")
+        if op.body is not None and self.body_media_type(op) is None:
+            pytest.skip(f"the create request body is neither JSON nor a form ({', '.join(op.body.media_types)})")
         before = self.list_ids("list before create") if "list" in self.roles else None
         answer: Answer | None = None
         errors: list[str] = []
@@ -520,24 +627,26 @@ class Scenario:
     def update(self, item_id: str, read: Answer) -> None:
         method, spec_path = self.roles["update"]
         op = self.served.operation(method, spec_path)
-        if op.body is None or op.body.check is None:
-            self.notes.append(f"update skipped: {method} takes no JSON body")
+        if op.body is None or self.body_media_type(op) is None:
+            reason = (
+                "no body" if op.body is None else f"a body neither JSON nor a form ({', '.join(op.body.media_types)})"
+            )
+            self.notes.append(f"update skipped: {method} takes {reason}")
             return
         view = _item_view(read.body, self.id_field)
         envelope, shown = view if view is not None else ("", {})
-        properties, _required = _object_properties(op.request_schema)
+        properties, _required = _object_properties(self.request_schema(op))
         if envelope:  # realworld: `{"article": {...}}` is read, `{"article": {"title": ...}}` is sent
             properties, _required = _object_properties(properties.get(envelope))
         skip = {self.id_field, *path_parameters(spec_path)}
-        names = [
-            n for n, s in properties.items() if n not in skip and _is_string_schema(s) and isinstance(shown.get(n), str)
-        ]
-        if not names:
+        shown_as = self.shown_names(properties, shown, skip)
+        if not shown_as:
             self.notes.append("update skipped: no string property in both the update request and the read answer")
             return
-        names.sort(key=lambda n: (any(k in properties[n] for k in ("enum", "format", "pattern")), n))
+        names = sorted(shown_as, key=lambda n: (any(k in properties[n] for k in ("enum", "format", "pattern")), n))
         name = names[0]
-        value = self.new_value(method, spec_path, name, properties[name], shown[name])
+        shown_name = shown_as[name]
+        value = self.new_value(method, spec_path, name, properties[name], shown[shown_name])
         override: dict[str, Any] = {envelope: {name: value}} if envelope else {name: value}
         answer: Answer | None = None
         errors: list[str] = []
@@ -555,9 +664,24 @@ class Scenario:
             )
         after = self.read("read after update", item_id)
         after_view = _item_view(after.body, self.id_field)
-        got = after_view[1].get(name) if after_view is not None else None
+        got = after_view[1].get(shown_name) if after_view is not None else None
         if got != value:
-            self.fail("read after update", f"{name} is {got!r}, the update sent {value!r}")
+            self.fail("read after update", f"{shown_name} is {got!r}, the update sent {name}={value!r}")
+
+    @staticmethod
+    def shown_names(properties: dict[str, Any], shown: dict[str, Any], skip: set[str | None]) -> dict[str, str]:
+        """The string properties of the update request, each with the field of the read answer
+        that shows it: the same name; where no name is shared, the one spelt alike but for
+        case and separators (Twilio sends `FriendlyName` and shows `friendly_name`)."""
+        strings = {n: s for n, s in properties.items() if n not in skip and _is_string_schema(s)}
+        same = {n: n for n in strings if isinstance(shown.get(n), str)}
+        if same:
+            return same
+        by_norm: dict[str, list[str]] = {}
+        for key, value in shown.items():
+            if isinstance(value, str) and key not in skip:
+                by_norm.setdefault(_norm(key), []).append(key)
+        return {n: by_norm[_norm(n)][0] for n in strings if len(by_norm.get(_norm(n), [])) == 1}
 
     def new_value(self, method: str, spec_path: str, name: str, schema: dict[str, Any], current: str) -> str:
         enum = [v for v in schema.get("enum") or [] if isinstance(v, str) and v != current]
