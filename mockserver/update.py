@@ -231,9 +231,10 @@ def compile_update_plan(
             squashed.setdefault(_squash(name), []).append(name)
         for key in request_fields:
             matches = squashed.get(_squash(key), [])
-            if key not in response_fields and key not in renamed and len(matches) == 1 and matches[0] not in same_names:
-                if not flagged(response_fields[matches[0]], "writeOnly"):
-                    renamed_pairs.append((key, matches[0]))
+            unmatched = key not in response_fields and key not in renamed
+            target = matches[0] if unmatched and len(matches) == 1 and matches[0] not in same_names else None
+            if target is not None and not flagged(response_fields[target], "writeOnly"):
+                renamed_pairs.append((key, target))
     return UpdatePlan(
         identity=tuple(
             (slot(target, "identity"), param)
