@@ -232,9 +232,9 @@ def compile_update_plan(
         for key in request_fields:
             matches = squashed.get(_squash(key), [])
             unmatched = key not in response_fields and key not in renamed
-            target = matches[0] if unmatched and len(matches) == 1 and matches[0] not in same_names else None
-            if target is not None and not flagged(response_fields[target], "writeOnly"):
-                renamed_pairs.append((key, target))
+            match = matches[0] if unmatched and len(matches) == 1 and matches[0] not in same_names else None
+            if match is not None and not flagged(response_fields[match], "writeOnly"):
+                renamed_pairs.append((key, match))
     return UpdatePlan(
         identity=tuple(
             (slot(target, "identity"), param)
