@@ -145,6 +145,13 @@ def _id_generator(schema: Schema, name: str) -> Generator:
     return generate
 
 
+def _array_wide(schema: Schema | None) -> bool:
+    """Whether a list answer's schema constrains its array as a whole (beyond `maxItems`,
+    which the listing honours), or is not a plain array or envelope."""
+    text = json.dumps(schema, default=str)
+    return any(f'"{key}"' in text for key in ("minItems", "uniqueItems", "contains", "oneOf", "dependentRequired"))
+
+
 def _is_integer(schema: Schema) -> bool:
     kind = schema.get("type")
     return kind == "integer" or (isinstance(kind, list) and "integer" in kind and "string" not in kind)
@@ -182,7 +189,12 @@ def _binding(op: Operation, role: Role, kind: Kind, prefix: str) -> Binding:
         infer_times=role.kind in _WRITING,
     )
     project = Projector(success.schema, kind.read_key)
-    needs_check = role.list_shape is not None or not project.identical
+    # An answer built from parts each checked on its own needs no whole check: the stored
+    # resource itself, or a list of stored resources under no array-wide constraint.
+    if role.list_shape is not None:
+        needs_check = not (item_project is not None and item_project.identical) or _array_wide(success.schema)
+    else:
+        needs_check = not project.identical
     item_path = collection.item_path
     return Binding(
         role=role,
@@ -512,6 +524,8 @@ class ResourceStage:
                     else None
                 )
                 shown.append(binding.item_project(generated, resource))
+        if binding.listing.shape.items_key is None:  # a bare array: no envelope to generate
+            return binding.listing.envelope(None, page, shown, ids)
         envelope = binding.answer(self._context(request, binding, (key, "list"))) if binding.answer else None
         return binding.listing.envelope(envelope, page, shown, ids)
 
