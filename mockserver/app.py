@@ -17,6 +17,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
+from mockserver.bindings import UnknownIds, bind
 from mockserver.body import BodyReader, Limits
 from mockserver.generator import Generation, day_anchor
 from mockserver.loader import SpecDocument, find_specs, load_spec
@@ -25,7 +26,7 @@ from mockserver.negotiator import Negotiator, PreferStage
 from mockserver.operations import Operation, compile_operations
 from mockserver.pipeline import Pipeline, Stage
 from mockserver.profile import find_profile
-from mockserver.resources import ResourceStage, UnknownIds, bind
+from mockserver.resources import ResourceStage
 from mockserver.routing import Router
 from mockserver.security import CredentialsStage
 from mockserver.state import MemoryStore, Store

@@ -1,6 +1,6 @@
 """Compile an OpenAPI document into `Operation`s: everything a request will need, built
 once at start-up (validators, generators, security policy, update plan, and the operation's
-role in the resource model, which `resources.bind` turns into its `Binding`)."""
+role in the resource model, which `bindings.bind` turns into its `Binding`)."""
 
 from __future__ import annotations
 
@@ -30,7 +30,7 @@ from mockserver.validation import (
 )
 
 if TYPE_CHECKING:
-    from mockserver.resources import Binding
+    from mockserver.bindings import Binding
 
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 _IGNORED_HEADERS = {"accept", "content-type", "authorization"}
