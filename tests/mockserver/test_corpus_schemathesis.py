@@ -260,6 +260,8 @@ def test_schemathesis_finds_nothing(st_runs: dict[str, StRun], entry: CorpusEntr
     run = st_runs[entry.file]
     assert "Tested:" in run.output and "generated" in run.output, run.output[-3000:]
     verdict = _classify(entry, run.base, run.output)
+    counted = re.search(r"(\d+) generated[^\n]*", run.output)
+    print(f"{entry.file}: {counted.group(0) if counted else '?'}; {len(verdict.tolerated)} tolerated")
     for finding, why in verdict.tolerated:
         print(f"tolerated: {finding.section}: {finding.check}: {why}")
     shown = "\n\n".join(f"{f.section}: {f.check}\n{f.text[:1500]}" for f in verdict.failures)
