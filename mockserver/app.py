@@ -4,6 +4,7 @@ Starlette application."""
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -19,8 +20,9 @@ from starlette.types import Receive, Scope, Send
 
 from mockserver.bindings import UnknownIds, bind
 from mockserver.body import BodyReader, Limits
+from mockserver.errors import NotOpenAPIError, SpecError
 from mockserver.generator import Generation, day_anchor
-from mockserver.loader import SpecDocument, find_specs, load_spec
+from mockserver.loader import SpecDocument, find_documents, load_spec
 from mockserver.model import ResourceModel, describe
 from mockserver.negotiator import Negotiator, PreferStage
 from mockserver.operations import Operation, compile_operations
@@ -33,6 +35,7 @@ from mockserver.state import MemoryStore, Store
 from mockserver.validation import ValidationStage
 
 DEFAULT_SPECS = Path(__file__).resolve().parent.parent / "specs"
+log = logging.getLogger("mockserver")
 
 
 @dataclass
@@ -79,8 +82,16 @@ class MountedApi:
 
 def load_apis(targets: Sequence[str | Path] | None = None) -> list[MountedApi]:
     """Load and compile every spec named by `targets` (default: all of `specs/`)."""
-    paths = find_specs([str(t) for t in (targets or [DEFAULT_SPECS])])
-    specs = [load_spec(path) for path in paths]
+    specs = []
+    for path, named in find_documents([str(t) for t in (targets or [DEFAULT_SPECS])]):
+        try:
+            specs.append(load_spec(path))
+        except NotOpenAPIError as exc:
+            if named:
+                raise
+            log.warning("mockserver: skipping %s: %s", path, exc.message)
+    if not specs:
+        raise SpecError(", ".join(str(t) for t in targets or [DEFAULT_SPECS]), "no OpenAPI documents found")
     single = len(specs) == 1
     apis = []
     for spec in specs:

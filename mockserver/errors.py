@@ -2,6 +2,7 @@
 
     MockServerError            root: everything the package raises on purpose
     ├── SpecError              an OpenAPI document cannot be loaded or compiled
+    │   ├── NotOpenAPIError    the file is no OpenAPI document at all (a folder's other files)
     │   └── ProfileError       a per-API profile is malformed or names unknown fields
     ├── UsageError             bad command-line input (flags, paths)
     └── GeneratedBodyError     the generator built a body its own schema rejects (a bug of
@@ -27,6 +28,10 @@ class SpecError(MockServerError):
         self.message = message
         location = f"{source}: {where}" if where else source
         super().__init__(f"{location}: {message}")
+
+
+class NotOpenAPIError(SpecError):
+    """The file is not an OpenAPI document (no `openapi` field): a schema fragment, a list."""
 
 
 class ProfileError(SpecError):

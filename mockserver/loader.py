@@ -19,7 +19,7 @@ from referencing.exceptions import Unresolvable
 from referencing.jsonschema import DRAFT202012
 
 from mockserver.adapter import DISCRIMINATOR, normalise_document
-from mockserver.errors import SpecError
+from mockserver.errors import NotOpenAPIError, SpecError
 
 _BASE_URI = "urn:mockserver:spec"
 # Keywords beside a 3.1 `$ref` that describe rather than constrain: merged over the target.
@@ -103,13 +103,19 @@ def _tag_branches(node: dict[str, Any], out: dict[str, Any], discriminator: dict
 
 def find_specs(targets: list[str]) -> list[Path]:
     """Spec files named by `targets` (files, or directories searched non-recursively)."""
-    found: list[Path] = []
+    return [path for path, _named in find_documents(targets)]
+
+
+def find_documents(targets: list[str]) -> list[tuple[Path, bool]]:
+    """(file, named itself) for each candidate: a file given by name must be a document; one
+    found in a directory may turn out to be something else (a schema fragment) and is skipped."""
+    found: list[tuple[Path, bool]] = []
     for target in targets:
         path = Path(target)
         if path.is_dir():
-            found.extend(sorted(p for p in path.iterdir() if p.suffix in _SPEC_SUFFIXES))
+            found.extend((p, False) for p in sorted(path.iterdir()) if p.is_file() and p.suffix in _SPEC_SUFFIXES)
         elif path.is_file():
-            found.append(path)
+            found.append((path, True))
         else:
             raise SpecError(target, "no such file or directory")
     if not found:
@@ -120,6 +126,14 @@ def find_specs(targets: list[str]) -> list[Path]:
 def load_spec(path: Path) -> SpecDocument:
     """Parse and check one OpenAPI 3.0/3.1 document."""
     raw = _parse(path)
+    if "swagger" in raw and "openapi" not in raw:
+        raise SpecError(
+            str(path),
+            f"this is a Swagger {raw.get('swagger')} document; the mock serves OpenAPI 3.0 and 3.1: convert it "
+            "first (for example with `npx swagger2openapi FILE -o FILE.yaml`) and serve the result",
+        )
+    if "openapi" not in raw:
+        raise NotOpenAPIError(str(path), "not an OpenAPI document (it has no 'openapi' field)")
     version = raw.get("openapi")
     if not isinstance(version, str) or not version.startswith(("3.0", "3.1")):
         raise SpecError(str(path), f"'openapi' must be a 3.0.x or 3.1.x version, got {version!r}")
@@ -153,7 +167,7 @@ def _parse(path: Path) -> dict[str, Any]:
     except (yaml.YAMLError, json.JSONDecodeError) as exc:
         raise SpecError(str(path), f"invalid document: {exc}") from exc
     if not isinstance(data, dict):
-        raise SpecError(str(path), "an OpenAPI document must be a mapping at the top level")
+        raise NotOpenAPIError(str(path), "an OpenAPI document must be a mapping at the top level")
     return data
 
 

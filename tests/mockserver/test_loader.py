@@ -202,3 +202,37 @@ def test_profile_naming_a_missing_field_is_refused(tmp_path: Path, write_spec: S
     )
     with pytest.raises(ProfileError, match="no_such_field"):
         create_app([spec])
+
+
+def test_a_folder_skips_files_that_are_no_openapi_documents(
+    tmp_path: Path, write_spec: SpecWriter, caplog: pytest.LogCaptureFixture
+) -> None:
+    write_spec(minimal_spec(), "api.yaml")
+    write_spec({"type": "object", "properties": {"id": {"type": "string"}}}, "pet-schema.yaml")
+    write_spec("- a\n- list\n", "list.yaml")
+    with caplog.at_level("WARNING", logger="mockserver"):
+        app = create_app([tmp_path])
+    assert [api.name for api in app.state.apis] == ["api"]
+    skipped = sorted(record.getMessage() for record in caplog.records)
+    assert len(skipped) == 2 and all("skipping" in line for line in skipped)
+    assert "list.yaml" in skipped[0] and "pet-schema.yaml" in skipped[1]
+
+
+def test_a_file_named_on_its_own_must_be_a_document(write_spec: SpecWriter) -> None:
+    fragment = write_spec({"type": "object"}, "fragment.yaml")
+    with pytest.raises(SpecError, match="fragment.yaml: not an OpenAPI document"):
+        create_app([fragment])
+
+
+def test_a_folder_of_fragments_only_is_a_clear_error(tmp_path: Path, write_spec: SpecWriter) -> None:
+    write_spec({"type": "object"}, "fragment.yaml")
+    with pytest.raises(SpecError, match="no OpenAPI documents found"):
+        create_app([tmp_path])
+
+
+def test_swagger_2_is_refused_in_one_line_that_says_what_to_do(write_spec: SpecWriter) -> None:
+    path = write_spec({"swagger": "2.0", "info": {"title": "old", "version": "1"}, "paths": {}}, "old.yaml")
+    with pytest.raises(SpecError) as refused:
+        create_app([path])
+    message = str(refused.value)
+    assert "\n" not in message and "Swagger 2.0" in message and "convert it" in message
