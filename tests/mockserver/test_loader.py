@@ -220,7 +220,7 @@ def test_a_folder_skips_files_that_are_no_openapi_documents(
 
 def test_a_file_named_on_its_own_must_be_a_document(write_spec: SpecWriter) -> None:
     fragment = write_spec({"type": "object"}, "fragment.yaml")
-    with pytest.raises(SpecError, match="fragment.yaml: not an OpenAPI document"):
+    with pytest.raises(SpecError, match=r"fragment\.yaml: not an OpenAPI document"):
         create_app([fragment])
 
 
