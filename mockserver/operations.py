@@ -5,6 +5,7 @@ role in the resource model, which `bindings.bind` turns into its `Binding`)."""
 from __future__ import annotations
 
 import dataclasses
+import logging
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -32,6 +33,7 @@ from mockserver.validation import (
 if TYPE_CHECKING:
     from mockserver.bindings import Binding
 
+log = logging.getLogger("mockserver")
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 _IGNORED_HEADERS = {"accept", "content-type", "authorization"}
 _SAMPLE_VALIDATION_ERROR = {"detail": [Violation(("body", "x"), "Field required", "missing", {}).as_fastapi()]}
@@ -176,7 +178,10 @@ def _compile_operation(
     }
     success = next((r for s, r in sorted(responses.items()) if s.startswith("2")), None)
     if success is None:
-        raise SpecError(source, "the operation declares no 2xx response", where)
+        if not responses:
+            raise SpecError(source, "the operation declares no responses", where)
+        success = next(iter(responses.values()))
+        log.warning("mockserver: %s: %s declares no 2xx response; it answers %s", source, where, success.status)
     invalid_status, invalid_declared = _invalid_status(responses)
     if body is not None and not _pydantic_like(responses):
         body = dataclasses.replace(body, unicode_only=False)

@@ -161,9 +161,22 @@ def test_invalid_utf8_file_is_a_clear_error(tmp_path: Path) -> None:
     _error(path)
 
 
-def test_operation_without_2xx_is_refused(write_spec: SpecWriter) -> None:
-    document = minimal_spec(responses={"404": {"description": "nope"}})
-    assert "2xx" in str(_error(write_spec(document)))
+def test_operation_without_2xx_answers_its_first_response(
+    write_spec: SpecWriter, caplog: pytest.LogCaptureFixture
+) -> None:
+    schema = {"type": "object", "required": ["message"], "properties": {"message": {"type": "string"}}}
+    responses = {"default": {"description": "whatever", "content": {"application/json": {"schema": schema}}}}
+    with caplog.at_level("WARNING", logger="mockserver"):
+        app = create_app([write_spec(minimal_spec(responses=responses))])
+    assert any("declares no 2xx response" in record.getMessage() for record in caplog.records)
+    [op] = app.state.apis[0].operations
+    assert op.success.status == "default"
+
+
+def test_operation_without_responses_is_refused(write_spec: SpecWriter) -> None:
+    document = minimal_spec()
+    document["paths"]["/things/{thing_id}"]["patch"]["responses"] = {}
+    assert "no responses" in str(_error(write_spec(document)))
 
 
 def test_undefined_security_scheme_is_refused(write_spec: SpecWriter) -> None:
