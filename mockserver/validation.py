@@ -8,6 +8,8 @@ rules (`ParameterRule`, `BodyRule`) holding `jsonschema_rs` validators built at 
 
 from __future__ import annotations
 
+import itertools
+
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -20,8 +22,12 @@ from mockserver.request import MockRequest
 from mockserver.types import JSON, Loc, Schema
 
 
+MAX_VIOLATIONS = 50  # per value checked: a body with 100,000 wrong items gets a bounded answer, fast
+
+
 class SchemaCheck:
-    """A compiled JSON Schema that answers with violations located under `prefix`."""
+    """A compiled JSON Schema that answers with violations located under `prefix`: at most
+    `MAX_VIOLATIONS` of them, and for a value of more than 2,000 nodes only the first."""
 
     __slots__ = ("_validator", "is_valid", "prefix")
 
@@ -33,7 +39,30 @@ class SchemaCheck:
     def __call__(self, value: JSON) -> list[Violation]:
         if self._validator.is_valid(value):
             return []
-        return translate(self._validator.iter_errors(value), self.prefix)
+        if not _small(value):
+            # jsonschema_rs collects every error at once (100,000 wrong items: over a second);
+            # a large value gets its first error only, which `validate` finds at once.
+            try:
+                self._validator.validate(value)
+            except jsonschema_rs.ValidationError as error:
+                return translate([error], self.prefix)
+        return translate(itertools.islice(self._validator.iter_errors(value), MAX_VIOLATIONS), self.prefix)
+
+
+def _small(value: JSON, budget: int = 2_000) -> bool:
+    """Whether `value` has fewer than `budget` nodes (counting stops at the budget)."""
+    stack = [value]
+    seen = 0
+    while stack:
+        node = stack.pop()
+        seen += 1
+        if seen > budget:
+            return False
+        if isinstance(node, dict):
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+    return True
 
 
 def _primary_type(schema: Schema) -> str:
