@@ -9,7 +9,6 @@ rules (`ParameterRule`, `BodyRule`) holding `jsonschema_rs` validators built at 
 from __future__ import annotations
 
 import itertools
-
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -20,7 +19,6 @@ from mockserver.diagnostics import Violation, translate
 from mockserver.problems import Problem
 from mockserver.request import MockRequest
 from mockserver.types import JSON, Loc, Schema
-
 
 MAX_VIOLATIONS = 50  # per value checked: a body with 100,000 wrong items gets a bounded answer, fast
 
