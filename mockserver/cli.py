@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import errno
+import ipaddress
 import logging
 import socket
 import sys
@@ -118,9 +119,26 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def bind_warning(host: str, tokens: Sequence[str]) -> str | None:
+    """What to say when the mock listens beyond this machine with no `--token`."""
+    try:
+        loopback = ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        loopback = host == "localhost"
+    if loopback or tokens:
+        return None
+    return (
+        f"mockserver: warning: listening on {host} without --token: anyone who can reach it is let in "
+        "with any credential"
+    )
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.WARNING if args.quiet else logging.INFO, format="%(message)s", stream=sys.stderr)
+    warning = bind_warning(args.host, args.token)
+    if warning is not None:
+        print(warning, file=sys.stderr)
     config = ServerConfig(
         seed=args.seed,
         tokens=frozenset(args.token),

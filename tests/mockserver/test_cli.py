@@ -16,6 +16,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from mockserver.cli import bind_warning
 from tests.mockserver.conftest import SpecWriter, minimal_spec
 from tests.mockserver.seed_apis import API_NAMES, ROOT, SEED_APIS
 
@@ -202,3 +203,22 @@ def test_console_script_points_at_the_cli() -> None:
     text = CONSOLE_SCRIPT.read_text(encoding="utf-8", errors="replace") if CONSOLE_SCRIPT.exists() else ""
     assert "mockserver.cli" in text
     assert os.access(CONSOLE_SCRIPT, os.X_OK)
+
+
+@pytest.mark.parametrize(
+    ("host", "tokens", "warned"),
+    [
+        ("127.0.0.1", [], False),
+        ("::1", [], False),
+        ("localhost", [], False),
+        ("0.0.0.0", ["secret"], False),
+        ("0.0.0.0", [], True),
+        ("::", [], True),
+        ("192.0.2.10", [], True),
+    ],
+)
+def test_a_public_bind_without_a_token_is_warned_about(host: str, tokens: list[str], warned: bool) -> None:
+    warning = bind_warning(host, tokens)
+    assert (warning is not None) == warned
+    if warning is not None:
+        assert host in warning and "--token" in warning and "\n" not in warning
