@@ -45,7 +45,7 @@ class Negotiator:
         declared = op.response_for(problem.status) if op is not None and problem.api_shaped else None
         if op is None or declared is None or declared.schema is None or declared.accepts(plain):
             media = declared.media_type if declared is not None and declared.media_type else "application/json"
-            return MockResponse(problem.status, plain, media_type=media, headers=problem.headers)
+            return MockResponse(problem.status, plain, media_type=media, headers=problem.headers, note=problem.message)
         body = self.generated(op, declared, problem.status)
         for slot in declared.messages:
             slot.write(body, problem.message)
@@ -53,10 +53,9 @@ class Negotiator:
             log.error(
                 "generated %d body breaks the schema of %s %s: %s", problem.status, op.method, op.path, excerpt(body)
             )
-            return MockResponse(problem.status, plain, headers=problem.headers)
-        return MockResponse(
-            problem.status, body, media_type=declared.media_type or "application/json", headers=problem.headers
-        )
+            return MockResponse(problem.status, plain, headers=problem.headers, note=problem.message)
+        media = declared.media_type or "application/json"
+        return MockResponse(problem.status, body, media_type=media, headers=problem.headers, note=problem.message)
 
 
 class PreferStage:

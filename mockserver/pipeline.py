@@ -66,7 +66,7 @@ class Pipeline:
             response, api = await self.answer(request), match.target.api
         await send_response(send, response, head_only=method == "HEAD")
         if self.log:
-            self._log(scope, api, response.status, started)
+            self._log(scope, api, response.status, started, response.note)
 
     async def answer(self, request: MockRequest) -> MockResponse:
         """Run the stages over `request`; the first that answers decides."""
@@ -102,10 +102,11 @@ class Pipeline:
         self._log(scope, "-", status, started)
 
     @staticmethod
-    def _log(scope: Scope, api: str, status: int, started: float) -> None:
+    def _log(scope: Scope, api: str, status: int, started: float, note: str = "") -> None:
         if access_log.isEnabledFor(logging.INFO):
             elapsed = (time.perf_counter() - started) * 1000
-            access_log.info("%s %s %s %d %.2fms", scope["method"], scope["path"], api, status, elapsed)
+            why = f" {note[:200]!r}" if note else ""
+            access_log.info("%s %s %s %d %.2fms%s", scope["method"], scope["path"], api, status, elapsed, why)
 
 
 def _request(op: Operation, path_params: dict[str, str], scope: Scope, receive: Receive) -> MockRequest:

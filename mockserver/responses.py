@@ -23,6 +23,7 @@ class MockResponse:
     body: JSON = _NO_BODY
     media_type: str = "application/json"
     headers: tuple[tuple[str, str], ...] = ()
+    note: str = ""  # for the access log: what was wrong with the request (the first problem)
 
     @property
     def has_body(self) -> bool:
