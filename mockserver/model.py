@@ -160,11 +160,11 @@ def _classify(
 ) -> Role | None:
     method = op.method.upper()
     parent, _param = _split_item(op.path)
-    if parent is not None and parent in collections:
+    collection = collections.get(op.path)  # a collection path, scoped ones (`/taxonomies/{ns}`) too
+    if collection is None and parent is not None and parent in collections:
         kind = {"GET": "read", "HEAD": "read", "PATCH": "update", "PUT": "update", "DELETE": "delete"}.get(method)
         # Anything else on an item (petstore's `POST /pet/{petId}` form update) acts on that item.
         return Role(kind or "action", collections[parent])
-    collection = collections.get(op.path)
     if collection is not None:
         if collection.singleton:
             if method in ("GET", "HEAD"):

@@ -305,3 +305,23 @@ def test_unclassifiable_paths_get_no_role() -> None:
         assert all(key[1] != path for key in model.roles), path
         assert path not in model.collections
     assert len(model.roles) == 5
+
+
+def test_a_scoped_collection_under_a_listed_collection_is_not_its_item() -> None:
+    """`/taxonomies` is listed and created, and `/taxonomies/{namespace}` lists the taxonomies
+    of one namespace: the latter is a collection scoped by `namespace`, not an item."""
+    listing = {"type": "array", "items": {"type": "object", "properties": {"key": {"type": "string"}}}}
+    item = {"type": "object", "properties": {"key": {"type": "string"}}}
+    shapes = [
+        OperationShape("GET", "/taxonomies", None, listing),
+        OperationShape("POST", "/taxonomies", item, item),
+        OperationShape("GET", "/taxonomies/{namespace}", None, listing),
+        OperationShape("GET", "/taxonomies/{namespace}/{key}", None, item),
+    ]
+    model = infer_model(shapes)
+    scoped = model.role("GET", "/taxonomies/{namespace}")
+    assert scoped is not None and scoped.kind == "list"
+    assert scoped.collection.path == "/taxonomies/{namespace}"
+    assert scoped.collection.scope_params == ("namespace",)
+    read = model.role("GET", "/taxonomies/{namespace}/{key}")
+    assert read is not None and read.kind == "read" and read.collection is scoped.collection
