@@ -332,9 +332,9 @@ def id_field(schema: Schema | None, param: str | None) -> str | None:
         return None
     properties = [str(name) for name in schema.get("properties") or {}]
     if param:
-        wanted = _squash(param)
+        wanted = squash(param)
         for name in properties:
-            if _squash(name) == wanted:
+            if squash(name) == wanted:
                 return name
     if "id" in properties:
         return "id"
@@ -343,7 +343,8 @@ def id_field(schema: Schema | None, param: str | None) -> str | None:
     return ending[0] if len(ending) == 1 else None
 
 
-def _squash(name: str) -> str:
+def squash(name: str) -> str:
+    """A name without case and separators: `memoryId`, `memory_id` and `MemoryId` are one."""
     return name.replace("_", "").replace("-", "").lower()
 
 

@@ -22,6 +22,7 @@ import jsonschema_rs
 from mockserver.adapter import flagged
 from mockserver.errors import ProfileError
 from mockserver.generator import time_rank
+from mockserver.model import squash
 from mockserver.profile import OperationProfile
 from mockserver.projection import WriteOnlyCleaner
 from mockserver.realism import format_datetime
@@ -228,9 +229,9 @@ def compile_update_plan(
         # (Twilio sends `FriendlyName` and shows `friendly_name`); the contract suite's does not.
         squashed: dict[str, list[str]] = {}
         for name in response_fields:
-            squashed.setdefault(_squash(name), []).append(name)
+            squashed.setdefault(squash(name), []).append(name)
         for key in request_fields:
-            matches = squashed.get(_squash(key), [])
+            matches = squashed.get(squash(key), [])
             unmatched = key not in response_fields and key not in renamed
             match = matches[0] if unmatched and len(matches) == 1 and matches[0] not in same_names else None
             if match is not None and not flagged(response_fields[match], "writeOnly"):
@@ -261,10 +262,6 @@ def compile_update_plan(
         ),
         fixed=tuple((_dotted(k), v) for k, v in profile.fixed.items()) if strict else (),
     )
-
-
-def _squash(name: str) -> str:
-    return name.replace("_", "").replace("-", "").lower()
 
 
 def _is_time(schema: Schema, name: str) -> bool:
