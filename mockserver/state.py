@@ -3,8 +3,9 @@
 `Store` is the interface: resources are kept per collection (a string key naming the API,
 the collection and its scope, see `resources.CollectionKey`) and per item id (a string),
 listed in the order they were created. It is async so that SQLite or Redis can implement
-it. `MemoryStore` keeps them in process memory, each collection bounded: past
-`max_items`, the least recently used item is evicted, so a fuzzing run cannot exhaust memory.
+it. `MemoryStore` keeps them in process memory, bounded: past `max_items` in a collection the
+least recently used item is evicted, past `max_collections` the least recently used
+collection, so a fuzzing run cannot exhaust memory.
 """
 
 from __future__ import annotations
@@ -38,14 +39,19 @@ class _Bucket:
 
 
 class MemoryStore:
-    def __init__(self, max_items: int = 10_000) -> None:
-        self._buckets: dict[str, _Bucket] = {}
+    """`max_items` per collection; `max_collections` collections (a scoped collection is one
+    per parent id: `/users/{id}/posts` fuzzed with random ids), the least recently used dropped."""
+
+    def __init__(self, max_items: int = 10_000, max_collections: int = 10_000) -> None:
+        self._buckets: OrderedDict[str, _Bucket] = OrderedDict()
         self.max_items = max_items
+        self.max_collections = max_collections
 
     async def get(self, collection: str, item: str) -> JSON | None:
         bucket = self._buckets.get(collection)
         if bucket is None:
             return None
+        self._buckets.move_to_end(collection)
         value = bucket.values.get(item)
         if value is not None:
             bucket.recency.move_to_end(item)
@@ -55,6 +61,10 @@ class MemoryStore:
         bucket = self._buckets.get(collection)
         if bucket is None:
             bucket = self._buckets[collection] = _Bucket()
+            while len(self._buckets) > self.max_collections:
+                self._buckets.popitem(last=False)
+        else:
+            self._buckets.move_to_end(collection)
         bucket.values[item] = value
         bucket.recency[item] = None
         bucket.recency.move_to_end(item)

@@ -3,6 +3,7 @@ then kept in a store so that later requests see earlier updates."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
@@ -192,3 +193,21 @@ def test_omi_geolocation_is_on_earth(client: TestClient) -> None:
             assert -90 <= place["latitude"] <= 90 and -180 <= place["longitude"] <= 180
             seen += 1
     assert seen >= 10
+
+
+def test_memory_store_bounds_the_number_of_collections() -> None:
+    """A scoped collection is one per parent id: random parent ids cannot grow it without end."""
+
+    async def fill() -> MemoryStore:
+        store = MemoryStore(max_items=5, max_collections=3)
+        for parent in range(10):
+            await store.put(f"posts of {parent}", "p1", {"n": parent})
+        await store.get("posts of 7", "p1")  # used recently: kept
+        await store.put("posts of 10", "p1", {"n": 10})
+        return store
+
+    store = asyncio.run(fill())
+    assert len(store) == 3
+    kept = [asyncio.run(store.get(f"posts of {n}", "p1")) for n in (7, 9, 10)]
+    assert kept == [{"n": 7}, {"n": 9}, {"n": 10}]
+    assert asyncio.run(store.get("posts of 8", "p1")) is None
