@@ -20,11 +20,11 @@ import jsonschema_rs
 
 from mockserver.generator import GenContext, Generator, checked, compile_generator, time_rank
 from mockserver.lists import Listing, compile_listing
-from mockserver.model import Collection, ResourceModel, Role, envelope_key, object_view, schema_key
+from mockserver.model import Collection, ResourceModel, Role, envelope_key, object_view, path_parameters, schema_key
 from mockserver.operations import Operation
 from mockserver.projection import Projector, affirmer
 from mockserver.types import JSON, IsValid, Schema
-from mockserver.update import FieldSlot, UpdatePlan, compile_update_plan
+from mockserver.update import FieldSlot, UpdatePlan, compile_update_plan, is_timestamp
 
 UnknownIds = Literal["auto", "generate", "404"]
 _WRITING = ("create", "update", "action", "singleton_write", "batch")
@@ -45,6 +45,8 @@ class Kind:
     created_slots: tuple[FieldSlot, ...]  # created_at-like timestamps, set on create
     read_key: str | None  # canonical text of the read schema
     key: str = ""  # the store's name of the collection when it has no scope (see `scope_key`)
+    # The items above the collection: (id parameter, parent collection path, its scope parameters).
+    parents: tuple[tuple[str, str, tuple[str, ...]], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -90,7 +92,7 @@ def _kind(api: str, collection: Collection) -> Kind:
 
     id_name = collection.id_field if collection.id_field in properties else None
     id_schema = properties.get(id_name) if id_name else None
-    times = [n for n, s in properties.items() if isinstance(s, dict) and s.get("format") == "date-time"]
+    times = [n for n, s in properties.items() if isinstance(s, dict) and is_timestamp(s, n)]
     is_valid = jsonschema_rs.Draft202012Validator(schema or {}, validate_formats=True).is_valid
     return Kind(
         api=api,
@@ -103,7 +105,8 @@ def _kind(api: str, collection: Collection) -> Kind:
         scope_slots=tuple((p, slot(p)) for p in collection.scope_params if p in properties),
         created_slots=tuple(slot(n) for n in times if time_rank(n) == 0),
         read_key=schema_key(schema) if schema is not None else None,
-        key=json.dumps([api, collection.path], separators=(",", ":")),
+        key=collection_key(api, collection.path, []),
+        parents=tuple((param, path, path_parameters(path)) for path, param in collection.parents),
     )
 
 
@@ -199,9 +202,15 @@ def _binding(op: Operation, role: Role, kind: Kind, prefix: str) -> Binding:
     )
 
 
-def scope_key(kind: Kind, path_params: Mapping[str, str]) -> str:
+def collection_key(api: str, path: str, scope: Sequence[str]) -> str:
     """The store's name of a collection in one scope: API, collection path, parent ids."""
+    return json.dumps([api, path, *scope], separators=(",", ":"))
+
+
+def scope_key(kind: Kind, path_params: Mapping[str, str]) -> str:
+    """The store's name of `kind`'s collection in the scope of a request's path parameters."""
     if not kind.collection.scope_params:
         return kind.key
-    scope = [path_params.get(name, "") for name in kind.collection.scope_params]
-    return json.dumps([kind.api, kind.collection.path, *scope], separators=(",", ":"))
+    return collection_key(
+        kind.api, kind.collection.path, [path_params.get(p, "") for p in kind.collection.scope_params]
+    )

@@ -46,12 +46,16 @@ class MockRequest:
 
     def cookie(self, name: str) -> str | None:
         if self._cookies is None:
-            self._cookies = {}
-            header = self.headers.get("cookie", "")
-            if header:
-                try:
-                    jar: SimpleCookie = SimpleCookie(header)
-                except CookieError:
-                    jar = SimpleCookie()
-                self._cookies = {key: morsel.value for key, morsel in jar.items()}
+            self._cookies = parse_cookies(self.headers.get("cookie", ""))
         return self._cookies.get(name)
+
+
+def parse_cookies(header: str) -> dict[str, str]:
+    """The cookies of a `Cookie` header; a malformed header holds none."""
+    if not header:
+        return {}
+    try:
+        jar: SimpleCookie = SimpleCookie(header)
+    except CookieError:
+        return {}
+    return {key: morsel.value for key, morsel in jar.items()}

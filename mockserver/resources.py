@@ -20,13 +20,11 @@ deterministically for the resource, and the stored fields are projected into it
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Mapping, Sequence
 
-from mockserver.bindings import Binding, Kind, UnknownIds, scope_key
+from mockserver.bindings import Binding, Kind, UnknownIds, collection_key, scope_key
 from mockserver.errors import GeneratedBodyError, excerpt
 from mockserver.generator import GenContext, Generation
-from mockserver.model import path_parameters
 from mockserver.problems import Problem
 from mockserver.realism import format_datetime
 from mockserver.request import MockRequest
@@ -180,11 +178,10 @@ class ResourceStage:
         if not _gone(binding, request.op.method):
             return None
         params = request.path_params
-        for parent_path, param in binding.kind.collection.parents:
+        for param, parent_path, parent_scope in binding.kind.parents:
             if param not in params:
                 continue
-            parent_scope = [params.get(p, "") for p in path_parameters(parent_path)]
-            key = json.dumps([binding.kind.api, parent_path, *parent_scope], separators=(",", ":"))
+            key = collection_key(binding.kind.api, parent_path, [params.get(p, "") for p in parent_scope])
             if await self._deleted(key, params[param]):
                 return self._not_found(binding, params[param], param)
         return None
@@ -270,7 +267,7 @@ class ResourceStage:
         """The store key of the collection in the request's scope, seeded on first use, or
         why there is none (its parent was deleted)."""
         kind = binding.kind
-        if kind.collection.parents:
+        if kind.parents:
             missing = await self._parents_missing(request, binding)
             if missing is not None:
                 return missing

@@ -11,12 +11,11 @@ import base64
 import binascii
 from collections.abc import Mapping
 from dataclasses import dataclass
-from http.cookies import CookieError, SimpleCookie
 from typing import Any, Protocol
 
 from mockserver.errors import SpecError
 from mockserver.problems import Problem
-from mockserver.request import MockRequest
+from mockserver.request import MockRequest, parse_cookies
 
 NOT_AUTHENTICATED = "Not authenticated"
 INVALID_CREDENTIALS = "Invalid authentication credentials"
@@ -43,14 +42,7 @@ class RequestCredentials:
     cookie_header: str
 
     def cookie(self, name: str) -> str | None:
-        if not self.cookie_header:
-            return None
-        try:
-            jar: SimpleCookie = SimpleCookie(self.cookie_header)
-        except CookieError:
-            return None
-        morsel = jar.get(name)
-        return morsel.value if morsel else None
+        return parse_cookies(self.cookie_header).get(name)
 
 
 @dataclass(frozen=True, slots=True)

@@ -214,7 +214,7 @@ def compile_update_plan(
     touch = list(profile.touch)
     ordered = list(profile.ordered)
     if infer_times and not touch:
-        times = [name for name, sub in response_fields.items() if isinstance(sub, dict) and _is_time(sub, name)]
+        times = [name for name, sub in response_fields.items() if isinstance(sub, dict) and is_timestamp(sub, name)]
         touch = [name for name in times if time_rank(name) == 2]
         ordered += [(first, name) for name in touch for first in times if time_rank(first) == 0]
     renamed = set(profile.echo.values())
@@ -264,7 +264,8 @@ def compile_update_plan(
     )
 
 
-def _is_time(schema: Schema, name: str) -> bool:
+def is_timestamp(schema: Schema, name: str) -> bool:
+    """A date-time field: `format: date-time`, or a string named like `created_at`."""
     kinds = schema.get("type")
     text = kinds == "string" or (isinstance(kinds, list) and "string" in kinds)
     return text and (schema.get("format") == "date-time" or name.endswith("_at"))
