@@ -155,13 +155,23 @@ class ResourceStage:
         for attempt in range(20):
             ctx = self.generation.context(kind.api, kind.collection.path, key, *parts, attempt)
             value = kind.id_generate(ctx) if kind.id_generate is not None else f"{attempt}"
-            if kind.id_is_int and attempt >= 5:
-                value = 1 + max((_as_int(i) for i, _ in await self.store.items(key)), default=0)
+            if kind.id_is_int and attempt >= 2:
+                value = await self._next_int(key)
             candidate = _id_text(value)
             if candidate and await self.store.get(key, candidate) is None and not await self._deleted(key, candidate):
                 return candidate
         items = await self.store.items(key)
         return str(len(items) + 1) if kind.id_is_int else f"{kind.collection.path.rsplit('/', 1)[-1]}-{len(items) + 1}"
+
+    async def _next_int(self, key: str) -> int:
+        """One above the highest integer id handed out or stored in the collection: a high-water
+        mark kept beside it, so that a full range of random ids costs one scan, not one per item."""
+        marker = key + "~next"
+        found = await self.store.get(marker, "")
+        if not isinstance(found, int):
+            found = max((_as_int(i) for i, _ in await self.store.items(key)), default=0)
+        await self.store.put(marker, "", found + 1)
+        return found + 1
 
     async def _deleted(self, key: str, item_id: str) -> bool:
         return await self.store.get(key + "~deleted", item_id) is not None
