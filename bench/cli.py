@@ -18,7 +18,7 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
-from bench import report, wrk
+from bench import growth, report, wrk
 from bench.servers import BenchError, Server, Servers, call, free_port
 from bench.workloads import LIST_ITEMS, MOCK_TARGETS, SEED_WORKLOADS, TABLE, TOKEN, Workload, from_index
 from mockserver.cli import positive_int
@@ -41,6 +41,8 @@ Benchmark the mock on this machine, each server on its own 127.0.0.1 port, one w
               largest corpus document is served, with its RSS), median of --startup-runs.
   contract    wall time and cases/s of the contract suite (`pytest contracts`, as `make contract`),
               read from its JUnit report.
+  growth      list/create req/s and RSS with 1k, 10k and 100k stored pets, and start-up time and
+              RSS of every corpus document against its size; plots in bench/results/*.svg.
 """
 _EPILOG = """\
 targets (issue 11; figures, not tests, unless --check): seed workloads >= 0.85 x the reference,
@@ -73,6 +75,7 @@ def build_parser() -> argparse.ArgumentParser:
     add("--no-prism", action="store_true", help="leave Prism out")
     add("--no-startup", action="store_true", help="skip the start-up timing")
     add("--no-contract", action="store_true", help="skip timing the contract suite")
+    add("--no-growth", action="store_true", help="skip the growth curves (stored resources, document size)")
     add("--results", type=Path, default=ROOT / "bench" / "results", metavar="DIR", help="default bench/results")
     add("--check", action="store_true", help="exit 1 when a target is missed")
     return parser
@@ -229,6 +232,8 @@ def run(args: argparse.Namespace) -> int:
     payload["startup"] = {} if args.no_startup else startup(args)
     if not args.no_contract:
         payload["contract"] = contract()
+    if not args.no_growth:
+        payload["growth"] = growth.run(ROOT, args.results, args, index_of)
     checks = report.check_targets(rows, SEED_WORKLOADS, payload["startup"])
     payload["targets"] = [{"what": c.what, "met": c.met, "value": c.value} for c in checks]
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True)
@@ -239,6 +244,8 @@ def run(args: argparse.Namespace) -> int:
         print(f"start-up ({name}): {json.dumps(entry)}")
     if "contract" in payload:
         print(f"contract suite: {json.dumps(payload['contract'])}")
+    for key, rows_of in payload.get("growth", {}).items():
+        print(f"growth ({key}):\n" + "\n".join(f"  {json.dumps(row)}" for row in rows_of))
     print("targets:\n" + report.checklist(checks))
     written = report.write(args.results, payload, began)
     print(f"results: {written} (and latest.json); load average at the end {os.getloadavg()}")

@@ -33,10 +33,10 @@ def free_port() -> int:
 
 
 def call(
-    port: int, method: str, path: str, body: bytes = b"", headers: dict[str, str] | None = None
+    port: int, method: str, path: str, body: bytes = b"", headers: dict[str, str] | None = None, timeout: float = 5.0
 ) -> tuple[int, str, bytes]:
     """(status, content type, body) of one request; OSError when nothing answers."""
-    conn = http.client.HTTPConnection(HOST, port, timeout=5.0)
+    conn = http.client.HTTPConnection(HOST, port, timeout=timeout)
     try:
         conn.request(method, path, body=body or None, headers=headers or {})
         response = conn.getresponse()
