@@ -29,6 +29,7 @@ import struct
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any, Protocol, runtime_checkable
 
 import limits
 from limits.aio.storage import MemoryStorage
@@ -140,7 +141,7 @@ async def reset(request: MockRequest) -> MockResponse | Problem:
     # ASGI has no way to drop a connection; uvicorn's `receive` is a method of its
     # request-response cycle, which holds the connection's transport.
     transport = getattr(getattr(request.receive, "__self__", None), "transport", None)
-    if not isinstance(transport, asyncio.Transport):
+    if not isinstance(transport, _Abortable):  # asyncio's transports and uvloop's, which do not inherit them
         return Problem(501, "Prefer: fault=reset needs the mock served by uvicorn", api_shaped=False)
     sock = transport.get_extra_info("socket")
     if sock is not None:  # linger 0: the close sends a reset, not an orderly FIN
@@ -150,6 +151,13 @@ async def reset(request: MockRequest) -> MockResponse | Problem:
         while (await request.receive())["type"] != "http.disconnect":
             pass
     return MockResponse(RESET, note="connection reset on purpose (Prefer: fault=reset)")
+
+
+@runtime_checkable
+class _Abortable(Protocol):
+    def abort(self) -> None: ...
+
+    def get_extra_info(self, name: str, default: Any = None) -> Any: ...
 
 
 class ErrorRateStage:
