@@ -20,7 +20,10 @@ deterministically for the resource, and the stored fields are projected into it
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Mapping, Sequence
+
+import orjson
 
 from mockserver.bindings import Binding, Kind, UnknownIds, collection_key, scope_key
 from mockserver.errors import GeneratedBodyError, excerpt
@@ -229,7 +232,7 @@ class ResourceStage:
         if await self._deleted(key, item_id):
             await self.store.delete(key + "~deleted", item_id)  # recreated by PUT
         if role == "update" or (role == "action" and request.op.method != "GET"):
-            resource = self._write(request, binding, resource)
+            resource = self._write(request, binding, self._writable(resource))
             if (too_large := self._too_large(resource)) is not None:
                 return too_large
         await self.store.put(key, item_id, resource)
@@ -242,6 +245,17 @@ class ResourceStage:
             if extra:
                 body = {**extra, **body} if isinstance(body, dict) else extra
         return binding.write.apply(resource, body, request.headers, request.path_params, self.clock())
+
+    def _writable(self, resource: JSON) -> JSON:
+        """A copy to write into where an update may be refused: the write is in place, and
+        a refused update must leave the stored resource as it was."""
+        if self.max_resource_bytes is None:
+            return resource
+        raw = encode(resource)
+        try:
+            return orjson.loads(raw)
+        except orjson.JSONDecodeError:  # integers past 64 bits, escaped lone surrogates
+            return json.loads(raw)
 
     def _too_large(self, resource: JSON) -> Problem | None:
         """Refuse an update that would make the stored resource larger than the bound."""
@@ -356,7 +370,7 @@ class ResourceStage:
         if resource is None:
             resource = self._new_item(binding.kind, request.path_params, "")
         if binding.role.kind == "singleton_write":
-            resource = self._write(request, binding, resource)
+            resource = self._write(request, binding, self._writable(resource))
             if (too_large := self._too_large(resource)) is not None:
                 return too_large
         await self.store.put(key, "", resource)
