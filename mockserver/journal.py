@@ -1,9 +1,9 @@
 """The request journal: the last requests the mock answered, so that a test can assert on
 what its client sent (`GET /__mock/requests`, see `admin`).
 
-The pipeline records one `Entry` per request into a bounded ring (a `deque` with a maximum
-length: the oldest entry falls out); recording is an append of one small object, and the
-entries are turned into JSON only when someone asks for them.
+The pipeline records one entry per request into a bounded ring (a `deque` with a maximum
+length: the oldest entry falls out); recording is an append of one tuple, and the entries
+become `Entry` values and JSON only when someone asks for them.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import Any
 
 from mockserver.diagnostics import Violation
 from mockserver.realism import format_datetime
@@ -21,7 +22,7 @@ from mockserver.types import JSON
 DEFAULT_SIZE = 1_000
 
 
-@dataclass(slots=True)  # not frozen: a frozen dataclass is slower to build, and this is built per request
+@dataclass(frozen=True, slots=True)
 class Entry:
     seq: int  # 1 for the first request the server answered
     at: float  # when it was answered, seconds since the epoch
@@ -55,7 +56,7 @@ class Journal:
     def __init__(self, size: int = DEFAULT_SIZE, clock: Callable[[], float] = time.time) -> None:
         self.size = size
         self.clock = clock
-        self._entries: deque[Entry] = deque(maxlen=size)
+        self._entries: deque[tuple[Any, ...]] = deque(maxlen=size)
         self._seq = itertools.count(1)
         self.total = 0  # every request recorded since start, including those fallen out
 
@@ -73,14 +74,14 @@ class Journal:
         if not self.size:
             return
         self.total += 1
-        entry = Entry(
-            next(self._seq), self.clock(), method, path, api, operation, status, duration_ms, note, violations
+        # A tuple, made an `Entry` when asked for: the cheapest thing to build per request.
+        self._entries.append(
+            (next(self._seq), self.clock(), method, path, api, operation, status, duration_ms, note, violations)
         )
-        self._entries.append(entry)
 
     def find(self, api: str | None = None, statuses: range | None = None, limit: int | None = None) -> list[Entry]:
         """The matching entries, newest first, at most `limit` of them."""
-        found: Iterator[Entry] = reversed(self._entries)
+        found: Iterator[Entry] = (Entry(*fields) for fields in reversed(self._entries))
         if api is not None:
             found = (e for e in found if e.api == api)
         if statuses is not None:

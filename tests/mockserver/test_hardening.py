@@ -4,6 +4,7 @@ and another client served meanwhile."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import signal
 import socket
@@ -240,10 +241,8 @@ def test_sigterm_does_not_wait_for_a_request_that_never_ends() -> None:
         api_url = mock.base_url + "/conversations/c1"
 
         def slow() -> None:
-            try:
+            with contextlib.suppress(httpx.HTTPError):
                 httpx.patch(api_url, json={}, headers={**DATAGRID.auth, "Prefer": "delay=10000"}, timeout=TIMEOUT)
-            except httpx.HTTPError:
-                pass
 
         thread = threading.Thread(target=slow, daemon=True)
         thread.start()
