@@ -15,6 +15,7 @@ API's (`/__mock/...`, handed to `admin`) is recorded in the `journal.Journal`.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import time
 from collections.abc import Awaitable, Callable, Sequence
@@ -91,7 +92,7 @@ class Pipeline:
             response = self.render(request.op, outcome) if isinstance(outcome, Problem) else outcome
             api, operation = match.target.api, match.target.operation_id
         if response.status in _CLOSE_AFTER:
-            response.headers = (*response.headers, *_CLOSE)
+            response = dataclasses.replace(response, headers=(*response.headers, *_CLOSE))
         if response.status:  # 0: the connection was reset on purpose, there is no one to answer
             await send_response(send, response, head_only=method == "HEAD")
         elapsed = (time.perf_counter() - started) * 1000

@@ -17,11 +17,18 @@ from urllib.parse import urlsplit
 
 import httpx
 import pytest
+from starlette.testclient import TestClient
 
 from mockserver import __version__, create_app
-from mockserver.app import ServerConfig
+from mockserver.app import ServerConfig, _not_found, load_apis
 from mockserver.cli import build_parser
-from mockserver.pipeline import MAX_ERROR_BYTES
+from mockserver.generator import Generation
+from mockserver.negotiator import Negotiator
+from mockserver.operations import Operation
+from mockserver.pipeline import MAX_ERROR_BYTES, Pipeline
+from mockserver.problems import Problem
+from mockserver.request import MockRequest
+from mockserver.routing import Router
 from mockserver.validation import MAX_VIOLATIONS
 from tests.mockserver.running import Mock, mock_process
 from tests.mockserver.seed_apis import ROOT, SEED_APIS, TOKEN
@@ -280,3 +287,19 @@ def test_serve_help_gives_every_option_its_default() -> None:
     for flag in ("--header-timeout", "--max-header-bytes", "--limit-concurrency", "--keep-alive-timeout"):
         assert flag in text, flag
     assert "--shutdown-timeout" in text and "--journal-size" in text
+
+
+def test_no_error_answer_is_larger_than_the_bound() -> None:
+    (api,) = load_apis([DATAGRID.spec])
+    router: Router[Operation] = Router()
+    for op in api.operations:
+        router.add(api.prefix + op.path, op.method, op)
+
+    async def wordy(request: MockRequest) -> Problem:
+        return Problem(400, "why " * 50_000)
+
+    pipeline = Pipeline(_not_found, router, [wordy], Negotiator(Generation(0, 0.0)), log=False)
+    response = TestClient(pipeline).patch("/v1/conversations/c1", json={})
+    assert response.status_code == 400
+    assert 0 < len(response.content) <= MAX_ERROR_BYTES
+    assert "past the bound" in response.json()["detail"]
