@@ -32,7 +32,15 @@ contract: install ## contract suite: all mocks, or API=omi BASE_URL=... TOKEN=..
 contract-long: install ## the contract suite with many more examples
 	$(PY) -m pytest contracts --max-examples 500 $(if $(API),--api $(API)) $(if $(BASE_URL),--base-url $(BASE_URL)) $(if $(TOKEN),--token $(TOKEN)) $(CONTRACT_ARGS)
 
-bench: install ## throughput/latency/start-up benchmarks; results in bench/results/
+PRISM_VERSION := 5.16.0
+
+bench: install ## throughput/latency/start-up benchmarks (installs wrk and Prism); results in bench/results/
+	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && \
+		(apt-get install -y -qq wrk >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq wrk >/dev/null)); } || \
+		{ echo "make bench: wrk is missing and cannot be installed here (apt-get install wrk, as root)"; exit 1; }
+	@test -x bench/.node/node_modules/.bin/prism || ! command -v npm >/dev/null || \
+		npm install --prefix bench/.node --no-audit --no-fund --loglevel=error @stoplight/prism-cli@$(PRISM_VERSION) || \
+		echo "make bench: Prism could not be installed; its rows are left out"
 	$(PY) -m bench $(BENCH_ARGS)
 
 format: install

@@ -1,8 +1,7 @@
-"""Benchmarks of the mock server: throughput and latency against a bare Starlette reference
-(and Prism where Node.js is present), start-up time, and the contract suite's run time.
+"""Benchmarks of the mock server (see bench/README.md): throughput and latency under wrk
+against a bare Starlette reference answering the same bytes (and Prism where npm could
+install it), start-up time and memory, and the contract suite's run time.
 
-The line of a run:
-
-    pick workloads -> start servers (reference | mock | prism) on loopback -> preflight
-          -> load (wrk | Python generator) -> ratios and targets -> table + JSON in results/
+    start the mock -> its index places the workloads -> record its answers -> start the
+          reference -> alternating wrk slices -> ratios and targets -> table + JSON in results/
 """

@@ -3,53 +3,55 @@
 from __future__ import annotations
 
 import argparse
+import json
 import os
-import platform
 import signal
+import statistics
 import subprocess
 import sys
-from collections.abc import Sequence
+import tempfile
+import time
+import xml.etree.ElementTree as ET
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from types import FrameType
 from typing import Any
 
-from bench import contract, prism, report, startup, throughput
-from bench.errors import BenchError
-from bench.load import LoadGenerator, PythonLoad, Wrk, find_or_install_wrk, python_load_available
-from bench.workloads import ROOT, WORKLOADS, select
+from bench import growth, report, wrk
+from bench.servers import BenchError, Server, Servers, call, free_port
+from bench.workloads import LIST_ITEMS, MOCK_TARGETS, SEED_WORKLOADS, TABLE, TOKEN, Workload, from_index
 from mockserver.cli import positive_int
 
+ROOT = Path(__file__).resolve().parent.parent
+PRISM = ROOT / "bench" / ".node" / "node_modules" / ".bin" / "prism"  # installed by `make bench`
+LARGE_DOCUMENT = "tests/corpus/box.json"
+INDEXES = ("/__mock/apis", "/")
+
 _DESCRIPTION = """\
-Benchmark the mock server on this machine, in one go:
+Benchmark the mock on this machine, each server on its own 127.0.0.1 port, one worker:
 
-  throughput  the bare Starlette reference (bench/reference.py) and the mock serving all five
-              specs, each on its own 127.0.0.1 port with one uvicorn worker, under the same
-              load on each API's update operation (a valid, authenticated request); and
-              Prism 5 (`prism mock -d`) on each spec where Node.js is present. Reference and
-              mock take turns in --rounds slices of --duration seconds, so that other work
-              on the machine weighs on both alike. Table: req/s, p50 and p99 latency (p99:
-              the worst slice's), errors (HTTP status >= 400 plus socket errors), the ratio
-              of req/s to the reference's for the same API in the same run, and the
-              server's CPU time per request (the ratio of those is the steadier figure).
-  start-up    seconds from process start to the first 2xx answer of all five operations
-              (median of --startup-runs), for the mock and, as a floor, the reference.
-  contract    wall time of the contract suite (python -m pytest contracts, as `make
-              contract`) against the in-process mocks, with tests/s and cases/s.
-
-Load comes from wrk (Debian's package; installed with apt-get when missing, as root) or,
-failing that, from a Python generator on uvloop + httptools. Every server is stopped at
-the end, also on errors and Ctrl-C. Results: bench/results/<timestamp>.json and latest.json.
+  throughput  the bare Starlette reference (bench/reference.py, answering the bytes the mock
+              answered), the mock (all five seed specs and the petstore-expanded corpus
+              document, credentials checked, state kept) and Prism 5 (`prism mock -d`, when
+              `make bench` could install it), under wrk on each workload of bench/workloads.py.
+              Reference and mock take turns in --rounds slices of --duration seconds, so that
+              other work on the machine weighs on both alike.
+  start-up    seconds from process start until the five seed operations answer (and until the
+              largest corpus document is served, with its RSS), median of --startup-runs.
+  contract    wall time and cases/s of the contract suite (`pytest contracts`, as `make contract`),
+              read from its JUnit report.
+  growth      list/create req/s and RSS with 1k, 10k and 100k stored pets, and start-up time and
+              RSS of every corpus document against its size; plots in bench/results/*.svg.
 """
-
 _EPILOG = """\
-targets (issue 4; figures, not pass/fail tests unless --check): every API >= 0.6 x the
-reference's req/s, p99 < 10 ms at 16 connections, no errors; all specs ready < 0.5 s.
+targets (issue 11; figures, not tests, unless --check): seed workloads >= 0.85 x the reference,
+p99 < 10 ms, no errors; the corpus list and create >= 0.6 x; seed specs ready < 0.5 s; the
+largest corpus document ready < 2 s and < 250 MB RSS.
 
 examples:
   make bench
-  make bench BENCH_ARGS='--duration 5 --api omi --api openhands --no-prism'
-  python -m bench --no-contract --load python
+  make bench BENCH_ARGS='--workload omi --workload pets-list --no-prism --no-contract'
 """
 
 
@@ -57,84 +59,25 @@ def _not_negative(text: str) -> int:
     return 0 if text.strip() == "0" else positive_int(text)
 
 
-def _port(text: str) -> int:
-    value = _not_negative(text)
-    if value > 65535:
-        raise argparse.ArgumentTypeError(f"a port is 1-65535 (0: any free port), got {value}")
-    return value
-
-
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="python -m bench",
-        description=_DESCRIPTION,
-        epilog=_EPILOG,
+        prog="python -m bench", description=_DESCRIPTION, epilog=_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    load = parser.add_argument_group("load")
-    load.add_argument(
-        "--duration", type=positive_int, default=2, metavar="S", help="seconds of load per slice (default 2)"
-    )
-    load.add_argument(
-        "--rounds",
-        type=positive_int,
-        default=3,
-        metavar="N",
-        help="slices per server, alternating reference and mock (default 3: 6 s of load each)",
-    )
-    load.add_argument(
-        "--warmup",
-        type=_not_negative,
-        default=1,
-        metavar="S",
-        help="seconds of unmeasured load before each run (default 1; 0: none)",
-    )
-    load.add_argument(
-        "--connections", type=positive_int, default=16, metavar="N", help="keep-alive connections (default 16)"
-    )
-    load.add_argument("--threads", type=positive_int, default=1, metavar="N", help="wrk threads (default 1)")
-    load.add_argument(
-        "--load",
-        choices=("auto", "wrk", "python"),
-        default="auto",
-        help="load generator: wrk, the Python one, or wrk when it can be had (default auto)",
-    )
-    load.add_argument(
-        "--api",
-        action="append",
-        metavar="NAME",
-        choices=[w.api for w in WORKLOADS],
-        help="benchmark only this API (repeatable; default all five)",
-    )
-    load.add_argument("--reference-port", type=_port, default=0, metavar="PORT", help="default: any free port")
-    load.add_argument("--mock-port", type=_port, default=0, metavar="PORT", help="default: any free port")
-    sections = parser.add_argument_group("sections")
-    sections.add_argument("--no-throughput", action="store_true", help="skip the load runs")
-    sections.add_argument("--no-prism", action="store_true", help="leave Prism out")
-    sections.add_argument("--no-startup", action="store_true", help="skip the start-up timing")
-    sections.add_argument("--no-contract", action="store_true", help="skip timing the contract suite")
-    sections.add_argument(
-        "--startup-runs", type=positive_int, default=5, metavar="N", help="start-ups to time per server (default 5)"
-    )
-    sections.add_argument(
-        "--contract-timeout",
-        type=positive_int,
-        default=900,
-        metavar="S",
-        help="give up on the contract suite after S seconds (default 900)",
-    )
-    output = parser.add_argument_group("output")
-    output.add_argument(
-        "--results",
-        type=Path,
-        default=ROOT / "bench" / "results",
-        metavar="DIR",
-        help="where the JSON goes (default bench/results)",
-    )
-    output.add_argument(
-        "--no-install", action="store_true", help="do not install wrk (apt-get) or Prism (npm) when missing"
-    )
-    output.add_argument("--check", action="store_true", help="exit 1 when a target is missed")
+    )  # fmt: skip
+    add = parser.add_argument
+    add("--duration", type=positive_int, default=2, metavar="S", help="seconds per slice (default 2)")
+    add("--rounds", type=positive_int, default=3, metavar="N", help="slices per server, alternating (default 3)")
+    add("--warmup", type=_not_negative, default=1, metavar="S", help="unmeasured seconds before the slices (default 1)")
+    add("--connections", type=positive_int, default=16, metavar="N", help="keep-alive connections (default 16)")
+    add("--workload", action="append", choices=list(TABLE), help="only this workload (repeatable; default all)")
+    add("--startup-runs", type=positive_int, default=5, metavar="N", help="start-ups timed per server (default 5)")
+    add("--no-throughput", action="store_true", help="skip the load runs")
+    add("--no-prism", action="store_true", help="leave Prism out")
+    add("--no-startup", action="store_true", help="skip the start-up timing")
+    add("--no-contract", action="store_true", help="skip timing the contract suite")
+    add("--no-growth", action="store_true", help="skip the growth curves (stored resources, document size)")
+    add("--results", type=Path, default=ROOT / "bench" / "results", metavar="DIR", help="default bench/results")
+    add("--check", action="store_true", help="exit 1 when a target is missed")
     return parser
 
 
@@ -142,149 +85,171 @@ def say(text: str) -> None:
     print(text, file=sys.stderr, flush=True)
 
 
-def choose_generator(kind: str, threads: int, install: bool) -> LoadGenerator:
-    if kind in ("auto", "wrk"):
-        wrk = find_or_install_wrk(install, say)
-        if wrk is not None:
-            return Wrk(wrk, threads)
-        if kind == "wrk":
-            raise BenchError("wrk is not available (install Debian's package: apt-get install wrk)")
-        say("falling back to the Python load generator")
-    if not python_load_available():
-        raise BenchError("no load generator: wrk is missing and httptools is not installed")
-    return PythonLoad()
+def mock_argv(targets: Sequence[str] = MOCK_TARGETS) -> Callable[[int], list[str]]:
+    options = ["--quiet", "--token", TOKEN, "--seed-items", str(LIST_ITEMS)]
+    return lambda port: [sys.executable, "-m", "mockserver", "serve", *targets, "--port", str(port), *options]
 
 
-def conditions(generator: LoadGenerator | None, args: argparse.Namespace) -> dict[str, Any]:
-    def version(module: str) -> str:
+def reference_argv(port: int) -> list[str]:
+    options = "--workers 1 --log-level warning --no-access-log --lifespan off --no-proxy-headers"
+    return [sys.executable, "-m", "uvicorn", "bench.reference:app", "--port", str(port), *options.split()]
+
+
+def prism_argv(spec: Path) -> Callable[[int], list[str]]:
+    options = ["mock", "-d", "-h", "127.0.0.1", "--verboseLevel", "error", str(spec)]
+    return lambda port: [str(PRISM), *options, "-p", str(port)]
+
+
+def index_of(server: Server) -> dict[str, Any]:
+    for path in INDEXES:
         try:
-            from importlib.metadata import version as dist_version
+            status, _, body = call(server.port, "GET", path)
+        except OSError:
+            continue
+        if status == 200 and b'"apis"' in body:
+            return dict(json.loads(body))
+    raise BenchError(f"{server.name} lists no APIs at {' or '.join(INDEXES)}")
 
-            return dist_version(module)
-        except Exception:
-            return "unknown"
 
-    commit = subprocess.run(
-        ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=False
-    ).stdout.strip()
-    info: dict[str, Any] = {
-        "cpus": os.cpu_count(),
-        "load_average": [round(x, 2) for x in os.getloadavg()],
-        "python": platform.python_version(),
-        "uvicorn": version("uvicorn"),
-        "starlette": version("starlette"),
-        "commit": commit or None,
-        "slice_s": args.duration,
-        "rounds": args.rounds,
-        "warmup_s": args.warmup,
-        "connections": args.connections,
-    }
-    if generator is not None:
-        info["load_generator"] = generator.name
-        if isinstance(generator, Wrk):
-            info["wrk"] = {"version": generator.version, "threads": generator.threads}
-    return info
+def start(servers: Servers, name: str, argv: Callable[[int], list[str]], env: dict[str, str] | None = None) -> Server:
+    port = free_port()
+    server = servers.start(Server(name, argv(port), port, ROOT, env))
+    server.wait_until(server.answers, interval=0.05)
+    return server
+
+
+def preflight(server: Server, w: Workload, path: str | None = None) -> tuple[int, str, bytes]:
+    status, media_type, body = call(server.port, w.method, path or w.path, w.body_bytes, w.headers())
+    if not 200 <= status < 300:
+        raise BenchError(f"{server.name} answered {status} to {w.method} {path or w.path}: {body[:300]!r}")
+    return status, media_type, body
+
+
+def measure(servers: Sequence[tuple[Server, str]], w: Workload, args: argparse.Namespace) -> list[report.Row]:
+    """Alternating slices of load on each (server, path); one merged row per server."""
+    for server, path in servers:
+        if args.warmup > 0:
+            wrk.run(server.port, w.method, path, w.headers(), w.body_bytes, args.warmup, args.connections)
+    slices: dict[str, list[wrk.LoadResult]] = {s.name: [] for s, _ in servers}
+    cpu: dict[str, float] = dict.fromkeys(slices, 0.0)
+    for _ in range(args.rounds):
+        for server, path in servers:
+            before = server.cpu_seconds() or 0.0
+            slices[server.name].append(
+                wrk.run(server.port, w.method, path, w.headers(), w.body_bytes, args.duration, args.connections)
+            )
+            cpu[server.name] += (server.cpu_seconds() or 0.0) - before
+    rows = []
+    for server, _ in servers:
+        result = wrk.merge(slices[server.name])
+        cpu_us = cpu[server.name] / result.requests * 1e6 if result.requests else None
+        figures = f"{result.rps:>8,.0f} req/s  p99 {result.p99_ms:6.2f} ms  CPU {cpu_us or 0:.0f} us"
+        say(f"  {w.name:<13} {server.name:<10} {figures}")
+        rows.append(report.Row(w.name, server.name, result, cpu_us))
+    return rows
+
+
+def throughput(args: argparse.Namespace) -> list[report.Row]:
+    rows: list[report.Row] = []
+    with Servers() as servers, tempfile.NamedTemporaryFile("w", suffix=".json") as answers:
+        mock = start(servers, "mock", mock_argv())
+        workloads = from_index(index_of(mock), args.workload)
+        recorded = []
+        for w in workloads:
+            status, media_type, body = preflight(mock, w)
+            path = w.path.split("?")[0]
+            answer = {"status": status, "content_type": media_type, "body_hex": body.hex()}
+            recorded.append({"method": w.method, "path": path, "has_body": w.body is not None, **answer})
+        answers.write(json.dumps(recorded))
+        answers.flush()
+        reference = start(servers, report.REFERENCE, reference_argv, {"BENCH_ANSWERS": answers.name})
+        for w in workloads:
+            preflight(reference, w)
+            rows += measure([(reference, w.path), (mock, w.path)], w, args)
+    if not args.no_prism and PRISM.exists():
+        for w in workloads:
+            spec = next(ROOT / t for t in (f"specs/{w.api}.yaml", f"tests/corpus/{w.api}.yaml") if (ROOT / t).exists())
+            with Servers() as servers:
+                prism = start(servers, "prism", prism_argv(spec))
+                try:
+                    preflight(prism, w, w.spec_path)
+                    rows += measure([(prism, w.spec_path)], w, args)
+                except (BenchError, OSError) as exc:
+                    rows.append(report.Row(w.name, "prism", None, problem=str(exc).splitlines()[0][:120]))
+    elif not args.no_prism:
+        say(f"Prism is not installed at {PRISM} (`make bench` installs it with npm): left out")
+    return report.with_ratios(rows)
+
+
+def startup(args: argparse.Namespace) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    seeds: list[float] = []
+    for _ in range(args.startup_runs):
+        with Servers() as servers:
+            port = free_port()
+            server = servers.start(Server("mock", mock_argv(["specs"])(port), port, ROOT))
+            server.wait_until(server.answers)
+            for w in from_index(index_of(server), SEED_WORKLOADS):
+                preflight(server, w)
+            seeds.append(time.perf_counter() - server.started_at)
+    out["seed"] = {"median_s": round(statistics.median(seeds), 3), "runs_s": [round(s, 3) for s in seeds]}
+    large: list[tuple[float, float]] = []
+    for _ in range(args.startup_runs):
+        with Servers() as servers:
+            port = free_port()
+            server = servers.start(Server("mock", mock_argv([LARGE_DOCUMENT])(port), port, ROOT))
+            seconds = server.wait_until(server.answers, interval=0.01)
+            large.append((seconds, server.rss_mb() or 0.0))
+            operations = sum(len(api["operations"]) for api in index_of(server)["apis"])
+    seconds = statistics.median(s for s, _ in large)
+    rss = max(r for _, r in large)
+    out["large"] = {"document": LARGE_DOCUMENT, "operations": operations, "median_s": round(seconds, 3), "rss_mb": rss}
+    return out
+
+
+def contract() -> dict[str, Any]:
+    """The suite's wall time, tests and cases (the `cases` properties its tests record)."""
+    with tempfile.TemporaryDirectory() as scratch:
+        junit = Path(scratch) / "junit.xml"
+        began = time.perf_counter()
+        argv = [sys.executable, "-m", "pytest", "contracts", "-q", "-p", "no:cacheprovider", f"--junitxml={junit}"]
+        done = subprocess.run(argv, cwd=ROOT, capture_output=True, text=True, timeout=1800)
+        seconds = time.perf_counter() - began
+        if not junit.exists():
+            raise BenchError(f"the contract suite wrote no JUnit report: {done.stdout[-500:]}")
+        tree = ET.parse(junit)
+    cases = sum(int(p.get("value", 0)) for p in tree.iter("property") if p.get("name") == "cases")
+    tests = len(list(tree.iter("testcase")))
+    return {"seconds": round(seconds, 2), "exit": done.returncode, "tests": tests, "cases": cases,
+            "cases_per_s": round(cases / seconds, 1) if seconds else None}  # fmt: skip
 
 
 def run(args: argparse.Namespace) -> int:
-    workloads = select(args.api)
-    started = datetime.now(UTC)
-    payload: dict[str, Any] = {"started": started.isoformat(timespec="seconds")}
-    generator: LoadGenerator | None = None
-    startup_s: float | None = None
-    install = not args.no_install
-
-    if not args.no_startup:
-        say(f"start-up: {args.startup_runs} runs per server ...")
-        results = [
-            startup.measure("mock", throughput.mock_argv, ROOT, workloads, args.startup_runs),
-            startup.measure("reference", throughput.reference_argv, ROOT, workloads, args.startup_runs),
-        ]
-        payload["startup"] = [r.as_dict() for r in results]
-        startup_s = results[0].median()
-        for r in results:
-            say(
-                f"  {r.server:<9} all {len(workloads)} operations answering after {r.median():.3f} s (median; runs "
-                + ", ".join(f"{run['all']:.3f}" for run in r.runs)
-                + ")"
-            )
-
-    rows: list[report.Row] = []
-    if not args.no_throughput:
-        generator = choose_generator(args.load, args.threads, install)
-        prism_executable = None
-        if not args.no_prism:
-            prism_executable = prism.find_or_install(ROOT / "bench" / ".node", install, say)
-        plan = throughput.LoadPlan(args.duration, args.warmup, args.connections, args.rounds)
-        say(
-            f"throughput: {generator.name}, {args.connections} connections, {args.rounds} x {args.duration} s "
-            f"per server and API, alternating (+{args.warmup} s warm-up) ..."
-        )
-        rows = report.with_ratios(
-            throughput.run(
-                ROOT, workloads, generator, plan, prism_executable, (args.reference_port, args.mock_port), say
-            )
-        )
-        payload["throughput"] = [row.as_dict() for row in rows]
-        by_cpu = {w.api: report.cpu_ratio(rows, w.api) for w in workloads}
-        payload["cpu_ratio"] = {api: round(x, 3) for api, x in by_cpu.items() if x is not None}
-        payload["mock_over_prism"] = {api: round(x, 2) for api, x in report.mock_over_prism(rows).items()}
-        if prism_executable is not None:
-            payload["prism_version"] = prism.installed_version(ROOT / "bench" / ".node")
-
+    began = datetime.now(UTC)
+    payload: dict[str, Any] = {"started": began.isoformat(timespec="seconds"), "load_average": os.getloadavg()}
+    rows = [] if args.no_throughput else throughput(args)
+    payload["throughput"] = [row.as_dict() for row in rows]
+    payload["startup"] = {} if args.no_startup else startup(args)
     if not args.no_contract:
-        say("contract suite: python -m pytest contracts ...")
-        result = contract.run(ROOT, sys.executable, args.contract_timeout)
-        payload["contract"] = result.as_dict()
-
-    payload["conditions"] = conditions(generator, args)
-    checks = report.check_targets(rows, startup_s)
-    payload["targets"] = [{"what": c.what, "met": c.met, "value": c.detail} for c in checks]
-
-    print()
+        payload["contract"] = contract()
+    if not args.no_growth:
+        payload["growth"] = growth.run(ROOT, args.results, args, index_of)
+    checks = report.check_targets(rows, SEED_WORKLOADS, payload["startup"])
+    payload["targets"] = [{"what": c.what, "met": c.met, "value": c.value} for c in checks]
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True)
+    payload["commit"] = commit.stdout.strip() or None
     if rows:
         print(report.table(rows))
-        print()
-    if "startup" in payload:
-        for entry in payload["startup"]:
-            print(f"start-up ({entry['server']}): {entry['median_s']['all']:.3f} s median to all operations answering")
+    for name, entry in payload["startup"].items():
+        print(f"start-up ({name}): {json.dumps(entry)}")
     if "contract" in payload:
-        print(contract_line(payload["contract"]))
-    if checks:
-        print("\ntargets:")
-        print(report.checklist(checks))
-    written = report.write(args.results, payload, started)
-    print(f"\nresults: {_shown(written)} and {_shown(written.with_name('latest.json'))}")
-    print(
-        f"conditions: {payload['conditions']['cpus']} CPUs, load average at the end "
-        f"{payload['conditions']['load_average']}; other work on the machine shifts absolute numbers, "
-        "the ratios within one run are what to compare"
-    )
-    if args.check and not all(c.met for c in checks):
-        return 1
-    return 0
-
-
-def contract_line(data: dict[str, Any]) -> str:
-    if data["status"] != "ran":
-        return f"contract suite: {data['status']}: {data['note']}"
-    cases = (
-        "cases unknown (the suite reported none)"
-        if data["cases"] is None
-        else f"{data['cases']} cases ({data['cases_per_s']} cases/s)"
-    )
-    if data.get("requests") is not None:
-        cases += f", {data['requests']} requests"
-    failed = f", {data['note']}" if data["note"] else ""
-    tests = f"{data['tests']} tests ({data['tests_per_s']} tests/s)"
-    return f"contract suite: {data['seconds']} s, {tests}, {cases}{failed}"
-
-
-def _shown(path: Path) -> str:
-    try:
-        return str(path.relative_to(Path.cwd()))
-    except ValueError:
-        return str(path)
+        print(f"contract suite: {json.dumps(payload['contract'])}")
+    for key, rows_of in payload.get("growth", {}).items():
+        print(f"growth ({key}):\n" + "\n".join(f"  {json.dumps(row)}" for row in rows_of))
+    print("targets:\n" + report.checklist(checks))
+    written = report.write(args.results, payload, began)
+    print(f"results: {written} (and latest.json); load average at the end {os.getloadavg()}")
+    return 1 if args.check and not all(c.met for c in checks) else 0
 
 
 def _interrupt(signum: int, frame: FrameType | None) -> None:
@@ -293,10 +258,10 @@ def _interrupt(signum: int, frame: FrameType | None) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    signal.signal(signal.SIGTERM, _interrupt)  # stop the servers on `kill` as on Ctrl-C
+    signal.signal(signal.SIGTERM, _interrupt)  # servers are stopped on `kill` as on Ctrl-C
     try:
         return run(args)
-    except BenchError as exc:
+    except (BenchError, OSError) as exc:
         print(f"bench: error: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:

@@ -1,54 +1,48 @@
-"""The bare reference: the physical limit of the stack (Starlette on uvicorn, one worker).
+"""The bare reference: the physical limit of the stack, a Starlette app doing no work.
 
-One route per benchmarked operation, at the mock's path: an update parses the JSON body
-and answers a constant JSON document; the list answers a constant list of as many items
-as the mock's. No validation, credentials or state: what is left is routing, body reading,
-JSON decoding and encoding, and the HTTP server itself.
+It serves the paths of the workloads and answers each with the exact bytes the mock gave
+it once (recorded by the harness into the JSON file named by `BENCH_ANSWERS`): a body is
+read and JSON-decoded, nothing is validated, stored or generated. What remains is routing,
+body reading and decoding, and the HTTP server itself.
 
-    uvicorn bench.reference:app --workers 1 --log-level warning --no-access-log
+    BENCH_ANSWERS=answers.json uvicorn bench.reference:app --workers 1
 """
 
 from __future__ import annotations
 
+import json
+import os
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import Response
 from starlette.routing import Route
 
-from bench.workloads import CONVERSATION_ID, LIST_ITEMS, WORKLOADS
 
-ANSWER = {
-    "id": CONVERSATION_ID,
-    "title": "Quarterly review",
-    "status": "active",
-    "created_at": "2026-01-01T00:00:00Z",
-    "updated_at": "2026-01-01T00:00:00Z",
-}
+def _answer(recorded: dict[str, Any]) -> Callable[[Request], Awaitable[Response]]:
+    body = bytes.fromhex(recorded["body_hex"])
+    status, media_type, reads = int(recorded["status"]), str(recorded["content_type"]), bool(recorded["has_body"])
 
+    async def answer(request: Request) -> Response:
+        if reads:
+            await request.json()
+        return Response(body, status, media_type=media_type)
 
-async def update_conversation(request: Request) -> JSONResponse:
-    await request.json()
-    return JSONResponse(ANSWER)
+    return answer
 
 
-# Items of the size the mock generates (about 60 bytes each), so both answer about the same bytes.
-PETS = [{"name": f"Incident notes feedback {i:03d}", "tag": "research", "id": 1000 + i} for i in range(LIST_ITEMS)]
+def create_reference_app(answers: list[dict[str, Any]]) -> Starlette:
+    """One route per recorded answer (`method`, `path` without the query, `status`,
+    `content_type`, `body_hex`, `has_body`)."""
+    return Starlette(routes=[Route(a["path"], _answer(a), methods=[a["method"]]) for a in answers])
 
 
-async def list_pets(request: Request) -> JSONResponse:
-    return JSONResponse(PETS)
+def _from_environment() -> Starlette:
+    name = os.environ.get("BENCH_ANSWERS")
+    return create_reference_app(json.loads(Path(name).read_text()) if name else [])
 
 
-def create_reference_app() -> Starlette:
-    routes = [
-        Route(
-            w.mount + w.spec_path.replace(CONVERSATION_ID, "{conversation_id}"),
-            list_pets if w.method == "GET" else update_conversation,
-            methods=[w.method],
-        )
-        for w in WORKLOADS
-    ]
-    return Starlette(routes=routes)
-
-
-app = create_reference_app()
+app = _from_environment()

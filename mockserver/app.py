@@ -18,10 +18,14 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
+from mockserver.admin import admin_app
 from mockserver.bindings import UnknownIds, bind
 from mockserver.body import BodyReader, Limits
 from mockserver.errors import NotOpenAPIError, SpecError
+from mockserver.faults import ErrorRateStage, FaultStage, RateLimit
 from mockserver.generator import Generation, day_anchor
+from mockserver.journal import DEFAULT_SIZE as DEFAULT_JOURNAL_SIZE
+from mockserver.journal import Journal
 from mockserver.loader import SpecDocument, find_documents, load_spec
 from mockserver.model import ResourceModel, describe
 from mockserver.negotiator import Negotiator, PreferStage
@@ -51,6 +55,12 @@ class ServerConfig:
     max_items: int = 10_000  # per collection (and scope), least recently used evicted
     seed_items: int = 3  # generated items a listable collection starts with
     unknown_ids: UnknownIds = "auto"
+    max_resource_bytes: int | None = 1024 * 1024  # a stored resource's JSON; None: unbounded
+    admin_token: str | None = None  # required by the admin API (/__mock/...) when set
+    journal_size: int = DEFAULT_JOURNAL_SIZE  # requests the journal keeps; 0: none
+    latency: tuple[int, int] | None = None  # milliseconds, uniform, on every request
+    error_rate: float = 0.0  # share of valid requests answered with a declared error
+    rate_limit: RateLimit | None = None  # per endpoint, over a sliding window
 
 
 @dataclass
@@ -118,15 +128,22 @@ def create_app(targets: Sequence[str | Path] | None = None, config: ServerConfig
     epoch = config.epoch if config.epoch is not None else day_anchor(config.clock())
     generation = Generation(config.seed, epoch)
     negotiator = Negotiator(generation)
-    resources = ResourceStage(store, generation, config.clock, config.seed_items, config.unknown_ids)
+    resources = ResourceStage(
+        store, generation, config.clock, config.seed_items, config.unknown_ids, config.max_resource_bytes
+    )
+    prefer = PreferStage(negotiator)
     # The request line, in order; each stage may answer (see `pipeline`).
     stages: list[Stage] = [
+        FaultStage(config.latency, config.rate_limit, config.seed),
         CredentialsStage(config.tokens),
         BodyReader(Limits(config.max_body_size, config.body_timeout)),
         ValidationStage(),
-        PreferStage(negotiator),
+        prefer,
         resources,
     ]
+    if config.error_rate > 0:
+        operations = [op for api in apis for op in api.operations]
+        stages.insert(-1, ErrorRateStage(config.error_rate, operations, prefer, config.seed))
 
     async def index(request: Request) -> JSONResponse:
         return JSONResponse({"apis": [api.describe() for api in apis]})
@@ -141,10 +158,21 @@ def create_app(targets: Sequence[str | Path] | None = None, config: ServerConfig
     for api in apis:
         mount = api.prefix.removesuffix(api.spec.server_path)
         routes.append(Route(f"{mount}/openapi.json", spec_endpoint(api), methods=["GET"]))
-    pipeline = Middleware(Pipeline, router=router, stages=stages, negotiator=negotiator, log=config.log_requests)
+    journal = Journal(config.journal_size, config.clock)
+    admin = admin_app(journal, config.admin_token)
+    pipeline = Middleware(
+        Pipeline,
+        router=router,
+        stages=stages,
+        negotiator=negotiator,
+        log=config.log_requests,
+        journal=journal,
+        admin=admin,
+    )
     app = Starlette(routes=routes, middleware=[pipeline])
     app.router.redirect_slashes = False
     app.router.default = _not_found
     app.state.apis = apis
     app.state.store = store
+    app.state.journal = journal
     return app

@@ -7,13 +7,21 @@ import contextlib
 import errno
 import ipaddress
 import logging
+import math
 import socket
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import TypeVar
 
+from mockserver import __version__
 from mockserver.app import DEFAULT_SPECS, ServerConfig, create_app
 from mockserver.errors import MockServerError
+from mockserver.faults import parse_latency, parse_rate_limit
+from mockserver.journal import DEFAULT_SIZE as DEFAULT_JOURNAL_SIZE
+from mockserver.prefer import MAX_DELAY_MS
+from mockserver.serving import ServeLimits, uvicorn_config
 
+T = TypeVar("T")
 _DESCRIPTION = """\
 Serve every OpenAPI document given (files or directories; default: the project's specs/)
 as a spec-faithful mock. With several specs, each API is mounted under /<file stem>
@@ -21,7 +29,7 @@ followed by the path of its first server URL (e.g. /datagrid/v1/...); with a sin
 it is served at / plus its server path. GET / lists the APIs and their operations.
 """
 
-_EPILOG = """\
+_EPILOG = f"""\
 Resources: POST on a collection creates (a new id, by the id field's schema), GET on an
 item reads it, PATCH/PUT update it, DELETE removes it (then 404), GET on the collection
 lists it (paged by the declared limit/offset/page/cursor parameters). The model is
@@ -30,7 +38,13 @@ inferred from the paths at start-up; GET / shows it.
 Per request: unknown path 404, undeclared method 405, missing credentials 401, wrong
 content type 415, body over the limit 413, invalid request 422 (in the declared error
 shape where there is one, else FastAPI's). Send 'Prefer: code=429' (or example=NAME,
-dynamic=true) to ask for another declared answer.
+dynamic=true) to ask for another declared answer, 'Prefer: delay=250' to answer after
+250 ms (at most {MAX_DELAY_MS}), 'Prefer: fault=reset' to have the connection reset without an
+answer.
+
+Admin API (the mock's own, under /__mock/): GET /__mock/health, GET /__mock/requests
+?api=&status=&limit= (the request journal: the last requests with their status and
+validation problems). Off loopback it needs --admin-token (Authorization: Bearer TOKEN).
 
 examples:
   python -m mockserver serve
@@ -64,8 +78,106 @@ def _port(text: str) -> int:
     return value
 
 
+def _parsed_by(parse: Callable[[str], T]) -> Callable[[str], T]:
+    """An argparse type from a parser that raises ValueError with a message."""
+
+    def convert(text: str) -> T:
+        try:
+            return parse(text)
+        except ValueError as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from None
+
+    return convert
+
+
+def _share(text: str) -> float:
+    try:
+        value = float(text) if len(text) <= 20 else math.nan
+    except ValueError:
+        value = math.nan
+    if not 0 <= value <= 1:  # NaN too
+        raise argparse.ArgumentTypeError(f"expected a share from 0 to 1 such as 0.05, got {text[:20]!r}")
+    return value
+
+
+def _add_fault_flags(serve: argparse.ArgumentParser) -> None:
+    faults = serve.add_argument_group("faults on purpose")
+    faults.add_argument(
+        "--latency",
+        type=_parsed_by(parse_latency),
+        default=None,
+        metavar="MS[-MS]",
+        help="wait a uniform random time on every request, e.g. 50-200 milliseconds (default: none)",
+    )
+    faults.add_argument(
+        "--error-rate",
+        type=_share,
+        default=0.0,
+        metavar="SHARE",
+        help="answer this share of valid requests with one of the operation's declared 4xx/5xx "
+        "responses, or 500 where it declares none, e.g. 0.05 (default: 0)",
+    )
+    faults.add_argument(
+        "--rate-limit",
+        type=_parsed_by(parse_rate_limit),
+        default=None,
+        metavar="N/UNIT",
+        help="answer 429 (with Retry-After and X-RateLimit-*) past N requests per endpoint and method "
+        "in a sliding window, e.g. 60/min, 10/s (default: none)",
+    )
+
+
+def _add_limit_flags(serve: argparse.ArgumentParser) -> None:
+    defaults = ServeLimits()
+    limits = serve.add_argument_group("limits")
+    limits.add_argument(
+        "--max-resource-bytes",
+        type=positive_int,
+        default=1024 * 1024,
+        metavar="BYTES",
+        help="largest stored resource (as JSON); an update past it gets 413 (default: 1048576)",
+    )
+    limits.add_argument(
+        "--header-timeout",
+        type=positive_int,
+        default=int(defaults.header_timeout),
+        metavar="SECONDS",
+        help=f"time a client has to send the request line and headers, then 408 (default: {defaults.header_timeout:g})",
+    )
+    limits.add_argument(
+        "--max-header-bytes",
+        type=positive_int,
+        default=defaults.max_header_bytes,
+        metavar="BYTES",
+        help=f"largest request line and headers, larger ones get 431 (default: {defaults.max_header_bytes})",
+    )
+    limits.add_argument(
+        "--limit-concurrency",
+        type=positive_int,
+        default=defaults.limit_concurrency,
+        metavar="N",
+        help=f"connections and requests at once; past it 503 (default: {defaults.limit_concurrency})",
+    )
+    limits.add_argument(
+        "--keep-alive-timeout",
+        type=positive_int,
+        default=defaults.keep_alive_timeout,
+        metavar="SECONDS",
+        help=f"an idle connection is closed after this (default: {defaults.keep_alive_timeout})",
+    )
+    limits.add_argument(
+        "--shutdown-timeout",
+        type=positive_int,
+        default=defaults.shutdown_timeout,
+        metavar="SECONDS",
+        help="on SIGTERM or Ctrl-C, requests still running after this are cancelled "
+        f"(default: {defaults.shutdown_timeout})",
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="mockserver", description="A spec-faithful OpenAPI mock server.")
+    parser.add_argument("--version", action="version", version=f"mockserver {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     serve = commands.add_parser(
         "serve",
@@ -114,16 +226,45 @@ def build_parser() -> argparse.ArgumentParser:
         "the API can create such resources and the operation declares a 404, else generate",
     )
     serve.add_argument("--quiet", action="store_true", help="no per-request log lines")
+    serve.add_argument(
+        "--admin-token",
+        default=None,
+        metavar="TOKEN",
+        help="the admin API (/__mock/...) requires 'Authorization: Bearer TOKEN'; needed to listen "
+        "beyond loopback (default: none, the admin API open on loopback)",
+    )
+    serve.add_argument(
+        "--journal-size",
+        type=_non_negative_int,
+        default=DEFAULT_JOURNAL_SIZE,
+        metavar="N",
+        help=f"requests the journal (GET /__mock/requests) keeps, 0 for none (default: {DEFAULT_JOURNAL_SIZE})",
+    )
+    _add_fault_flags(serve)
+    _add_limit_flags(serve)
     return parser
+
+
+def _is_loopback(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return host == "localhost"
+
+
+def admin_refusal(host: str, admin_token: str | None) -> str | None:
+    """Why the mock will not listen on `host`: beyond loopback the admin API needs a token."""
+    if admin_token or _is_loopback(host):
+        return None
+    return (
+        f"mockserver: error: listening on {host} needs --admin-token: without it the admin API under "
+        "/__mock/ (the request journal, the state) would be open to anyone who can reach the server"
+    )
 
 
 def bind_warning(host: str, tokens: Sequence[str]) -> str | None:
     """What to say when the mock listens beyond this machine with no `--token`."""
-    try:
-        loopback = ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        loopback = host == "localhost"
-    if loopback or tokens:
+    if _is_loopback(host) or tokens:
         return None
     return (
         f"mockserver: warning: listening on {host} without --token: anyone who can reach it is let in "
@@ -134,6 +275,10 @@ def bind_warning(host: str, tokens: Sequence[str]) -> str | None:
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.WARNING if args.quiet else logging.INFO, format="%(message)s", stream=sys.stderr)
+    refusal = admin_refusal(args.host, args.admin_token)
+    if refusal is not None:
+        print(refusal, file=sys.stderr)
+        return 1
     warning = bind_warning(args.host, args.token)
     if warning is not None:
         print(warning, file=sys.stderr)
@@ -145,6 +290,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         seed_items=args.seed_items,
         max_items=args.max_items,
         unknown_ids=args.unknown_ids,
+        max_resource_bytes=args.max_resource_bytes,
+        admin_token=args.admin_token,
+        journal_size=args.journal_size,
+        latency=args.latency,
+        error_rate=args.error_rate,
+        rate_limit=args.rate_limit,
     )
     try:
         app = create_app(args.targets or None, config)
@@ -164,8 +315,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     for api in apis:
         print(f"mockserver: {api.name} at http://{args.host}:{args.port}{api.prefix or '/'}", file=sys.stderr)
     # A local mock trusts no proxy: X-Forwarded-* headers are the client's own data.
-    uvicorn_config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off", proxy_headers=False)
-    server = uvicorn.Server(uvicorn_config)
+    limits = ServeLimits(
+        header_timeout=args.header_timeout,
+        max_header_bytes=args.max_header_bytes,
+        limit_concurrency=args.limit_concurrency,
+        keep_alive_timeout=args.keep_alive_timeout,
+        shutdown_timeout=args.shutdown_timeout,
+    )
+    served = uvicorn_config(app, limits, log_level="warning", access_log=False, lifespan="off", proxy_headers=False)
+    server = uvicorn.Server(served)
     with contextlib.suppress(KeyboardInterrupt):  # uvicorn re-raises Ctrl-C after a graceful shutdown
         server.run(sockets=[sock])
     return 0

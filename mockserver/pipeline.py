@@ -1,17 +1,21 @@
 """The request line.
 
-    route -> [credentials -> body -> validation -> Prefer -> resources] -> render -> send
+    route -> [faults -> credentials -> body -> validation -> Prefer -> error rate -> resources]
+          -> render -> bound -> send -> journal + access log
 
 `Pipeline` is the Starlette app's middleware. It routes the raw path, builds the one
 `MockRequest` value, and runs the stages in order; each stage has the same shape,
 `async (MockRequest) -> MockResponse | Problem | None`: `None` lets the next stage go on,
 anything else is the answer. A `Problem` (a client's mistake) is turned into a response by
-`Negotiator.render`, in one place. The list itself is composed by `app.create_app`, so a
-new stage (fault injection, a proxy, a journal) is one more item in it.
+`Negotiator.render`, in one place, and an error answer larger than `MAX_ERROR_BYTES` is
+replaced by its one-line message. The list itself is composed by `app.create_app`, so a
+new stage (fault injection, a proxy) is one more item in it. Every request but the admin
+API's (`/__mock/...`, handed to `admin`) is recorded in the `journal.Journal`.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import time
 from collections.abc import Awaitable, Callable, Sequence
@@ -20,17 +24,23 @@ from urllib.parse import parse_qsl
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from mockserver.errors import GeneratedBodyError
+from mockserver.journal import Journal
 from mockserver.negotiator import Negotiator
 from mockserver.operations import Operation
 from mockserver.problems import Problem
 from mockserver.request import MockRequest
-from mockserver.responses import MockResponse, send_response
+from mockserver.responses import MockResponse, encode, send_response
 from mockserver.routing import MethodNotAllowed, Router
 
 access_log = logging.getLogger("mockserver.access")
 
 Stage = Callable[[MockRequest], Awaitable[MockResponse | Problem | None]]
 _BROKEN = "the mock built a body that breaks its own schema; please report this"
+MAX_ERROR_BYTES = 64 * 1024
+ADMIN_PREFIX = "/__mock/"
+# After these the rest of the request is not read: the connection cannot carry another one.
+_CLOSE_AFTER = frozenset({408, 413})
+_CLOSE = (("Connection", "close"),)
 
 
 class Pipeline:
@@ -38,13 +48,22 @@ class Pipeline:
     rest (the index, the specs, unknown paths) to the Starlette app behind it."""
 
     def __init__(
-        self, app: ASGIApp, router: Router[Operation], stages: Sequence[Stage], negotiator: Negotiator, log: bool
+        self,
+        app: ASGIApp,
+        router: Router[Operation],
+        stages: Sequence[Stage],
+        negotiator: Negotiator,
+        log: bool,
+        journal: Journal | None = None,
+        admin: ASGIApp | None = None,
     ) -> None:
         self.app = app
         self.router = router
         self.stages = tuple(stages)
         self.negotiator = negotiator
         self.log = log
+        self.journal = journal if journal is not None else Journal(0)
+        self.admin = admin
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -54,30 +73,46 @@ class Pipeline:
         method: str = scope["method"]
         raw = scope.get("raw_path")
         path = raw.decode("latin-1").split("?", 1)[0] if raw else scope["path"]
+        if self.admin is not None and path.startswith(ADMIN_PREFIX):
+            await self.admin(scope, receive, send)
+            return
         match = self.router.match(method, path)
         if match is None:
             await self._pass_through(scope, receive, send, started)
             return
+        operation = None
         if isinstance(match, MethodNotAllowed):
             allow = (("Allow", ", ".join(match.allow)),)
-            response, api = self.negotiator.render(None, Problem(405, "Method Not Allowed", headers=allow)), "-"
+            refusal = Problem(405, "Method Not Allowed", headers=allow)
+            outcome: MockResponse | Problem = refusal
+            response, api = self.negotiator.render(None, refusal), "-"
         else:
             request = _request(match.target, match.path_params, scope, receive)
-            response, api = await self.answer(request), match.target.api
-        await send_response(send, response, head_only=method == "HEAD")
+            outcome = await self.run(request)
+            response = self.render(request.op, outcome) if isinstance(outcome, Problem) else outcome
+            api, operation = match.target.api, match.target.operation_id
+        if response.status in _CLOSE_AFTER:
+            response = dataclasses.replace(response, headers=(*response.headers, *_CLOSE))
+        if response.status:  # 0: the connection was reset on purpose, there is no one to answer
+            await send_response(send, response, head_only=method == "HEAD")
+        elapsed = (time.perf_counter() - started) * 1000
+        violations = outcome.violations if isinstance(outcome, Problem) else ()
+        self.journal.record(method, scope["path"], api, operation, response.status, elapsed, response.note, violations)
         if self.log:
-            self._log(scope, api, response.status, started, response.note)
+            self._log(scope, api, response.status, elapsed, response.note)
 
     async def answer(self, request: MockRequest) -> MockResponse:
         """Run the stages over `request`; the first that answers decides."""
+        outcome = await self.run(request)
+        return self.render(request.op, outcome) if isinstance(outcome, Problem) else outcome
+
+    async def run(self, request: MockRequest) -> MockResponse | Problem:
+        """The stages' answer to `request`, a `Problem` not yet rendered."""
         try:
             for stage in self.stages:
                 outcome = await stage(request)
-                if outcome is None:
-                    continue
-                if isinstance(outcome, Problem):
-                    return self.negotiator.render(request.op, outcome)
-                return outcome
+                if outcome is not None:
+                    return outcome
         except GeneratedBodyError as exc:
             access_log.error("%s", exc)
             return MockResponse(500, {"detail": _BROKEN})
@@ -85,11 +120,18 @@ class Pipeline:
         access_log.error("no stage answered %s %s", op.method, op.path)
         return MockResponse(500, {"detail": "no stage of the mock answered this request; please report this"})
 
+    def render(self, op: Operation, problem: Problem) -> MockResponse:
+        """`problem` as the operation's answer, at most `MAX_ERROR_BYTES` of it."""
+        response = self.negotiator.render(op, problem)
+        size = len(encode(response.body)) if response.has_body else 0
+        if size <= MAX_ERROR_BYTES:
+            return response
+        message = problem.message if len(problem.message) <= 300 else problem.message[:300] + "..."
+        short = f"{message} (the whole answer would be {size} bytes, past the bound of {MAX_ERROR_BYTES})"
+        return self.negotiator.render(op, Problem(problem.status, short, headers=problem.headers))
+
     async def _pass_through(self, scope: Scope, receive: Receive, send: Send, started: float) -> None:
         """Not an API operation: the Starlette app answers (index, specs, 404), logged all the same."""
-        if not self.log:
-            await self.app(scope, receive, send)
-            return
         status = 0
 
         async def capture(message: Message) -> None:
@@ -99,12 +141,14 @@ class Pipeline:
             await send(message)
 
         await self.app(scope, receive, capture)
-        self._log(scope, "-", status, started)
+        elapsed = (time.perf_counter() - started) * 1000
+        self.journal.record(scope["method"], scope["path"], "-", None, status, elapsed)
+        if self.log:
+            self._log(scope, "-", status, elapsed)
 
     @staticmethod
-    def _log(scope: Scope, api: str, status: int, started: float, note: str = "") -> None:
+    def _log(scope: Scope, api: str, status: int, elapsed: float, note: str = "") -> None:
         if access_log.isEnabledFor(logging.INFO):
-            elapsed = (time.perf_counter() - started) * 1000
             why = f" {note[:200]!r}" if note else ""
             access_log.info("%s %s %s %d %.2fms%s", scope["method"], scope["path"], api, status, elapsed, why)
 

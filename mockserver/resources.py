@@ -20,7 +20,10 @@ deterministically for the resource, and the stored fields are projected into it
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Mapping, Sequence
+
+import orjson
 
 from mockserver.bindings import Binding, Kind, UnknownIds, collection_key, scope_key
 from mockserver.errors import GeneratedBodyError, excerpt
@@ -28,7 +31,7 @@ from mockserver.generator import GenContext, Generation
 from mockserver.problems import Problem
 from mockserver.realism import format_datetime
 from mockserver.request import MockRequest
-from mockserver.responses import MockResponse
+from mockserver.responses import MockResponse, encode
 from mockserver.state import Store
 from mockserver.types import JSON
 
@@ -43,12 +46,14 @@ class ResourceStage:
         clock: Callable[[], float],
         seed_items: int = 3,
         unknown_ids: UnknownIds = "auto",
+        max_resource_bytes: int | None = None,
     ) -> None:
         self.store = store
         self.generation = generation
         self.clock = clock
         self.seed_items = seed_items
         self.unknown_ids = unknown_ids
+        self.max_resource_bytes = max_resource_bytes
 
     async def __call__(self, request: MockRequest) -> MockResponse | Problem | None:
         op = request.op
@@ -237,7 +242,9 @@ class ResourceStage:
         if await self._deleted(key, item_id):
             await self.store.delete(key + "~deleted", item_id)  # recreated by PUT
         if role == "update" or (role == "action" and request.op.method != "GET"):
-            resource = self._write(request, binding, resource)
+            resource = self._write(request, binding, self._writable(resource))
+            if (too_large := self._too_large(resource)) is not None:
+                return too_large
         await self.store.put(key, item_id, resource)
         return self._respond(request, self._answer(request, binding, resource, item_id))
 
@@ -248,6 +255,24 @@ class ResourceStage:
             if extra:
                 body = {**extra, **body} if isinstance(body, dict) else extra
         return binding.write.apply(resource, body, request.headers, request.path_params, self.clock())
+
+    def _writable(self, resource: JSON) -> JSON:
+        """A copy to write into where an update may be refused: the write is in place, and
+        a refused update must leave the stored resource as it was."""
+        if self.max_resource_bytes is None:
+            return resource
+        raw = encode(resource)
+        try:
+            return orjson.loads(raw)
+        except orjson.JSONDecodeError:  # integers past 64 bits, escaped lone surrogates
+            return json.loads(raw)
+
+    def _too_large(self, resource: JSON) -> Problem | None:
+        """Refuse an update that would make the stored resource larger than the bound."""
+        limit = self.max_resource_bytes
+        if limit is None or len(encode(resource)) <= limit:
+            return None
+        return Problem(413, f"the update would make the resource larger than {limit} bytes (--max-resource-bytes)")
 
     # -- collections ---------------------------------------------------------------------
 
@@ -355,7 +380,9 @@ class ResourceStage:
         if resource is None:
             resource = self._new_item(binding.kind, request.path_params, "")
         if binding.role.kind == "singleton_write":
-            resource = self._write(request, binding, resource)
+            resource = self._write(request, binding, self._writable(resource))
+            if (too_large := self._too_large(resource)) is not None:
+                return too_large
         await self.store.put(key, "", resource)
         return self._respond(request, self._answer(request, binding, resource))
 

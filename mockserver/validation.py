@@ -20,7 +20,9 @@ from mockserver.problems import Problem
 from mockserver.request import MockRequest
 from mockserver.types import JSON, Loc, Schema
 
-MAX_VIOLATIONS = 50  # per value checked: a body with 100,000 wrong items gets a bounded answer, fast
+MAX_VIOLATIONS = 100  # per request: a body with 100,000 wrong items gets a bounded answer, fast
+_MORE = "too_many_errors"  # the final entry: how many more problems were found
+MAX_ECHO = 100  # characters of a client's input (a value, a key) an answer repeats
 
 
 class SchemaCheck:
@@ -44,7 +46,36 @@ class SchemaCheck:
                 self._validator.validate(value)
             except jsonschema_rs.ValidationError as error:
                 return translate([error], self.prefix)
-        return translate(itertools.islice(self._validator.iter_errors(value), MAX_VIOLATIONS), self.prefix)
+        errors = self._validator.iter_errors(value)
+        found = translate(itertools.islice(errors, MAX_VIOLATIONS), self.prefix)
+        rest = sum(1 for _ in errors)  # counted, not translated: `bounded` says how many more
+        return [*found, Violation(self.prefix, "", _MORE, rest)] if rest else found
+
+
+def bounded(violations: list[Violation]) -> tuple[Violation, ...]:
+    """At most `MAX_VIOLATIONS`, then one entry saying how many more were found, each
+    echoing at most an excerpt of the client's input."""
+    found = [v for v in violations if v.type != _MORE]
+    more = sum(v.input for v in violations if v.type == _MORE) + max(0, len(found) - MAX_VIOLATIONS)
+    shown = [_excerpted(v) for v in found[:MAX_VIOLATIONS]]
+    if more:
+        msg = f"Validation stopped after {MAX_VIOLATIONS} problems; {more} more not listed"
+        shown.append(Violation(shown[-1].loc[:1] if shown else ("body",), msg, _MORE))
+    return tuple(shown)
+
+
+def _excerpted(violation: Violation) -> Violation:
+    loc = tuple(
+        part[:MAX_ECHO] + "..." if isinstance(part, str) and len(part) > MAX_ECHO else part for part in violation.loc
+    )
+    value = violation.input
+    if isinstance(value, str) and len(value) > MAX_ECHO:
+        value = value[:MAX_ECHO] + "..."
+    elif isinstance(value, dict | list) and (not _small(value, 20) or len(repr(value)) > 4 * MAX_ECHO):
+        value = f"{'an object' if isinstance(value, dict) else 'a list'} of {len(value)} items (not repeated)"
+    if loc == violation.loc and value is violation.input:
+        return violation
+    return Violation(loc, violation.msg, violation.type, value)
 
 
 def _small(value: JSON, budget: int = 2_000) -> bool:
@@ -346,5 +377,5 @@ class ValidationStage:
             elif op.body.required:
                 violations.append(Violation(("body",), "Field required", "missing", None))
         if violations:
-            return Problem(op.invalid_status, violations=tuple(violations))
+            return Problem(op.invalid_status, violations=bounded(violations))
         return None

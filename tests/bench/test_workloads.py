@@ -1,20 +1,17 @@
-"""The workload table against the real mock and the reference, in-process: every request
-the harness sends must be a valid one (2xx), or the benchmark would measure error paths."""
+"""The workload table against the real mock's index, and the reference answering the bytes
+the mock answered: every request the harness sends must be a valid one (2xx), or the
+benchmark would measure error paths."""
 
-import warnings
 from typing import Any
 
 import pytest
+from starlette.testclient import TestClient
 
-from bench.errors import BenchError
+from bench.cli import ROOT
 from bench.reference import create_reference_app
-from bench.workloads import LIST_ITEMS, MOCK_TARGETS, ROOT, TOKEN, WORKLOADS, Workload, check_listing, select
+from bench.workloads import LIST_ITEMS, MOCK_TARGETS, TABLE, TOKEN, WorkloadError, from_index
 from mockserver import create_app
 from mockserver.app import ServerConfig
-
-with warnings.catch_warnings():  # starlette's notice about httpx, raised at import time
-    warnings.simplefilter("ignore")
-    from starlette.testclient import TestClient
 
 
 @pytest.fixture(scope="module")
@@ -23,51 +20,57 @@ def mock() -> TestClient:
     return TestClient(create_app([ROOT / target for target in MOCK_TARGETS], config))
 
 
-def send(client: TestClient, workload: Workload, path: str | None = None, with_auth: bool = True) -> int:
-    return int(answer(client, workload, path, with_auth).status_code)
+def index(client: TestClient) -> dict[str, Any]:
+    for path in ("/__mock/apis", "/"):
+        answer = client.get(path)
+        if answer.status_code == 200 and "apis" in answer.json():
+            return dict(answer.json())
+    raise AssertionError("the mock lists no APIs")
 
 
-def answer(client: TestClient, workload: Workload, path: str | None = None, with_auth: bool = True) -> Any:
-    headers = workload.headers() if with_auth else {"Content-Type": "application/json"}
-    return client.request(workload.method, path or workload.path, content=workload.body_bytes, headers=headers)
+def test_every_workload_is_a_valid_request_to_the_mock(mock: TestClient) -> None:
+    workloads = from_index(index(mock))
+    assert [w.name for w in workloads] == list(TABLE)
+    for w in workloads:
+        answer = mock.request(w.method, w.path, content=w.body_bytes, headers=w.headers())
+        assert 200 <= answer.status_code < 300, (w.name, answer.status_code, answer.text[:300])
+        if w.name == "pets-list":
+            assert len(answer.json()) == LIST_ITEMS
 
 
-@pytest.mark.parametrize("workload", WORKLOADS, ids=lambda w: w.api)
-def test_every_workload_is_a_valid_request_to_the_mock(mock: TestClient, workload: Workload) -> None:
-    assert send(mock, workload) == 200
+def test_without_the_token_the_mock_refuses_them(mock: TestClient) -> None:
+    w = from_index(index(mock), ["datagrid"])[0]
+    answer = mock.request(w.method, w.path, content=w.body_bytes, headers={"Content-Type": "application/json"})
+    assert answer.status_code == 401
 
 
-@pytest.mark.parametrize("workload", [w for w in WORKLOADS if w.auth_header], ids=lambda w: w.api)
-def test_the_credential_is_what_makes_it_pass(mock: TestClient, workload: Workload) -> None:
-    assert send(mock, workload, with_auth=False) == 401
+def test_an_operation_the_mock_does_not_serve_is_named() -> None:
+    listing = {"apis": [{"name": "omi", "base_path": "/omi", "operations": []}]}
+    with pytest.raises(WorkloadError, match="PATCH /v1/dev/user/conversations"):
+        from_index(listing, ["omi"])
+    with pytest.raises(WorkloadError, match="unknown workload nope"):
+        from_index(listing, ["nope"])
 
 
-@pytest.mark.parametrize("workload", WORKLOADS, ids=lambda w: w.api)
-def test_the_reference_serves_the_same_paths(workload: Workload) -> None:
-    client = TestClient(create_reference_app())
-    assert send(client, workload) == 200
-    assert client.request("GET" if workload.method != "GET" else "POST", workload.path).status_code == 405
-
-
-def test_the_list_workload_answers_as_many_items_as_the_reference() -> None:
-    [listing] = [w for w in WORKLOADS if w.method == "GET"]
-    config = ServerConfig(log_requests=False, tokens=frozenset({TOKEN}), seed_items=LIST_ITEMS)
-    mock = TestClient(create_app([ROOT / target for target in MOCK_TARGETS], config))
-    mocked, reference = answer(mock, listing).json(), answer(TestClient(create_reference_app()), listing).json()
-    assert len(mocked) == len(reference) == LIST_ITEMS
-    assert len({pet["id"] for pet in mocked}) == LIST_ITEMS  # 50 distinct resources, not one repeated
-
-
-def test_the_mock_lists_every_workload(mock: TestClient) -> None:
-    check_listing(mock.get("/").json(), WORKLOADS)
-
-
-def test_a_listing_without_the_operation_is_reported() -> None:
-    with pytest.raises(BenchError, match="omi"):
-        check_listing({"apis": []}, select(["omi"]))
-
-
-def test_select_keeps_table_order_and_rejects_unknown_names() -> None:
-    assert [w.api for w in select(["openhands", "datagrid", "openhands"])] == ["datagrid", "openhands"]
-    with pytest.raises(BenchError, match="unknown API nope"):
-        select(["nope"])
+def test_the_reference_answers_the_recorded_bytes(mock: TestClient) -> None:
+    recorded = []
+    workloads = from_index(index(mock), ["omi", "pets-list"])
+    for w in workloads:
+        answer = mock.request(w.method, w.path, content=w.body_bytes, headers=w.headers())
+        recorded.append(
+            {
+                "method": w.method,
+                "path": w.path.split("?")[0],
+                "status": answer.status_code,
+                "content_type": answer.headers["content-type"],
+                "body_hex": answer.content.hex(),
+                "has_body": w.body is not None,
+            }
+        )
+    reference = TestClient(create_reference_app(recorded))
+    for w, expected in zip(workloads, recorded, strict=True):
+        answer = reference.request(w.method, w.path, content=w.body_bytes, headers=w.headers())
+        assert answer.status_code == expected["status"]
+        assert answer.content.hex() == expected["body_hex"]
+        assert answer.headers["content-type"] == expected["content_type"]
+    assert reference.get("/elsewhere").status_code == 404

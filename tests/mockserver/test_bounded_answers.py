@@ -25,8 +25,9 @@ def test_a_few_wrong_items_are_each_named(client: TestClient) -> None:
 
 def test_many_wrong_items_are_named_up_to_the_bound(client: TestClient) -> None:
     detail = _patch(client, {"agent_ids": list(range(MAX_VIOLATIONS + 20))})
-    assert len(detail) == MAX_VIOLATIONS
+    assert len(detail) == MAX_VIOLATIONS + 1
     assert detail[0]["loc"] == ["body", "agent_ids", 0]
+    assert detail[-1]["type"] == "too_many_errors" and "20 more" in detail[-1]["msg"]
 
 
 def test_a_huge_wrong_body_gets_its_first_problem_only(client: TestClient) -> None:

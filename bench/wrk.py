@@ -1,0 +1,114 @@
+"""The load generator: wrk (Debian's package, installed by `make bench`).
+
+A generated Lua script sets the method, headers and body, and its `done()` prints one JSON
+line with the counts and percentiles. Errors are answers with a status of 400 or more
+(what wrk counts) plus socket errors (connect, read, write, timeout).
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import statistics
+import subprocess
+import tempfile
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from bench.servers import HOST, BenchError
+
+_MARK = "BENCH_JSON "
+_DONE = """
+function done(s, latency, requests)
+  local e = s.errors
+  io.write(string.format('%s{"requests":%.0f,"us":%.0f,"socket":%.0f,"status":%.0f,"p50":%.1f,"p99":%.1f}\\n',
+    "MARK", s.requests, s.duration, e.connect + e.read + e.write + e.timeout, e.status,
+    latency:percentile(50), latency:percentile(99)))
+end
+""".replace("MARK", _MARK)
+
+
+@dataclass(frozen=True, slots=True)
+class LoadResult:
+    requests: int
+    seconds: float
+    p50_ms: float
+    p99_ms: float
+    errors: int  # status >= 400 plus socket errors
+
+    @property
+    def rps(self) -> float:
+        return self.requests / self.seconds if self.seconds > 0 else 0.0
+
+    def as_dict(self) -> dict[str, Any]:
+        return {**asdict(self), "rps": round(self.rps, 1)}
+
+
+def merge(slices: Sequence[LoadResult]) -> LoadResult:
+    """Slices of one load as one: counts add up, p50 is the median of the slices' and p99 the
+    worst slice's (percentiles do not add, so err on the high side)."""
+    return LoadResult(
+        sum(r.requests for r in slices),
+        sum(r.seconds for r in slices),
+        statistics.median(r.p50_ms for r in slices),
+        max(r.p99_ms for r in slices),
+        sum(r.errors for r in slices),
+    )
+
+
+def lua_string(text: str | bytes) -> str:
+    """A Lua string literal: printable ASCII as is, every other byte as \\ddd."""
+    data = text.encode() if isinstance(text, str) else text
+    return (
+        '"'
+        + "".join("\\" + chr(b) if chr(b) in '"\\' else chr(b) if 32 <= b < 127 else f"\\{b:03d}" for b in data)
+        + '"'
+    )
+
+
+def script(method: str, headers: Mapping[str, str], body: bytes) -> str:
+    lines = [f"wrk.method = {lua_string(method)}", f"wrk.body = {lua_string(body)}"]
+    lines += [f"wrk.headers[{lua_string(k)}] = {lua_string(v)}" for k, v in headers.items()]
+    return "\n".join(lines) + _DONE
+
+
+def parse(output: str) -> LoadResult:
+    """The line `script`'s done() prints."""
+    line = next((line for line in output.splitlines() if line.startswith(_MARK)), None)
+    if line is None:
+        raise BenchError(f"wrk printed no summary line; its output was:\n{output.strip()[-1500:]}")
+    data = json.loads(line[len(_MARK) :])
+    return LoadResult(
+        int(data["requests"]),
+        data["us"] / 1e6,
+        data["p50"] / 1000,
+        data["p99"] / 1000,
+        int(data["socket"] + data["status"]),
+    )
+
+
+def executable() -> str:
+    found = shutil.which("wrk")
+    if found is None:
+        raise BenchError("wrk is not installed: `make bench` installs it (Debian's package: apt-get install wrk)")
+    return found
+
+
+def run(
+    port: int, method: str, path: str, headers: Mapping[str, str], body: bytes, seconds: int, connections: int
+) -> LoadResult:
+    """`connections` keep-alive connections on one thread for `seconds` (2 s request timeout)."""
+    with tempfile.NamedTemporaryFile("w", suffix=".lua") as lua:
+        lua.write(script(method, headers, body))
+        lua.flush()
+        argv = [executable(), "-t1", f"-c{connections}", f"-d{seconds}s", "--timeout=2s", "-s", lua.name]
+        try:
+            done = subprocess.run(
+                [*argv, f"http://{HOST}:{port}{path}"], capture_output=True, text=True, timeout=seconds + 30
+            )
+        except subprocess.TimeoutExpired as exc:
+            raise BenchError(f"wrk did not finish within {seconds + 30} s") from exc
+    if done.returncode != 0:
+        raise BenchError(f"wrk failed (exit {done.returncode}): {(done.stderr or done.stdout).strip()[-800:]}")
+    return parse(done.stdout)

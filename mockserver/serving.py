@@ -1,0 +1,123 @@
+"""How the mock is served: uvicorn, with its limits set on purpose (`ServeLimits`).
+
+uvicorn bounds neither how long a client may take to send its request head nor how large
+the head may be (its httptools protocol buffers any number of header bytes), so
+`_LimitedHttpTools` adds both to that protocol: a head not complete within `header_timeout`
+gets 408 and the connection is closed; a head past `max_header_bytes` gets 431 and the
+connection is closed. The rest are uvicorn's own settings: `limit_concurrency` (503 past
+it), the keep-alive timeout, and the graceful-shutdown timeout (past it, SIGTERM cancels the
+requests still running, such as an answer to a client that does not read).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from typing import Any
+
+import uvicorn
+from uvicorn.protocols.http.httptools_impl import STATUS_LINE as _STATUS_LINE
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+
+
+@dataclass(frozen=True)
+class ServeLimits:
+    header_timeout: float = 10.0  # seconds for the request line and headers
+    max_header_bytes: int = 16 * 1024  # request line and headers, 431 past it
+    limit_concurrency: int = 1000  # connections and requests at once, 503 past it
+    keep_alive_timeout: int = 5  # seconds an idle connection stays open
+    shutdown_timeout: int = 5  # seconds SIGTERM waits for running requests
+
+
+class _HeadTooLarge(Exception):
+    pass
+
+
+class _LimitedHttpTools(HttpToolsProtocol):
+    """uvicorn's httptools protocol with a bounded request head (size and time)."""
+
+    limits = ServeLimits()
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._head_bytes = 0
+        self._refusal: int | None = None
+        self._head_timer: asyncio.TimerHandle | None = None
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        super().connection_made(transport)
+        self._arm()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._disarm()
+        super().connection_lost(exc)
+
+    def on_message_begin(self) -> None:
+        super().on_message_begin()
+        self._head_bytes = 0
+        if self._head_timer is None:
+            self._arm()
+
+    def on_url(self, url: bytes) -> None:
+        self._count(len(url))
+        super().on_url(url)
+
+    def on_header(self, name: bytes, value: bytes) -> None:
+        self._count(len(name) + len(value) + 4)
+        super().on_header(name, value)
+
+    def on_headers_complete(self) -> None:
+        self._disarm()
+        super().on_headers_complete()
+
+    def send_400_response(self, msg: str) -> None:
+        # httptools reports an exception raised in a callback as a parse error, answered here.
+        if self._refusal is None:
+            super().send_400_response(msg)
+        else:
+            self._refuse(self._refusal, "request line and headers are larger than the server's limit")
+
+    def _count(self, size: int) -> None:
+        self._head_bytes += size
+        if self._head_bytes > self.limits.max_header_bytes:
+            self._refusal = 431
+            raise _HeadTooLarge
+
+    def _arm(self) -> None:
+        self._head_timer = self.loop.call_later(self.limits.header_timeout, self._head_timed_out)
+
+    def _disarm(self) -> None:
+        if self._head_timer is not None:
+            self._head_timer.cancel()
+            self._head_timer = None
+
+    def _head_timed_out(self) -> None:
+        self._head_timer = None
+        if self.transport.is_closing():
+            return
+        if self.cycle is None or self.cycle.response_complete:
+            self._refuse(408, "request line and headers not received in time")
+        else:  # an answer is being written on this connection: do not interleave another
+            self.cycle.keep_alive = False
+
+    def _refuse(self, status: int, why: str) -> None:
+        body = why.encode("ascii")
+        head = [_STATUS_LINE[status]]
+        head.extend(name + b": " + value + b"\r\n" for name, value in self.server_state.default_headers)
+        head.append(b"content-type: text/plain; charset=utf-8\r\ncontent-length: %d\r\n" % len(body))
+        head.append(b"connection: close\r\n\r\n")
+        self.transport.write(b"".join(head) + body)
+        self.transport.close()
+
+
+def uvicorn_config(app: Any, limits: ServeLimits, **options: Any) -> uvicorn.Config:
+    """A uvicorn configuration for `app` with `limits`; `options` go to `uvicorn.Config`."""
+    protocol = type("LimitedHttpTools", (_LimitedHttpTools,), {"limits": limits})
+    return uvicorn.Config(
+        app,
+        http=protocol,
+        limit_concurrency=limits.limit_concurrency,
+        timeout_keep_alive=limits.keep_alive_timeout,
+        timeout_graceful_shutdown=limits.shutdown_timeout,
+        **options,
+    )

@@ -1,0 +1,41 @@
+"""The harness's command line: help, bad flags, and a whole (tiny) run on real servers."""
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bench.cli import ROOT
+
+
+def bench(*args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "bench", *args], cwd=ROOT, capture_output=True, text=True, timeout=timeout
+    )
+
+
+def test_help_names_the_sections_and_targets() -> None:
+    done = bench("--help")
+    assert done.returncode == 0
+    assert "throughput" in done.stdout and "0.85" in done.stdout and "--workload" in done.stdout
+
+
+def test_a_bad_flag_is_one_line() -> None:
+    done = bench("--workload", "nope")
+    assert done.returncode == 2 and "invalid choice: 'nope'" in done.stderr and "Traceback" not in done.stderr
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(shutil.which("wrk") is None, reason="wrk is not installed (`make bench` installs it)")
+def test_a_short_run_writes_rows_for_reference_and_mock(tmp_path: Path) -> None:
+    args = ["--duration", "1", "--rounds", "1", "--warmup", "0", "--workload", "omi", "--workload", "pets-list"]
+    done = bench(*args, "--no-prism", "--no-startup", "--no-contract", "--results", str(tmp_path))
+    assert done.returncode == 0, done.stderr[-2000:]
+    payload = json.loads((tmp_path / "latest.json").read_text())
+    found = {(row["workload"], row["server"]): row for row in payload["throughput"]}
+    assert set(found) == {("omi", "reference"), ("omi", "mock"), ("pets-list", "reference"), ("pets-list", "mock")}
+    assert all(row["requests"] > 0 and row["errors"] == 0 for row in found.values())
+    assert found["omi", "reference"]["ratio"] == 1.0 and found["omi", "mock"]["ratio"] > 0
