@@ -1,6 +1,9 @@
 """The `Prefer` request header, compatible with Prism: `code=NNN`, `example=NAME`,
 `dynamic=true|false`, separated by commas or semicolons. A header the mock cannot honour
-is a `Problem` (400) that says why."""
+is a `Problem` (400) that says why.
+
+What a request does not say comes from the server's defaults: `--dynamic` makes
+`dynamic=true` the default, and a request's explicit `dynamic=false` still wins."""
 
 from __future__ import annotations
 
@@ -17,11 +20,13 @@ class Preferences:
 
 
 NO_PREFERENCES = Preferences()
+DYNAMIC = Preferences(dynamic=True)  # the server-wide default under `--dynamic`
 
 
-def parse_prefer(header: str | None) -> Preferences | Problem:
+def parse_prefer(header: str | None, defaults: Preferences = NO_PREFERENCES) -> Preferences | Problem:
+    """The preferences `header` states, the unstated ones taken from `defaults`."""
     if not header:
-        return NO_PREFERENCES
+        return defaults
     values: dict[str, str] = {}
     for part in header.replace(";", ",").split(","):
         key, sep, value = part.strip().partition("=")
@@ -38,5 +43,5 @@ def parse_prefer(header: str | None) -> Preferences | Problem:
     return Preferences(
         code=int(code) if code is not None else None,
         example=values.get("example"),
-        dynamic=None if dynamic is None else dynamic.lower() == "true",
+        dynamic=defaults.dynamic if dynamic is None else dynamic.lower() == "true",
     )
