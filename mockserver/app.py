@@ -42,7 +42,7 @@ from mockserver.pipeline import Pipeline, Stage
 from mockserver.prefer import DYNAMIC, NO_PREFERENCES
 from mockserver.profile import find_profile
 from mockserver.resources import ResourceStage
-from mockserver.routing import RouteMatch, Router
+from mockserver.routing import Router
 from mockserver.security import CredentialsStage
 from mockserver.state import MemoryStore, Store
 from mockserver.validation import ValidationStage
@@ -70,7 +70,7 @@ class ServerConfig:
     seed_items: int = 3  # generated items a listable collection starts with
     unknown_ids: UnknownIds = "auto"
     base_path: str | None = None  # instead of the server path ("" for /); single document: the only mount
-    cors: bool = True  # answer preflights, Access-Control-* headers on every answer
+    cors: bool = True  # answer preflights; Access-Control-* headers on every answer to a request with an Origin
     dynamic: bool = False  # every answer freshly generated, as if each request sent `Prefer: dynamic=true`
 
 
@@ -196,7 +196,7 @@ def create_app(targets: Sequence[str | Path] | None = None, config: ServerConfig
     for api in apis:
         for url in (f"{api.home}/openapi.json", f"{INDEX}/{api.name}/openapi.json"):
             routes.append(Route(url, spec_endpoint(api), methods=["GET"]))
-            if not api.spec_url and not isinstance(router.match("GET", url), RouteMatch):
+            if not api.spec_url and router.match("GET", url) is None:  # no operation (nor 405) of an API there
                 api.spec_url = url
     middleware = [Middleware(Pipeline, router=router, stages=stages, negotiator=negotiator, log=config.log_requests)]
     if config.cors:
