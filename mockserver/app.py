@@ -131,6 +131,8 @@ def load_apis(targets: Sequence[str | Path] | None = None, base_path: str | None
     if not specs:
         raise SpecError(", ".join(str(t) for t in targets or [DEFAULT_SPECS]), "no OpenAPI documents found")
     single = len(specs) == 1
+    if base_path is not None:  # "/" and "" are the root, "v1/" is "/v1"
+        base_path = "/" + base_path.strip("/") if base_path.strip("/") else ""
     apis = []
     for spec in specs:
         home = "" if single else f"/{spec.name}"

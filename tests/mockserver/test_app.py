@@ -164,7 +164,12 @@ def test_a_single_spec_is_served_at_the_root_and_its_server_path(make_app: AppFa
 
 @pytest.mark.parametrize(
     ("base_path", "served", "not_served"),
-    [("", "/notes/n1", "/v2/notes/n1"), ("/api/v9", "/api/v9/notes/n1", "/notes/n1")],
+    [
+        ("", "/notes/n1", "/v2/notes/n1"),
+        ("/", "/notes/n1", "/v2/notes/n1"),
+        ("/api/v9", "/api/v9/notes/n1", "/notes/n1"),
+        ("api/v9/", "/api/v9/notes/n1", "/notes/n1"),
+    ],
 )
 def test_base_path_is_the_only_mount(
     make_app: AppFactory, write_spec: SpecWriter, base_path: str, served: str, not_served: str
@@ -172,10 +177,11 @@ def test_base_path_is_the_only_mount(
     client = TestClient(make_app([write_spec(_notes_spec())], base_path=base_path), raise_server_exceptions=False)
     assert client.get(served).status_code == 200
     assert client.get(not_served).status_code == 404
+    mount = served.removesuffix("/notes/n1")
     [entry] = client.get("/").json()["apis"]
-    assert entry["mounts"] == [base_path or "/"]
-    created = client.post(served.removesuffix("/n1"), json={})
-    assert created.headers["location"] == f"{base_path}/notes/{created.json()['id']}"
+    assert entry["mounts"] == [mount or "/"]
+    created = client.post(f"{mount}/notes", json={})
+    assert created.headers["location"] == f"{mount}/notes/{created.json()['id']}"
 
 
 def test_base_path_replaces_the_server_path_of_each_of_several_specs(
