@@ -28,14 +28,16 @@ MAX_LIMIT = 1_000
 
 
 class _AdminToken:
-    """ASGI middleware: every admin route but health needs the bearer token, when there is one."""
+    """ASGI middleware: every admin route but health and the public ones (the index of the
+    APIs) needs the bearer token, when there is one."""
 
-    def __init__(self, app: ASGIApp, token: str | None) -> None:
+    def __init__(self, app: ASGIApp, token: str | None, public: frozenset[str] = frozenset()) -> None:
         self.app = app
         self.expected = f"Bearer {token}".encode() if token else None
+        self.public = public | {HEALTH}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if self.expected is None or scope["type"] != "http" or scope["path"] == HEALTH:
+        if self.expected is None or scope["type"] != "http" or scope["path"] in self.public:
             await self.app(scope, receive, send)
             return
         sent = next((value for name, value in scope["headers"] if name == b"authorization"), b"")
@@ -62,8 +64,14 @@ def _statuses(text: str) -> range | str:
     return f"status must be a status code (422) or a class (4xx), got {text[:20]!r}"
 
 
-def admin_app(journal: Journal, token: str | None = None, extra_routes: Sequence[BaseRoute] = ()) -> ASGIApp:
-    """The admin API as an ASGI app whose routes carry their full paths (`/__mock/...`)."""
+def admin_app(
+    journal: Journal,
+    token: str | None = None,
+    extra_routes: Sequence[BaseRoute] = (),
+    public_routes: Sequence[Route] = (),
+) -> ASGIApp:
+    """The admin API as an ASGI app whose routes carry their full paths (`/__mock/...`);
+    `public_routes` (exact paths) need no token."""
     started = time.monotonic()
 
     async def health(request: Request) -> JSONResponse:
@@ -96,7 +104,8 @@ def admin_app(journal: Journal, token: str | None = None, extra_routes: Sequence
         Route(HEALTH, health, methods=["GET"]),
         Route("/__mock/requests", requests, methods=["GET"]),
         *extra_routes,
+        *public_routes,
     ]
     app = Starlette(routes=routes)
     app.router.default = not_found
-    return _AdminToken(app, token)
+    return _AdminToken(app, token, frozenset(route.path for route in public_routes))

@@ -24,9 +24,15 @@ from mockserver.serving import ServeLimits, uvicorn_config
 T = TypeVar("T")
 _DESCRIPTION = """\
 Serve every OpenAPI document given (files or directories; default: the project's specs/)
-as a spec-faithful mock. With several specs, each API is mounted under /<file stem>
-followed by the path of its first server URL (e.g. /datagrid/v1/...); with a single spec
-it is served at / plus its server path. GET / lists the APIs and their operations.
+as a spec-faithful mock. With a single spec, the API is served at / (as Prism does) and
+also under the path of its first server URL (e.g. /v1/...); with several, each is mounted
+under /<file stem> followed by its server path (e.g. /datagrid/v1/...). --base-path
+replaces the server path and, for a single spec, is its only mount.
+
+GET / lists the APIs, where each is mounted and its operations (GET /__mock/apis too,
+which stays reachable when an API served at / declares GET / itself); each document is
+at /openapi.json (several specs: /<file stem>/openapi.json). CORS is on: a page of any
+origin may call the mock (--no-cors to turn it off).
 """
 
 _EPILOG = f"""\
@@ -45,10 +51,12 @@ answer.
 Admin API (the mock's own, under /__mock/): GET /__mock/health, GET /__mock/requests
 ?api=&status=&limit= (the request journal: the last requests with their status and
 validation problems). Off loopback it needs --admin-token (Authorization: Bearer TOKEN).
+--dynamic makes 'Prefer: dynamic=true' the default.
 
 examples:
   python -m mockserver serve
   python -m mockserver serve specs/omi.yaml --port 8000 --token secret
+  python -m mockserver serve specs/datagrid.yaml --base-path / --token "My API Key"
 """
 
 
@@ -175,6 +183,13 @@ def _add_limit_flags(serve: argparse.ArgumentParser) -> None:
     )
 
 
+def _base_path(text: str) -> str:
+    """An argparse type: an absolute URL path, normalised without its trailing `/` ("" for `/`)."""
+    if not text.startswith("/") or any(c in text for c in "?#{} \t"):
+        raise argparse.ArgumentTypeError(f"expected a URL path such as / or /v1, got {text!r}")
+    return text.rstrip("/")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="mockserver", description="A spec-faithful OpenAPI mock server.")
     parser.add_argument("--version", action="version", version=f"mockserver {__version__}")
@@ -224,6 +239,27 @@ def build_parser() -> argparse.ArgumentParser:
         default="auto",
         help="an id never seen: 'generate' a resource for it, answer '404', or 'auto' (default): 404 where "
         "the API can create such resources and the operation declares a 404, else generate",
+    )
+    serve.add_argument(
+        "--base-path",
+        type=_base_path,
+        default=None,
+        metavar="PATH",
+        help="serve under PATH instead of the server URL's path: with a single spec its only mount "
+        "('/' for the root alone), with several /<file stem>PATH (default: a single spec at / and its "
+        "server path, several at /<file stem><server path>)",
+    )
+    serve.add_argument(
+        "--dynamic",
+        action="store_true",
+        help="generate every answer afresh, as if each request sent 'Prefer: dynamic=true' (like Prism's -d); "
+        "a request's 'Prefer: dynamic=false' still gets the stable, stateful answer (default: off)",
+    )
+    serve.add_argument(
+        "--no-cors",
+        dest="cors",
+        action="store_false",
+        help="turn CORS off: no preflight answers, no Access-Control-* headers (default: CORS on, any origin)",
     )
     serve.add_argument("--quiet", action="store_true", help="no per-request log lines")
     serve.add_argument(
@@ -296,6 +332,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         latency=args.latency,
         error_rate=args.error_rate,
         rate_limit=args.rate_limit,
+        base_path=args.base_path,
+        cors=args.cors,
+        dynamic=args.dynamic,
     )
     try:
         app = create_app(args.targets or None, config)
@@ -313,7 +352,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     apis = app.state.apis
     for api in apis:
-        print(f"mockserver: {api.name} at http://{args.host}:{args.port}{api.prefix or '/'}", file=sys.stderr)
+        where = " and ".join(f"http://{args.host}:{args.port}{mount or '/'}" for mount in api.mounts)
+        print(f"mockserver: {api.name} at {where}", file=sys.stderr)
     # A local mock trusts no proxy: X-Forwarded-* headers are the client's own data.
     limits = ServeLimits(
         header_timeout=args.header_timeout,

@@ -18,7 +18,7 @@ import logging
 from mockserver.errors import excerpt
 from mockserver.generator import Generation
 from mockserver.operations import Operation, ResponseSpec
-from mockserver.prefer import parse_prefer
+from mockserver.prefer import NO_PREFERENCES, Preferences, parse_prefer
 from mockserver.problems import Problem
 from mockserver.request import MockRequest
 from mockserver.responses import MockResponse
@@ -59,16 +59,19 @@ class Negotiator:
 
 
 class PreferStage:
-    """The `Prefer` header: another declared response, a named example, or a fresh body."""
+    """The `Prefer` header: another declared response, a named example, or a fresh body.
+    `defaults` stand for what a request does not say (`DYNAMIC` under `--dynamic`)."""
 
-    def __init__(self, negotiator: Negotiator) -> None:
+    def __init__(self, negotiator: Negotiator, defaults: Preferences = NO_PREFERENCES) -> None:
         self.negotiator = negotiator
+        self.defaults = defaults
 
     async def __call__(self, request: MockRequest) -> MockResponse | Problem | None:
         header = request.headers.get("prefer")
         if header is None:
+            request.prefs = self.defaults
             return None
-        prefs = parse_prefer(header)
+        prefs = parse_prefer(header, self.defaults)
         if isinstance(prefs, Problem):
             return prefs
         request.prefs = prefs

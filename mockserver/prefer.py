@@ -2,7 +2,10 @@
 `dynamic=true|false`, and the mock's faults `delay=MS` (answer after MS milliseconds, at most
 `MAX_DELAY_MS`) and `fault=reset` (close the connection without an answer), separated by
 commas or semicolons. A header the mock cannot honour is a `Problem` (400) that says why.
-Numbers are checked by length before `int()`: no header reaches it unbounded."""
+Numbers are checked by length before `int()`: no header reaches it unbounded.
+
+What a request does not say comes from the server's defaults: `--dynamic` makes
+`dynamic=true` the default, and a request's explicit `dynamic=false` still wins."""
 
 from __future__ import annotations
 
@@ -24,15 +27,17 @@ class Preferences:
 
 
 NO_PREFERENCES = Preferences()
+DYNAMIC = Preferences(dynamic=True)  # the server-wide default under `--dynamic`
 
 
 def _shown(value: str) -> str:
     return repr(value if len(value) <= 20 else value[:20] + "...")
 
 
-def parse_prefer(header: str | None) -> Preferences | Problem:
+def parse_prefer(header: str | None, defaults: Preferences = NO_PREFERENCES) -> Preferences | Problem:
+    """The preferences `header` states, the unstated ones taken from `defaults`."""
     if not header:
-        return NO_PREFERENCES
+        return defaults
     values: dict[str, str] = {}
     for part in header.replace(";", ",").split(","):
         key, sep, value = part.strip().partition("=")
@@ -60,7 +65,7 @@ def parse_prefer(header: str | None) -> Preferences | Problem:
     return Preferences(
         code=int(code) if code is not None else None,
         example=values.get("example"),
-        dynamic=None if dynamic is None else dynamic.lower() == "true",
+        dynamic=defaults.dynamic if dynamic is None else dynamic.lower() == "true",
         delay_ms=int(delay) if delay is not None else None,
         fault=fault.lower() if fault is not None else None,
     )

@@ -2,8 +2,14 @@
 
 The raw (percent-encoded) path is split on `/` before each segment is decoded, so a path
 parameter may hold any character, `/` included, and a literal segment matches however a
-client encodes it. Templates are compiled once; a concrete path wins over a templated one
-(`/things/latest` before `/things/{id}`), as OpenAPI requires.
+client encodes it. Templates are compiled once.
+
+As OpenAPI specifies, the path is matched first and the method second: a concrete segment
+wins over a templated one, compared from the left (`/things/latest` before `/things/{id}`,
+`/a/b/{x}` before `/a/{y}/c`), and a method the winning path does not declare is a 405 whose
+`Allow` lists that path's methods (plus HEAD where it has GET), even when a less specific
+template declares the method. Templates that differ only in their parameter names are one
+path (OpenAPI forbids them; documents have them), so their methods are pooled.
 """
 
 from __future__ import annotations
@@ -43,11 +49,9 @@ class _Route(Generic[T]):
     raw: re.Pattern[str]  # the whole template, for paths without percent-escapes (the common case)
     names: tuple[str, ...]
     methods: dict[str, T]
-
-    @property
-    def specificity(self) -> tuple[int, int]:
-        literals = sum(1 for s in self.segments if s.literal is not None)
-        return (-literals, -len(self.template))
+    # Sorts the more specific first: per segment from the left, a literal (0) before a
+    # segment mixing text and parameters (1) before a bare parameter (2).
+    specificity: tuple[int, ...] = ()
 
     def params(self, values: list[str]) -> dict[str, str] | None:
         found: dict[str, str] = {}
@@ -72,22 +76,27 @@ class Router(Generic[T]):
         self._templates: dict[str, _Route[T]] = {}
 
     def add(self, template: str, method: str, target: T) -> None:
+        """Register `target` for (method, template); the first registration of a pair stays."""
         route = self._templates.get(template)
         if route is None:
             segments = _compile(template)
             names = tuple(name for segment in segments for name in segment.names)
-            route = _Route(template, segments, _compile_raw(template), names, {})
+            specificity = tuple(_rank(segment) for segment in segments)
+            route = _Route(template, segments, _compile_raw(template), names, {}, specificity)
             self._templates[template] = route
             bucket = self._by_length.setdefault(len(route.segments), [])
             bucket.append(route)
             bucket.sort(key=lambda r: r.specificity)
-        route.methods[method.upper()] = target
+        route.methods.setdefault(method.upper(), target)
 
     def match(self, method: str, raw_path: str) -> RouteMatch[T] | MethodNotAllowed | None:
         escaped = "%" in raw_path
         values = [unquote(part) for part in raw_path.split("/")] if escaped else []
         allow: set[str] = set()
+        winner: tuple[int, ...] | None = None
         for route in self._by_length.get(raw_path.count("/") + 1, ()):
+            if winner is not None and route.specificity != winner:
+                break  # the path matched; a less specific template does not get its methods
             if escaped:
                 params = route.params(values)
             else:
@@ -95,13 +104,25 @@ class Router(Generic[T]):
                 params = dict(zip(route.names, found.groups(), strict=True)) if found else None
             if params is None:
                 continue
+            winner = route.specificity
             target = route.methods.get(method)
             if target is None and method == "HEAD":
                 target = route.methods.get("GET")
             if target is not None:
                 return RouteMatch(target, params)
             allow.update(route.methods)
-        return MethodNotAllowed(tuple(sorted(allow))) if allow else None
+        if not allow:
+            return None
+        if "GET" in allow:
+            allow.add("HEAD")
+        return MethodNotAllowed(tuple(sorted(allow)))
+
+
+def _rank(segment: _Segment) -> int:
+    if segment.literal is not None:
+        return 0
+    assert segment.pattern is not None
+    return 2 if segment.pattern.pattern == "(.+?)" else 1
 
 
 def _compile(template: str) -> tuple[_Segment, ...]:

@@ -3,6 +3,10 @@
 Requirements are OR-ed alternatives, each an AND of schemes (OpenAPI semantics). A scheme is
 satisfied by a well-formed credential in the right place; with an allow-list of tokens
 (`--token`), only those tokens are accepted.
+
+A bearer token is everything after `Bearer` and the whitespace that follows it, spaces
+included, as Prism reads it: SDK test suites send `Bearer My API Key`.
+A basic credential is one base64 word holding `user:password`.
 """
 
 from __future__ import annotations
@@ -64,12 +68,12 @@ class Scheme:
             return None, NOT_AUTHENTICATED
         if self.kind == "apikey":
             return raw, ""
-        scheme, _, value = raw.strip().partition(" ")
-        value = value.strip()
-        if scheme.lower() != self.kind or not value or " " in value:
+        parts = raw.strip().split(None, 1)
+        value = parts[1] if len(parts) == 2 else ""
+        if parts[0].lower() != self.kind or not value:
             return None, INVALID_CREDENTIALS
         if self.kind == "basic":
-            try:
+            try:  # strict base64: a space or any other stray character is malformed
                 _user, sep, password = base64.b64decode(value, validate=True).decode().partition(":")
             except (binascii.Error, UnicodeDecodeError):
                 return None, INVALID_CREDENTIALS

@@ -47,6 +47,8 @@ def test_serve_help_explains() -> None:
     text = result.stdout
     for word in ("SPEC_OR_DIR", "--host", "--port", "--seed", "--token", "--quiet", "4010", "Prefer", "/<file stem>"):
         assert word in text, word
+    for word in ("--base-path", "--dynamic", "--no-cors", "/__mock/apis", "CORS", "dynamic=true"):
+        assert word in text, word
     for status in ("401", "404", "405", "413", "415", "422"):
         assert status in text, status
 
@@ -65,6 +67,9 @@ def test_top_level_help_names_the_command() -> None:
         (["serve", "--seed", "many"], "seed"),
         (["serve", "--max-body-size", "0"], "max-body-size"),
         (["serve", "--no-such-flag"], "no-such-flag"),
+        (["serve", "--base-path", "v1"], "base-path"),
+        (["serve", "--base-path", "/v1?x=1"], "base-path"),
+        (["serve", "--base-path", "/{tenant}"], "base-path"),
         ([], "command"),
         (["explode"], "explode"),
     ],
@@ -186,6 +191,13 @@ def test_module_serves_a_single_spec_quietly() -> None:
         )
         assert response.status_code == 200
         assert response.json()["structured"]["title"] == "single"
+        from_a_page = httpx.patch(
+            running.base_url + "/v1/dev/user/conversations/c1",
+            json={"title": "single"},
+            headers={"Authorization": "Bearer T", "Origin": "http://localhost:3000"},
+            timeout=5,
+        )
+        assert from_a_page.headers["access-control-allow-origin"] == "http://localhost:3000"  # CORS is on by default
         running.process.terminate()
         _, err = running.process.communicate(timeout=10)
         assert "PATCH" not in err
@@ -222,3 +234,30 @@ def test_a_public_bind_without_a_token_is_warned_about(host: str, tokens: list[s
     assert (warning is not None) == warned
     if warning is not None:
         assert host in warning and "--token" in warning and "\n" not in warning
+
+
+@pytest.mark.slow
+def test_base_path_token_with_spaces_no_cors_and_dynamic(write_spec: SpecWriter) -> None:
+    item = {"type": "object", "properties": {"text": {"type": "string", "minLength": 24}}, "required": ["text"]}
+    document = minimal_spec(
+        item, method="get", security=[{"Key": []}], schemes={"Key": {"type": "http", "scheme": "bearer"}}
+    )
+    del document["paths"]["/things/{thing_id}"]["get"]["requestBody"]
+    spec = str(write_spec(document))
+    args = ["--base-path", "/", "--token", "My API Key", "--no-cors", "--dynamic"]
+    with _start([sys.executable, "-m", "mockserver", "serve", spec, *args]) as running:
+        key = {"Authorization": "Bearer My API Key"}
+        bodies = {httpx.get(running.base_url + "/things/t1", headers=key, timeout=5).text for _ in range(4)}
+        assert len(bodies) > 1  # --dynamic: a fresh answer each time
+        assert httpx.get(running.base_url + "/v2/things/t1", headers=key, timeout=5).status_code == 404
+        wrong = httpx.get(running.base_url + "/things/t1", headers={"Authorization": "Bearer My API"}, timeout=5)
+        assert wrong.status_code == 401
+        preflight = httpx.options(
+            running.base_url + "/things/t1",
+            headers={"Origin": "http://localhost:3000", "Access-Control-Request-Method": "GET"},
+            timeout=5,
+        )
+        assert preflight.status_code == 405 and "access-control-allow-origin" not in preflight.headers
+        running.process.terminate()
+        _, err = running.process.communicate(timeout=10)
+    assert f"tiny at {running.base_url}/\n" in err  # the banner names the one mount

@@ -3,6 +3,9 @@ path parameters captured from the raw path and decoded once."""
 
 from __future__ import annotations
 
+import re
+from typing import Any
+
 import pytest
 from starlette.testclient import TestClient
 
@@ -39,7 +42,7 @@ def test_method_is_matched_case_insensitively_at_registration(router: Router[str
 def test_undeclared_method_lists_the_declared_ones(router: Router[str]) -> None:
     result = router.match("DELETE", "/v1/things/x")
     assert isinstance(result, MethodNotAllowed)
-    assert set(result.allow) == {"GET", "PATCH"}
+    assert set(result.allow) == {"GET", "HEAD", "PATCH"}  # HEAD: a GET path answers it
 
 
 def test_head_falls_back_to_get(router: Router[str]) -> None:
@@ -136,3 +139,95 @@ def test_literal_segments_that_clients_percent_encode(
     client = TestClient(make_app([write_spec(minimal_spec(path=template))]), raise_server_exceptions=False)
     response = client.patch("/v2" + template.replace("{thing_id}", "a"), json={"name": "n"})
     assert response.status_code == 200, response.text
+
+
+def _spec_of(paths: dict[str, list[str]]) -> dict[str, Any]:
+    """A document whose every operation answers `{"op": "<method> <path>"}`, no parameters checked beyond strings."""
+    items: dict[str, Any] = {}
+    for template, methods in paths.items():
+        names = re.findall(r"\{([^{}]+)\}", template)
+        parameters = [{"name": n, "in": "path", "required": True, "schema": {"type": "string"}} for n in names]
+        items[template] = {}
+        for method in methods:
+            label = f"{method.upper()} {template}"
+            schema = {"type": "object", "properties": {"op": {"type": "string", "enum": [label]}}, "required": ["op"]}
+            items[template][method.lower()] = {
+                "operationId": re.sub(r"\W", "_", label),
+                "parameters": parameters,
+                "responses": {"200": {"description": "ok", "content": {"application/json": {"schema": schema}}}},
+            }
+    return {"openapi": "3.1.0", "info": {"title": "routes", "version": "1"}, "paths": items}
+
+
+PETSTORE_USER = {"/user/{username}": ["get", "put", "delete"], "/user/login": ["get"]}
+
+
+@pytest.mark.parametrize("order", ["template first", "literal first"])
+def test_login_before_username_in_a_served_spec(make_app: AppFactory, write_spec: SpecWriter, order: str) -> None:
+    paths = PETSTORE_USER if order == "template first" else dict(reversed(PETSTORE_USER.items()))
+    client = TestClient(make_app([write_spec(_spec_of(paths))]), raise_server_exceptions=False)
+    assert client.get("/user/login").json() == {"op": "GET /user/login"}
+    assert client.get("/user/bob").json() == {"op": "GET /user/{username}"}
+    assert client.delete("/user/bob").json() == {"op": "DELETE /user/{username}"}
+
+
+def test_a_405_lists_the_methods_of_the_path_that_matched(make_app: AppFactory, write_spec: SpecWriter) -> None:
+    """`/user/login` is its own path: PUT on it is not `PUT /user/{username}` and Allow is its GET alone."""
+    client = TestClient(make_app([write_spec(_spec_of(PETSTORE_USER))]), raise_server_exceptions=False)
+    response = client.put("/user/login", json={})
+    assert response.status_code == 405
+    assert response.headers["allow"] == "GET, HEAD"
+    templated = client.post("/user/bob", json={})
+    assert templated.status_code == 405
+    assert templated.headers["allow"] == "DELETE, GET, HEAD, PUT"
+
+
+def test_head_is_answered_on_a_get_path_only(make_app: AppFactory, write_spec: SpecWriter) -> None:
+    client = TestClient(make_app([write_spec(_spec_of(PETSTORE_USER))]), raise_server_exceptions=False)
+    head = client.head("/user/login")
+    assert head.status_code == 200 and head.content == b""
+    spec = _spec_of({"/user/{username}": ["get"], "/user/login": ["post"]})
+    other = TestClient(make_app([write_spec(spec, "other.yaml")]), raise_server_exceptions=False)
+    refused = other.head("/user/login")
+    assert refused.status_code == 405 and refused.headers["allow"] == "POST"
+
+
+def test_segments_are_compared_from_the_left() -> None:
+    table: Router[str] = Router()
+    table.add("/a/{x}/c", "GET", "templated-middle")
+    table.add("/a/b/{y}", "GET", "templated-end")
+    table.add("/files/{name}", "GET", "bare")
+    table.add("/files/{id}.json", "GET", "mixed")
+    for path, target in [("/a/b/c", "templated-end"), ("/a/z/c", "templated-middle"), ("/files/7.json", "mixed")]:
+        match = table.match("GET", path)
+        assert isinstance(match, RouteMatch) and match.target == target, path
+    bare = table.match("GET", "/files/readme")
+    assert isinstance(bare, RouteMatch) and bare.path_params == {"name": "readme"}
+
+
+def test_a_less_specific_template_does_not_widen_allow() -> None:
+    table: Router[str] = Router()
+    table.add("/things/{id}", "GET", "get")
+    table.add("/things/{id}", "PATCH", "patch")
+    table.add("/things/latest", "POST", "latest")
+    refused = table.match("PATCH", "/things/latest")
+    assert isinstance(refused, MethodNotAllowed) and refused.allow == ("POST",)
+    assert isinstance(table.match("PATCH", "/things/x"), RouteMatch)
+
+
+def test_templates_differing_in_parameter_names_are_one_path() -> None:
+    table: Router[str] = Router()
+    table.add("/pets/{petId}", "GET", "get")
+    table.add("/pets/{id}", "DELETE", "delete")
+    deleted = table.match("DELETE", "/pets/1")
+    assert isinstance(deleted, RouteMatch) and deleted.path_params == {"id": "1"}
+    refused = table.match("PUT", "/pets/1")
+    assert isinstance(refused, MethodNotAllowed) and refused.allow == ("DELETE", "GET", "HEAD")
+
+
+def test_the_first_registration_of_a_method_and_template_stays() -> None:
+    table: Router[str] = Router()
+    table.add("/x", "GET", "first")
+    table.add("/x", "get", "second")
+    match = table.match("GET", "/x")
+    assert isinstance(match, RouteMatch) and match.target == "first"
