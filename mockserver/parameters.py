@@ -88,11 +88,12 @@ class Decoder:
     schema: Schema
     _extract: Callable[[MockRequest], Node | None]
     _coerce: Callable[[Node], JSON]
+    absent: JSON = MISSING  # `{}` for a required exploded object: an empty one has no wire form
 
     def read(self, request: MockRequest) -> JSON:
         try:
             raw = self._extract(request)
-            return MISSING if raw is None else self._coerce(raw)
+            return self.absent if raw is None else self._coerce(raw)
         except _Bad as bad:
             return Undecodable(bad.violation((self.location, self.name)))
 
@@ -103,10 +104,10 @@ def compile_decoder(parameter: Mapping[str, Any]) -> Decoder:
     content = parameter.get("content")
     if isinstance(content, dict) and content:
         media_type, media = next(iter(content.items()))
-        schema = (media or {}).get("schema") or {} if isinstance(media, dict) else {}
+        schema = (media.get("schema") or {}) if isinstance(media, dict) else {}
         extract = _extractor(location, name, "simple", False, "string", schema)
-        coerce = _json if _is_json(str(media_type)) else _text
-        return Decoder(location, name, with_format_ranges(schema), extract, coerce)
+        decode: Callable[[Node], JSON] = _json if _is_json(str(media_type)) else _text
+        return Decoder(location, name, with_format_ranges(schema), extract, decode)
     schema = parameter.get("schema") or {}
     style = str(parameter.get("style") or "")
     if style not in _STYLES.get(location, ()):
@@ -114,7 +115,10 @@ def compile_decoder(parameter: Mapping[str, Any]) -> Decoder:
     explode = bool(parameter.get("explode", style == "form"))
     kind = primary_type(schema)
     extract = _extractor(location, name, style, explode, kind, schema)
-    return Decoder(location, name, with_format_ranges(schema), extract, _node_coercer(schema, 0))
+    coerce = _node_coercer(schema, 0)
+    exploded_object = location == "query" and kind == "object" and (explode or style == "deepObject")
+    absent = {} if exploded_object and parameter.get("required") else MISSING
+    return Decoder(location, name, with_format_ranges(schema), extract, coerce, absent)
 
 
 # -- where the raw parts are, per location and style --------------------------------------
@@ -181,9 +185,7 @@ def _split_query(raw: str, delimiter: str) -> list[str]:
     return unquote_plus(raw).split(delimiter)
 
 
-def _bracketed(
-    request: MockRequest, owns: Callable[[str], bool], name: str, *, shared: bool = False
-) -> Node | None:
+def _bracketed(request: MockRequest, owns: Callable[[str], bool], name: str, *, shared: bool = False) -> Node | None:
     """An object from query keys with brackets: `name[a][b]=x` (deepObject; `shared` False) or
     `a[b]=x` (an exploded form object, whose properties share the query with other parameters)."""
     tree: dict[str, Any] = {}
