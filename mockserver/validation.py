@@ -16,10 +16,10 @@ from typing import Any
 
 import jsonschema_rs
 
+from mockserver.coercion import primary_type as _primary_type
+from mockserver.coercion import scalar_coercer as _coercer
 from mockserver.diagnostics import Violation, translate
 from mockserver.parameters import MISSING, Decoder, Undecodable, compile_decoder
-from mockserver.parameters import primary_type as _primary_type
-from mockserver.parameters import scalar_coercer as _coercer
 from mockserver.problems import Problem
 from mockserver.request import MockRequest
 from mockserver.types import JSON, Loc, Schema
