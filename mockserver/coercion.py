@@ -130,7 +130,7 @@ def compile_coercer(schema: Schema, depth: int = 0) -> Coercer:
 
         def array(node: Node) -> JSON | Violation:
             if isinstance(node, dict):
-                if not all(key.isdigit() for key in node):
+                if not all(key.isascii() and key.isdigit() for key in node):
                     return Violation((), "Input should be a valid list", "list_type", as_sent(node))
                 node = [node[key] for key in sorted(node, key=int)]  # `tags[0]=a&tags[1]=b`
             out: list[JSON] = []

@@ -44,6 +44,7 @@ _STYLES = {
     "cookie": {"form"},
 }
 _DELIMITERS = {"form": ",", "spaceDelimited": " ", "pipeDelimited": "|"}
+_MAX_NESTING = 32  # brackets in one query key (`a[b][c]...`)
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,8 +130,10 @@ def _extractor(
     if location == "header":
         # Header lists allow spaces after the commas (RFC 9110 list syntax).
         def header(request: MockRequest) -> Node | None:
-            node = _simple(request.headers.get(name.lower()), kind, explode)
-            return [part.strip() for part in node] if isinstance(node, list) else node
+            raw = request.headers.get(name.lower())
+            if raw is not None and kind in ("array", "object"):
+                raw = ",".join(part.strip() for part in raw.split(","))
+            return _simple(raw, kind, explode)
 
         return header
     # A cookie holds one value: arrays and objects are comma-separated whatever `explode` says.
@@ -191,6 +194,8 @@ def _bracketed(request: MockRequest, owns: Callable[[str], bool], name: str, *, 
             bare = bare or key == name
             continue
         path = ([base] if shared else []) + (rest[:-1].split("][") if rest else [])
+        if len(path) > _MAX_NESTING:
+            raise _Bad("Value error, nested too deeply", "value_error", key)
         if not path or (rest and not rest.endswith("]")):
             if not shared:
                 bare = True  # `filter=x` for a deepObject parameter

@@ -14,6 +14,8 @@ from urllib.parse import quote, urlsplit
 
 import pytest
 import yaml
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
 from starlette.testclient import TestClient
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -281,3 +283,28 @@ def test_matrix_and_deep_object_over_a_real_socket(base_url: str) -> None:
     assert status == 422 and body["detail"][0]["loc"] == ["query", "filter", "age"]
     status, body = _raw_get(base_url, "/p/matrix/;id=2147483648")
     assert status == 422 and body["detail"][0]["loc"] == ["path", "id"]
+
+
+_QUERY_TEXT = st.text(alphabet="ab1,|;=.[]%2C ", max_size=12)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    path=st.sampled_from([p.split("{")[0] for p in OPERATIONS]),
+    segment=st.text(alphabet="ab1,;=.%", min_size=1, max_size=10),
+    pairs=st.lists(st.tuples(_QUERY_TEXT, _QUERY_TEXT), max_size=5),
+)
+def test_no_serialisation_is_a_server_error(
+    client: TestClient, path: str, segment: str, pairs: list[tuple[str, str]]
+) -> None:
+    assume(segment.strip(".") != "")  # `.` and `..` are dot-segments a client removes
+    url = path + (quote(segment, safe=",;=.") if path.endswith("/") else "")
+    query = "&".join(f"{key}={value}" for key, value in pairs)
+    response = client.get(f"{url}?{query}", headers={"X-Obj": segment, "Cookie": f"obj={segment}"})
+    assert response.status_code in (200, 422), response.text
+
+
+def test_deeply_nested_brackets_are_a_422(client: TestClient) -> None:
+    response = client.get("/q/deep-nested?filter" + "[a]" * 5_000 + "=1")
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["loc"] == ["query", "filter"]
