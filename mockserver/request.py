@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from http.cookies import CookieError, SimpleCookie
 from typing import TYPE_CHECKING
-from urllib.parse import parse_qsl
+from urllib.parse import unquote_plus
 
 from starlette.types import Receive
 
@@ -37,12 +37,19 @@ class MockRequest:
     body: RequestBody = field(default_factory=RequestBody)
     prefs: Preferences = NO_PREFERENCES
     _cookies: dict[str, str] | None = None
+    # The typed value of every valid parameter, by (location, name), once validated.
+    parameters: dict[tuple[str, str], JSON] = field(default_factory=dict)
+    _query_items: list[tuple[str, str]] | None = None
 
-    def query_values(self, name: str) -> list[str]:
-        """Every value of a repeated query parameter (`tags=a&tags=b`), in order."""
-        if name not in self.query:
-            return []
-        return [value for key, value in parse_qsl(self.raw_query, keep_blank_values=True) if key == name]
+    def query_items(self) -> list[tuple[str, str]]:
+        """Every query pair in order: the decoded name and the value as sent, still
+        percent-encoded (a delimiter-separated value is split before it is decoded)."""
+        if self._query_items is None:
+            self._query_items = [
+                (unquote_plus(key), value)
+                for key, _, value in (pair.partition("=") for pair in self.raw_query.split("&") if pair)
+            ]
+        return self._query_items
 
     def cookie(self, name: str) -> str | None:
         if self._cookies is None:

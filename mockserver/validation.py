@@ -1,7 +1,8 @@
 """Request validation, compiled once per operation.
 
 `compile_parameter` and `compile_body` turn an operation's parameters and request body into
-rules (`ParameterRule`, `BodyRule`) holding `jsonschema_rs` validators built at start-up;
+rules (`ParameterRule`, `BodyRule`) holding `jsonschema_rs` validators built at start-up (a
+parameter's deserialisation per `style`/`explode` is `parameters.Decoder`'s);
 `ValidationStage` runs them on a `MockRequest` and answers every violation at once as one
 `Problem`. Only an invalid request pays for the error translation.
 """
@@ -15,7 +16,10 @@ from typing import Any
 
 import jsonschema_rs
 
+from mockserver.coercion import primary_type as _primary_type
+from mockserver.coercion import scalar_coercer as _coercer
 from mockserver.diagnostics import Violation, translate
+from mockserver.parameters import MISSING, Decoder, Undecodable, compile_decoder
 from mockserver.problems import Problem
 from mockserver.request import MockRequest
 from mockserver.types import JSON, Loc, Schema
@@ -94,64 +98,6 @@ def _small(value: JSON, budget: int = 2_000) -> bool:
     return True
 
 
-def _primary_type(schema: Schema) -> str:
-    kind = schema.get("type")
-    if isinstance(kind, list):
-        kind = next((k for k in kind if k != "null"), "null")
-    if kind is None:
-        for branch in schema.get("anyOf") or schema.get("oneOf") or []:
-            inner = _primary_type(branch)
-            if inner != "null":
-                return inner
-        return "string"
-    return str(kind)
-
-
-def _coercer(schema: Schema, loc: Loc) -> Callable[[str], JSON | Violation]:
-    """How a raw string parameter becomes a typed value (pydantic's lax mode for scalars)."""
-    kind = _primary_type(schema)
-
-    def to_int(raw: str) -> JSON | Violation:
-        try:
-            return int(raw)
-        except ValueError:
-            return Violation(
-                loc, "Input should be a valid integer, unable to parse string as an integer", "int_parsing", raw
-            )
-
-    def to_float(raw: str) -> JSON | Violation:
-        try:
-            return float(raw)
-        except ValueError:
-            return Violation(
-                loc, "Input should be a valid number, unable to parse string as a number", "float_parsing", raw
-            )
-
-    def to_bool(raw: str) -> JSON | Violation:
-        lowered = raw.lower()
-        if lowered in ("true", "1", "yes", "on"):
-            return True
-        if lowered in ("false", "0", "no", "off"):
-            return False
-        return Violation(loc, "Input should be a valid boolean, unable to interpret input", "bool_parsing", raw)
-
-    def as_text(raw: str) -> JSON | Violation:
-        return raw
-
-    coercers: dict[str, Callable[[str], JSON | Violation]] = {"integer": to_int, "number": to_float, "boolean": to_bool}
-    coerce = coercers.get(kind, as_text)
-    if _allows_null(schema):
-        return lambda raw: None if raw == "null" else coerce(raw)  # how clients write null in a form or URL
-    return coerce
-
-
-def _allows_null(schema: Schema) -> bool:
-    kind = schema.get("type")
-    if kind == "null" or (isinstance(kind, list) and "null" in kind):
-        return True
-    return any(isinstance(b, dict) and _allows_null(b) for b in schema.get("anyOf") or schema.get("oneOf") or [])
-
-
 def _array_coercer(schema: Schema, loc: Loc, explode: bool) -> Callable[[list[str]], JSON | Violation]:
     """An array parameter: every value of an exploded query parameter (`tags=a&tags=b`),
     else one comma-separated value (`tags=a,b`); items coerced like scalars."""
@@ -176,34 +122,26 @@ def _array_coercer(schema: Schema, loc: Loc, explode: bool) -> Callable[[list[st
 
 @dataclass(frozen=True, slots=True)
 class ParameterRule:
+    """A parameter: how it is deserialised (`parameters.Decoder`) and checked."""
+
     name: str
     location: str  # path | query | header | cookie
     required: bool
-    coerce: Callable[[str], JSON | Violation]
+    decoder: Decoder
     check: SchemaCheck
-    many: Callable[[list[str]], JSON | Violation] | None = None  # an array parameter
-    opaque: bool = False  # an object-valued parameter: only its presence is checked
 
-    def validate_many(self, values: list[str]) -> list[Violation]:
-        """An array parameter, from every value the request gives it (none: missing)."""
-        assert self.many is not None
-        if not values or self.opaque:
-            return self.validate(values[0] if values else None)
-        value = self.many(values)
-        if isinstance(value, Violation):
-            return [value]
-        return self.check(value)
-
-    def validate(self, raw: str | None) -> list[Violation]:
-        loc: Loc = (self.location, self.name)
-        if raw is None:
-            return [Violation(loc, "Field required", "missing", None)] if self.required else []
-        if self.opaque:
-            return []
-        value = self.coerce(raw)
-        if isinstance(value, Violation):
-            return [value]
-        return self.check(value)
+    def validate(self, request: MockRequest) -> list[Violation]:
+        """The parameter's violations; a valid value is kept in `request.parameters`."""
+        value = self.decoder.read(request)
+        if value is MISSING:
+            missing = Violation((self.location, self.name), "Field required", "missing", None)
+            return [missing] if self.required else []
+        if isinstance(value, Undecodable):
+            return [value.violation]
+        found = self.check(value)
+        if not found:
+            request.parameters[(self.location, self.name)] = value
+        return found
 
 
 @dataclass(frozen=True, slots=True)
@@ -275,27 +213,15 @@ def _form_rule(schema: Schema) -> FormRule:
 
 
 def compile_parameter(parameter: Mapping[str, Any]) -> ParameterRule:
-    name = str(parameter["name"])
-    location = str(parameter["in"])
-    schema = parameter.get("schema") or {}
-    loc: Loc = (location, name)
-    style = parameter.get("style") or ("form" if location in ("query", "cookie") else "simple")
-    explode = bool(parameter.get("explode", style == "form"))
+    decoder = compile_decoder(parameter)
+    location = decoder.location
     return ParameterRule(
-        name=name,
+        name=decoder.name,
         location=location,
         required=bool(parameter.get("required", location == "path")),
-        coerce=_coercer(schema, loc),
-        check=SchemaCheck(schema, loc),
-        many=_array_coercer(schema, loc, explode and location == "query") if _primary_type(schema) == "array" else None,
-        # Objects in a parameter have no one serialisation (deepObject, JSON, a tool's repr): taken as sent.
-        opaque=_primary_type(schema) == "object" or _primary_type(_items(schema)) in ("object", "array"),
+        decoder=decoder,
+        check=SchemaCheck(decoder.schema, (location, decoder.name)),
     )
-
-
-def _items(schema: Schema) -> Schema:
-    items = schema.get("items")
-    return items if isinstance(items, dict) else {}
 
 
 def compile_body(request_body: Mapping[str, Any] | None) -> BodyRule | None:
@@ -346,24 +272,7 @@ class ValidationStage:
         op = request.op
         violations: list[Violation] = []
         for rule in op.parameters:
-            if rule.many is not None:
-                if rule.location == "query":
-                    violations.extend(rule.validate_many(request.query_values(rule.name)))
-                    continue
-                raw = request.path_params.get(rule.name) if rule.location == "path" else None
-                raw = request.headers.get(rule.name.lower()) if rule.location == "header" else raw
-                raw = request.cookie(rule.name) if rule.location == "cookie" else raw
-                violations.extend(rule.validate_many([raw] if raw is not None else []))
-                continue
-            if rule.location == "path":
-                raw = request.path_params.get(rule.name)
-            elif rule.location == "query":
-                raw = request.query.get(rule.name)
-            elif rule.location == "header":
-                raw = request.headers.get(rule.name.lower())
-            else:
-                raw = request.cookie(rule.name)
-            violations.extend(rule.validate(raw))
+            violations.extend(rule.validate(request))
         body = request.body
         violations.extend(body.violations)
         check = None
