@@ -12,11 +12,13 @@ from __future__ import annotations
 import contextvars
 import copy
 import decimal
+import itertools
 import json
 import math
 import random
 import re
 import secrets
+import string
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -24,9 +26,9 @@ from typing import Any
 import jsonschema_rs
 import rstr
 
-from mockserver import realism
+from mockserver import fallback, realism
 from mockserver.adapter import DISCRIMINATOR, SOFT_NULL, flagged
-from mockserver.types import JSON, Schema
+from mockserver.types import JSON, IsValid, Schema
 
 _DAY = 86_400.0
 
@@ -72,6 +74,8 @@ def compile_generator(schema: Schema, name: str = "", request: bool | None = Non
             _FOR_REQUEST.reset(token)
     if not isinstance(schema, dict):
         return lambda ctx: None if schema is False else "value"
+    if not _HARD.isdisjoint(schema) and not schema.get(_GUARDED):
+        return _guarded(schema, name)
     tag = schema.get(DISCRIMINATOR)
     if isinstance(tag, list) and len(tag) == 2:
         base = compile_generator(_without(schema, DISCRIMINATOR), name)
@@ -80,18 +84,20 @@ def compile_generator(schema: Schema, name: str = "", request: bool | None = Non
             return base  # the branch's own schema names it otherwise (an enum): keep that
         return _tagged(base, str(tag[0]), tag[1])
     if "oneOf" in schema:
-        # A value of one branch may match another too, which `oneOf` forbids: try again.
-        return checked(_one_of(schema, name), jsonschema_rs.Draft202012Validator(schema).is_valid)
+        return _one_of(schema, name)  # guarded: a value of one branch may match another too
     if schema.get(SOFT_NULL):
         return compile_generator(_without_null(schema), name)
     if "const" in schema:
         return _constant(schema["const"])
     if "enum" in schema:
-        return _choice(list(schema["enum"]))
+        return _choice(_admitted(schema))
     if "allOf" in schema:
-        return compile_generator(_merge_all_of(schema), name)
+        merged = _merge_all_of(schema)
+        if merged.pop(_INEXACT, False) and not schema.get(_GUARDED):
+            return _guarded(schema, name)  # the merge may miss a constraint: check the value
+        return compile_generator(merged, name)
     if "anyOf" in schema:
-        branches = [{**_without(schema, "anyOf"), **branch} for branch in schema["anyOf"]]
+        branches = [_with_siblings(schema, "anyOf", branch) for branch in schema["anyOf"] if branch is not False]
         return _union([compile_generator(b, name) for b in branches], [_is_null(b) for b in branches])
     kind = schema.get("type")
     if isinstance(kind, list):
@@ -107,8 +113,98 @@ _FOR_REQUEST: contextvars.ContextVar[bool] = contextvars.ContextVar("for_request
 
 
 def _one_of(schema: Schema, name: str) -> Generator:
-    branches = [{**_without(schema, "oneOf"), **branch} for branch in schema["oneOf"] if isinstance(branch, dict)]
+    branches = [_with_siblings(schema, "oneOf", branch) for branch in schema["oneOf"] if isinstance(branch, dict)]
     return _union([compile_generator(b, name) for b in branches], [_is_null(b) for b in branches])
+
+
+def _seeded_draw(generate: Generator) -> Callable[[int], JSON]:
+    return lambda seed: generate(GenContext(random.Random(seed), _PROBE_NOW))
+
+
+def _with_siblings(schema: Schema, key: str, branch: Any) -> Schema:
+    """A branch of `schema[key]` with the keywords beside the union, which apply to it too."""
+    siblings = _without(schema, key)
+    if not isinstance(branch, dict):
+        return siblings
+    if any(k in siblings and not _is_annotation(k) for k in branch):
+        return _merge_all_of({"allOf": [siblings, branch]})  # both constrain one keyword
+    return {**siblings, **branch}
+
+
+# Keywords whose values the fast generator only approximates: a node holding one is guarded.
+_GUARDED = "x-mock-guarded"  # on a node the guard has taken care of
+_INEXACT = "x-mock-inexact"  # on an `allOf` merge that may miss a constraint of a part
+_HARD = frozenset(
+    {
+        "oneOf",
+        "not",
+        "if",
+        "dependentRequired",
+        "dependentSchemas",
+        "contains",
+        "propertyNames",
+        "patternProperties",
+        "uniqueItems",
+        "unevaluatedProperties",
+        "unevaluatedItems",
+    }
+)
+_FAST_TRIES = 3
+_SLOW_TRIES = 6
+_PROBE_NOW = 1_700_000_000.0
+_IN_FALLBACK: contextvars.ContextVar[bool] = contextvars.ContextVar("in_fallback", default=False)
+
+
+def _guarded(schema: Schema, name: str) -> Generator:
+    """`schema`'s fast generator, its values checked against `schema`; on repeated failure a
+    generator of its canonical form, then a pool of valid values found once (see `fallback`).
+    One value is drawn at start-up: a schema no value is found for is warned about then."""
+    request = _FOR_REQUEST.get()
+    hidden = "readOnly" if request else "writeOnly"
+    fast = compile_generator({**schema, _GUARDED: True}, name)
+    is_valid = fallback.node_validator(schema, hidden)
+    if is_valid is None:
+        return fast
+    if _IN_FALLBACK.get():
+        return checked(fast, is_valid, _FAST_TRIES)
+    slow: list[Generator | None] = []  # compiled on first need, then kept
+    pool: list[list[JSON]] = []
+
+    def slow_generator() -> Generator | None:
+        if not slow:
+            form = fallback.canonical_form(schema, hidden)
+            token = _IN_FALLBACK.set(True)
+            try:
+                slow.append(None if form is None else compile_generator({**form, _GUARDED: True}, name, request))
+            finally:
+                _IN_FALLBACK.reset(token)
+        return slow[0]
+
+    def pooled() -> list[JSON]:
+        if not pool:
+            gens = [g for g in (fast, slow_generator()) if g is not None]
+            pool.append(fallback.pool([_seeded_draw(g) for g in gens], is_valid))
+        return pool[0]
+
+    def generate(ctx: GenContext) -> JSON:
+        value = fast(ctx)
+        for _ in range(_FAST_TRIES - 1):
+            if is_valid(value):
+                return value
+            value = fast(ctx)
+        if is_valid(value):
+            return value
+        other = slow_generator()
+        for _ in range(_SLOW_TRIES if other is not None else 0):
+            value = other(ctx)  # type: ignore[misc]
+            if is_valid(value):
+                return value
+        found = pooled()
+        return copy.deepcopy(ctx.rng.choice(found)) if found else value
+
+    if not is_valid(generate(GenContext(random.Random(0), _PROBE_NOW))):
+        fallback.warn_unsatisfied(name, schema)
+    return generate
 
 
 def _tagged(base: Generator, prop: str, value: JSON) -> Generator:
@@ -173,17 +269,101 @@ def _is_null(schema: Schema) -> bool:
     return schema.get("type") == "null" or schema.get("const", 0) is None
 
 
+_LOWER = frozenset({"minimum", "exclusiveMinimum", "minLength", "minItems", "minProperties", "minContains"})
+_UPPER = frozenset({"maximum", "exclusiveMaximum", "maxLength", "maxItems", "maxProperties", "maxContains"})
+_ANNOTATIONS = frozenset(
+    {"title", "description", "examples", "default", "deprecated", "readOnly", "writeOnly", "discriminator", "xml"}
+)
+
+
+def _is_annotation(key: str) -> bool:
+    return key in _ANNOTATIONS or key.startswith(("x-", "$comment"))
+
+
 def _merge_all_of(schema: Schema) -> Schema:
+    """One schema for `allOf` and its siblings: properties merged in turn, `required` joined,
+    bounds and types intersected. A keyword two parts set otherwise marks the result
+    `_INEXACT` (the first part's value is kept), so that its values are checked."""
     merged: Schema = _without(schema, "allOf")
+    exact = True
     for part in schema["allOf"]:
+        if part is True:
+            continue
+        if not isinstance(part, dict):
+            exact = False
+            continue
+        if "allOf" in part:
+            part = _merge_all_of(part)
+            exact = exact and not part.pop(_INEXACT, False)
         for key, value in part.items():
-            if key == "properties":
-                merged["properties"] = {**merged.get("properties", {}), **value}
-            elif key == "required":
-                merged["required"] = sorted({*merged.get("required", []), *value})
-            else:
-                merged.setdefault(key, value)
+            old = merged.get(key)
+            if key not in merged or old == value:
+                merged[key] = value
+            elif key == "properties" and isinstance(old, dict) and isinstance(value, dict):
+                merged[key] = {k: _both(old.get(k, True), value.get(k, True)) for k in {**old, **value}}
+            elif key == "required" and isinstance(old, list) and isinstance(value, list):
+                merged[key] = [*old, *(k for k in value if k not in old)]
+            elif key in _LOWER and _is_number(old) and _is_number(value):
+                merged[key] = max(old, value)
+            elif key in _UPPER and _is_number(old) and _is_number(value):
+                merged[key] = min(old, value)
+            elif key == "type":
+                kinds = _types(old) & _types(value)
+                merged[key] = sorted(kinds)[0] if len(kinds) == 1 else sorted(kinds)
+                exact = exact and bool(kinds)
+            elif key == "enum" and isinstance(old, list) and isinstance(value, list):
+                merged[key] = [v for v in old if v in value]
+            elif key in ("items", "additionalProperties", "propertyNames", "contains") and isinstance(old, dict):
+                merged[key] = _both(old, value)
+            elif not _is_annotation(key):
+                exact = False
+    if "additionalProperties" in merged and sum("properties" in p for p in schema["allOf"] if isinstance(p, dict)) > 1:
+        exact = False  # a part's closed object refuses what another part declares
+    if not exact:
+        merged[_INEXACT] = True
     return merged
+
+
+def _both(a: Any, b: Any) -> Any:
+    if a is True or a == b:
+        return b
+    if b is True:
+        return a
+    if a is False or b is False:
+        return False
+    merged = _merge_all_of({"allOf": [a, b]})
+    return merged
+
+
+def _types(kind: Any) -> set[str]:
+    kinds = {kind} if isinstance(kind, str) else set(kind) if isinstance(kind, list) else set()
+    return kinds | {"integer"} if "number" in kinds else kinds
+
+
+def _json_type(value: JSON) -> str:
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int) or (isinstance(value, float) and value.is_integer()):
+        return "integer"
+    kinds = {float: "number", str: "string", list: "array", dict: "object", type(None): "null"}
+    return kinds.get(type(value), "")
+
+
+def _admitted(schema: Schema) -> list[JSON]:
+    """The `enum` values the rest of `schema` (its `type`, a `not`, bounds) admits; all of them
+    when it admits none, for a schema no value satisfies is no reason to fail at start-up."""
+    options = list(schema["enum"])
+    rest = {k: v for k, v in schema.items() if k != "enum" and not _is_annotation(k)}
+    if not rest:
+        return options
+    if set(rest) == {"type"}:
+        kinds = _types(rest["type"])
+        return [v for v in options if _json_type(v) in kinds] or options
+    try:
+        check = jsonschema_rs.Draft202012Validator(rest, validate_formats=True).is_valid
+    except (ValueError, jsonschema_rs.ValidationError):
+        return options
+    return [v for v in options if check(v)] or options
 
 
 def _union(options: list[Generator], nulls: list[bool]) -> Generator:
@@ -214,22 +394,36 @@ def _with_samples(schema: Schema, base: Generator) -> Generator:
 
 
 def _object(schema: Schema, name: str) -> Generator:
+    dependent = schema.get("dependentSchemas")
+    if isinstance(dependent, dict) and any(k in dependent for k in schema.get("required") or []):
+        # A required key's dependent schema always applies: merge it in.
+        always = [dependent[k] for k in schema.get("required") or [] if k in dependent]
+        rest = {k: v for k, v in dependent.items() if k not in (schema.get("required") or [])}
+        base = {**_without(schema, "dependentSchemas"), **({"dependentSchemas": rest} if rest else {})}
+        return compile_generator(_merge_all_of({"allOf": [base, *always]}), name)
     hidden = "readOnly" if _FOR_REQUEST.get() else "writeOnly"
+    declared = schema.get("properties") or {}
+    names_ok = _names_check(schema.get("propertyNames"))
     properties: dict[str, Schema] = {
-        key: sub for key, sub in (schema.get("properties") or {}).items() if not flagged(sub, hidden)
+        key: sub
+        for key, sub in declared.items()
+        if sub is not False and not flagged(sub, hidden) and (names_ok is None or names_ok(key))
     }
-    required = {
-        key for key in schema.get("required") or [] if key in properties or key not in schema.get("properties", {})
-    }
-    fields = [(key, compile_generator(sub, key), key in required) for key, sub in properties.items()]
-    missing_required = [key for key in required if key not in properties]
-    fields += [(key, realism_string(key), True) for key in missing_required]
+    needs = {k: v for k, v in (schema.get("dependentRequired") or {}).items() if isinstance(v, list)}
+    required = _with_dependents(
+        [key for key in schema.get("required") or [] if key in properties or key not in declared], needs
+    )
     extra = schema.get("additionalProperties", True)
+    extra_gen = compile_generator(extra, name) if isinstance(extra, dict) and extra else None
+    patterns = _pattern_properties(schema.get("patternProperties"))
+    fields = [(key, compile_generator(sub, key), key in required) for key, sub in properties.items()]
+    fields += [(key, _undeclared(key, patterns, extra_gen), True) for key in required if key not in properties]
+    by_key = {key: field_gen for key, field_gen, _ in fields}
     min_props = int(schema.get("minProperties", 0))
     max_props: int | None = schema.get("maxProperties")
-    free_form = extra is not False and (not properties or min_props > len(properties))
-    key_names = _key_names(schema.get("propertyNames"))
-    extra_gen = compile_generator(extra, name) if isinstance(extra, dict) and extra else None
+    free_form = (extra is not False or bool(patterns)) and (not properties or min_props > len(properties))
+    free_keys = _free_keys(schema, names_ok, patterns, extra, extra_gen, set(declared))
+    checks = _dependent_checks(dependent, properties)
     has_times = any(_is_datetime(sub, key) and time_rank(key) is not None for key, sub in properties.items())
     place = "latitude" in properties and "longitude" in properties
     spans = [("start", "end")] if _numeric(properties, "start") and _numeric(properties, "end") else []
@@ -248,11 +442,12 @@ def _object(schema: Schema, name: str) -> Generator:
             count = max(min_props - len(out), 0 if properties else 2)
             if max_props is not None:
                 count = min(count, max_props - len(out))
-            if key_names is not None:  # `propertyNames` constrains the keys
-                keys = rng.sample(key_names, min(count, len(key_names)))
-                out.update({key: extra_gen(ctx) if extra_gen else _FREE_FORM.get(key, "value") for key in keys})
-            else:
-                out.update(_free_form(rng, extra_gen, ctx, count))
+            out.update(free_keys(ctx, count))
+        if needs:
+            _add_dependents(out, needs, by_key, required, max_props, ctx)
+        for key, check in checks:
+            if key in out and key not in required and not check(out):
+                del out[key]  # its dependent schema does not hold: leave the optional key out
         if place and isinstance(out.get("latitude"), float) and isinstance(out.get("longitude"), float):
             address, out["latitude"], out["longitude"] = realism.place(rng)
             if isinstance(out.get("address"), str):
@@ -263,6 +458,161 @@ def _object(schema: Schema, name: str) -> Generator:
                 out[first], out[last] = b, a
         ctx.timeline = saved
         return out
+
+    return generate
+
+
+def _with_dependents(keys: list[str], needs: dict[str, list[str]]) -> list[str]:
+    """`keys` and every key they require in turn by `dependentRequired`."""
+    out = list(keys)
+    for key in out:  # grows while it is walked
+        out.extend(k for k in needs.get(key, []) if k not in out)
+    return out
+
+
+def _add_dependents(
+    out: dict[str, JSON],
+    needs: dict[str, list[str]],
+    by_key: dict[str, Generator],
+    required: list[str],
+    max_props: int | None,
+    ctx: GenContext,
+) -> None:
+    """`dependentRequired`: each key present brings the keys it requires, or, when there is no
+    room for them (`maxProperties`) or no way to build them, is left out itself."""
+    for key in [k for k in needs if k in out]:
+        missing = _with_dependents([k for k in needs[key] if k not in out], needs)
+        missing = [k for k in missing if k not in out]
+        room = max_props is None or len(out) + len(missing) <= max_props
+        if room and all(k in by_key for k in missing):
+            out.update({k: by_key[k](ctx) for k in missing})
+        elif key not in required:
+            del out[key]
+
+
+def _dependent_checks(dependent: Any, properties: dict[str, Schema]) -> list[tuple[str, IsValid]]:
+    if not isinstance(dependent, dict):
+        return []
+    checks = []
+    for key, sub in dependent.items():
+        if key in properties and isinstance(sub, dict):
+            check = fallback.node_validator(sub)
+            if check is not None:
+                checks.append((key, check))
+    return checks
+
+
+def _names_check(names: Any) -> IsValid | None:
+    """Whether a key is allowed by `propertyNames` (None: every key is)."""
+    if not isinstance(names, dict | bool) or names is True or names == {}:
+        return None
+    if names is False:
+        return lambda key: False
+    return fallback.node_validator(names)
+
+
+def _pattern_properties(found: Any) -> list[tuple[str, Generator]]:
+    """(pattern, value generator) for each `patternProperties` entry whose pattern Python reads."""
+    out = []
+    for pattern, sub in (found or {}).items():
+        try:
+            re.compile(pattern)
+        except re.error:
+            continue
+        if sub is not False:
+            out.append((pattern, compile_generator(sub if isinstance(sub, dict) else {}, "")))
+    return out
+
+
+def _undeclared(key: str, patterns: list[tuple[str, Generator]], extra_gen: Generator | None) -> Generator:
+    """A required key the schema does not declare: valued by the pattern it matches, else by
+    `additionalProperties`, else a realistic string."""
+    for pattern, value_gen in patterns:
+        if re.search(pattern, key):
+            return value_gen
+    return extra_gen if extra_gen is not None else realism_string(key)
+
+
+FreeKeys = Callable[[GenContext, int], dict[str, JSON]]
+
+
+def _free_keys(
+    schema: Schema,
+    names_ok: IsValid | None,
+    patterns: list[tuple[str, Generator]],
+    extra: Any,
+    extra_gen: Generator | None,
+    declared: set[str],
+) -> FreeKeys:
+    """Where the keys of an object the schema leaves open come from: the names `propertyNames`
+    lists, else realistic names it allows, else names made from its patterns."""
+    key_names = _key_names(schema.get("propertyNames"))
+    if key_names is not None and (key_names or names_ok is None):
+        options = [k for k in key_names if k not in declared]
+
+        def listed(ctx: GenContext, count: int) -> dict[str, JSON]:
+            keys = ctx.rng.sample(options, max(0, min(count, len(options))))
+            return {
+                key: _undeclared(key, patterns, extra_gen)(ctx)
+                if patterns or extra_gen
+                else _FREE_FORM.get(key, "value")
+                for key in keys
+            }
+
+        return listed
+    realistic = [k for k in _FREE_FORM if k not in declared and (names_ok is None or names_ok(k))]
+    realistic = [k for k in realistic if extra is not False or any(re.search(p, k) for p, _ in patterns)]
+    names_schema = schema.get("propertyNames")
+    name_gen = _key_generator(names_schema, names_ok) if names_ok is not None else None
+    pattern_keys = [(_pattern_key(p), g) for p, g in patterns]
+
+    def made(ctx: GenContext, count: int) -> dict[str, JSON]:
+        rng = ctx.rng
+        out: dict[str, JSON] = {}
+        keys = rng.sample(realistic, min(max(count, 0), len(realistic)))
+        out.update(
+            {
+                key: _undeclared(key, patterns, extra_gen)(ctx) if patterns or extra_gen else _FREE_FORM[key]
+                for key in keys
+            }
+        )
+        for attempt in range(4 * max(count, 0)):
+            if len(out) >= count:
+                break
+            if pattern_keys and (extra is False or name_gen is None or attempt % 2):
+                make_key, value_gen = pattern_keys[attempt % len(pattern_keys)]
+                key = make_key(ctx)
+            elif name_gen is not None:
+                key, value_gen = str(name_gen(ctx)), extra_gen or realism_string("")
+            else:
+                key, value_gen = f"key_{len(out)}", extra_gen or (lambda ctx: "value")
+            if key not in out and key not in declared and (names_ok is None or names_ok(key)):
+                out[key] = value_gen(ctx)
+        return out
+
+    return made
+
+
+def _free_value(key: str, patterns: list[tuple[str, Generator]], extra_gen: Generator | None, ctx: GenContext) -> JSON:
+    if patterns or extra_gen is not None:
+        return _undeclared(key, patterns, extra_gen)(ctx)
+    return _FREE_FORM.get(key, "value")
+
+
+def _key_generator(names: Any, names_ok: IsValid) -> Generator:
+    """Keys built from a `propertyNames` schema (a pattern, lengths)."""
+    schema = {**names, "type": "string"} if isinstance(names, dict) else {"type": "string"}
+    return compile_generator(schema, "key")
+
+
+def _pattern_key(pattern: str) -> Generator:
+    """Keys matching `pattern`, with a word after what it asks for where it allows one
+    (`^x-` gives `x-budget`)."""
+
+    def generate(ctx: GenContext) -> JSON:
+        key = str(_Xeger(ctx.rng, 8).xeger(pattern))
+        longer = key + realism.string_for("", None)(ctx.rng)
+        return longer if re.search(pattern, longer) else key
 
     return generate
 
@@ -292,17 +642,6 @@ def realism_string(name: str) -> Generator:
 _FREE_FORM = {"source": "web", "priority": "normal", "channel": "email", "locale": "en-US", "team": "growth"}
 
 
-def _free_form(rng: random.Random, extra_gen: Generator | None, ctx: GenContext, count: int) -> dict[str, JSON]:
-    """`count` realistic keys for an object whose properties the schema leaves open."""
-    if count <= 0:
-        return {}
-    names = list(_FREE_FORM)
-    keys = rng.sample(names, min(count, len(names))) + [f"key_{i}" for i in range(count - len(names))]
-    if extra_gen is not None:
-        return {key: extra_gen(ctx) for key in keys}
-    return {key: _FREE_FORM.get(key, "value") for key in keys}
-
-
 def _is_datetime(schema: Schema, name: str) -> bool:
     if schema.get("format") == "date-time":
         return True
@@ -326,24 +665,78 @@ def _timeline(ctx: GenContext) -> tuple[float, float, float]:
 
 def _array(schema: Schema, name: str) -> Generator:
     item_name = name[:-1] if name.endswith("s") else name
-    item = compile_generator(schema.get("items") or {}, item_name)
+    items = schema.get("items")
+    prefix = [compile_generator(sub, item_name) for sub in schema.get("prefixItems") or []]
+    item = compile_generator(items if isinstance(items, dict) else {}, item_name)
     low = int(schema.get("minItems", 0))
     high = int(schema.get("maxItems", max(low, 3)))
+    if items is False:
+        high = min(high, len(prefix))  # nothing may follow the prefix
     low = max(low, min(1, high))
     high = max(low, min(high, low + 3))
     unique = bool(schema.get("uniqueItems"))
+    finite = _finite(items) if unique and not prefix else None
+    contains = schema.get("contains")
+    if isinstance(contains, dict) and not prefix:
+        return _containing(schema, contains, item, items, item_name, low, high)
 
     def generate(ctx: GenContext) -> JSON:
         count = ctx.rng.randint(low, high)
+        if finite is not None:
+            return copy.deepcopy(ctx.rng.sample(finite, min(count, len(finite))))
         if not unique:
-            return [item(ctx) for _ in range(count)]
+            return [prefix[i](ctx) if i < len(prefix) else item(ctx) for i in range(count)]
         seen: dict[str, JSON] = {}
         for _ in range(10 * count + 10):
             if len(seen) >= count:
                 break
-            value = item(ctx)
+            value = prefix[len(seen)](ctx) if len(seen) < len(prefix) else item(ctx)
             seen.setdefault(json.dumps(value, sort_keys=True), value)
         return list(seen.values())
+
+    return generate
+
+
+def _finite(items: Any) -> list[JSON] | None:
+    """All the values an item schema admits, when they are few (an enum, a boolean)."""
+    if not isinstance(items, dict):
+        return None
+    if "const" in items:
+        return [items["const"]]
+    if isinstance(items.get("enum"), list) and not items.get(SOFT_NULL):
+        return _admitted(items)
+    if items.get("type") == "boolean" and set(items) <= {"type", *_ANNOTATIONS}:
+        return [False, True]
+    return None
+
+
+def _containing(
+    schema: Schema, contains: Schema, item: Generator, items: Any, name: str, low: int, high: int
+) -> Generator:
+    """An array with between `minContains` (1) and `maxContains` items matching `contains`
+    (built from `items` and `contains` together); the others are checked not to match it
+    where `maxContains` counts them."""
+    at_least = int(schema.get("minContains", 1))
+    at_most: int | None = schema.get("maxContains")
+    hit = compile_generator(_merge_all_of({"allOf": [items if isinstance(items, dict) else {}, contains]}), name)
+    is_hit = fallback.node_validator(contains) if at_most is not None else None
+    low, high = max(low, at_least), max(high, at_least)
+
+    def generate(ctx: GenContext) -> JSON:
+        rng = ctx.rng
+        count = rng.randint(low, high)
+        hits = rng.randint(at_least, max(at_least, min(count, at_most if at_most is not None else count)))
+        out = [hit(ctx) for _ in range(hits)]
+        for _ in range(count - hits):
+            value = item(ctx)
+            for _ in range(3):
+                if is_hit is None or not is_hit(value):
+                    break
+                value = item(ctx)
+            if is_hit is None or not is_hit(value) or len(out) < low:
+                out.append(value)
+        rng.shuffle(out)
+        return out
 
     return generate
 
@@ -353,20 +746,37 @@ def _string(schema: Schema, name: str) -> Generator:
     low = int(schema.get("minLength", 0))
     high = schema.get("maxLength")
     if "pattern" in schema:
-        return _pattern(schema["pattern"], low, high)
-    if _is_datetime(schema, name) and "maxLength" not in schema:
-        return _datetime(time_rank(name))
-    pick = realism.string_for(name, fmt)
+        return _pattern(schema, name, low, high)
+    if _is_datetime(schema, name):
+        pick = _datetime(time_rank(name))
+        if low == 0 and high is None:
+            return pick
+        return _fitted(lambda ctx: str(pick(ctx)), "date-time", low, high, schema)
+    by_name = realism.string_for(name, fmt)
     if low == 0 and high is None:
-        return lambda ctx: pick(ctx.rng)
+        return lambda ctx: by_name(ctx.rng)
+    return _fitted(lambda ctx: str(by_name(ctx.rng)), fmt, low, high, schema)
+
+
+def _fitted(pick: Callable[[GenContext], str], fmt: Any, low: int, high: int | None, schema: Schema) -> Generator:
+    """Values of `pick` brought within `minLength`..`maxLength` the way their format allows
+    (see `realism.fit`), drawn again while a format check refuses them."""
+    check = fallback.node_validator(_string_part(schema)) if fmt else None
 
     def generate(ctx: GenContext) -> JSON:
-        value = str(pick(ctx.rng))
-        if len(value) < low:
-            value += "x" * (low - len(value))
-        return value[:high] if high is not None else value
+        value = realism.fit(pick(ctx), fmt, low, high, ctx.rng)
+        for _ in range(3):
+            if check is None or check(value):
+                break
+            value = realism.fit(pick(ctx), fmt, low, high, ctx.rng)
+        return value
 
     return generate
+
+
+def _string_part(schema: Schema) -> Schema:
+    keys = ("format", "pattern", "minLength", "maxLength")
+    return {"type": "string", **{k: schema[k] for k in keys if k in schema}}
 
 
 def _datetime(rank: int | None) -> Generator:
@@ -378,18 +788,56 @@ def _datetime(rank: int | None) -> Generator:
     return generate
 
 
-def _pattern(pattern: str, low: int, high: int | None) -> Generator:
+class _Xeger(rstr.Rstr):
+    """rstr's regex-to-string with at most `limit` repeats of `*`, `+` and `{n,}` (realistic
+    lengths), and negated classes drawn in a fixed order (no dependence on hash seeds)."""
+
+    def __init__(self, rng: random.Random, limit: int, floor: int = 0) -> None:
+        super().__init__(rng)
+        self._limit = limit
+        self._floor = floor
+
+    def _handle_repeat(self, start_range: int, end_range: int, value: Any) -> str:
+        high = max(start_range, min(end_range, self._limit))
+        return str(super()._handle_repeat(max(start_range, min(self._floor, high)), high, value))
+
+    def _handle_in(self, value: Any) -> Any:
+        candidates = list(itertools.chain(*(self._handle_state(i) for i in value)))
+        if candidates[0] is False:
+            candidates = sorted(set(string.printable).difference(candidates[1:]))
+        return self._random.choice(candidates)
+
+
+def _pattern(schema: Schema, name: str, low: int, high: int | None) -> Generator:
+    """A string matching `pattern`: the realistic value for the name and format when it does
+    (an id, a date, a word), else one built from the pattern, checked with the schema's own
+    format and lengths."""
+    pattern = schema["pattern"]
     try:
         re.compile(pattern)
     except re.error:
         return lambda ctx: "x" * low
+    fmt = schema.get("format")
+    check = fallback.node_validator(_string_part(schema))
+    if check is None:
+        return lambda ctx: "x" * low
+    by_name = realism.string_for(name, fmt)
+    pick: Callable[[GenContext], JSON] = _datetime(time_rank(name)) if fmt == "date-time" else lambda c: by_name(c.rng)
+    probe = [pick(GenContext(random.Random(seed), _PROBE_NOW)) for seed in range(4)]
+    realistic = sum(check(value) for value in probe) >= 2
+    # (floor, limit) of repeats, try by try: the lengths asked for, then more freedom.
+    tries = [(low, high or max(8, low))] * 3 + [(0, high or max(32, low))] * 3 + [(0, max(100, low))] * 3
 
     def generate(ctx: GenContext) -> JSON:
-        xeger = rstr.Rstr(ctx.rng)
+        if realistic:
+            for _ in range(3):
+                value = pick(ctx)
+                if check(value):
+                    return value
         value = ""
-        for _ in range(10):
-            value = xeger.xeger(pattern)
-            if len(value) >= low and (high is None or len(value) <= high):
+        for floor, limit in tries:
+            value = _Xeger(ctx.rng, limit, floor).xeger(pattern)
+            if check(value):
                 break
         return value
 

@@ -1,0 +1,96 @@
+"""The slower ways to a valid value, for schema nodes the fast generator only approximates.
+
+`generator` compiles a node with a keyword it cannot honour by construction (`oneOf`'s
+exclusivity, `not`, `if`/`then`/`else`, `dependentSchemas`, `contains`, `uniqueItems`,
+`propertyNames`, ...) into a guard: the fast value when it validates against the node (it
+usually does), else a value of the node's `canonical_form`, else one of a small `pool` of
+valid values found once with fixed seeds. The slower ones are built when first needed (at
+start-up, when the one value drawn then fails) and kept in the guard: each schema pays once.
+
+The canonical form is jsonschema_rs's own (`canonicalize`, the engine Schemathesis 4 builds its
+strategies on): `if`/`then`/`else`, `dependentRequired` and `oneOf` become `anyOf`s of disjoint
+branches, `allOf` is folded, `not` is pushed inwards, bounds are intersected. It keeps no
+annotations, so a property the answer must not show (`writeOnly`, or `readOnly` in a request)
+is ruled out before the schema is canonicalised.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import jsonschema_rs
+from jsonschema_rs import canonical
+
+from mockserver.adapter import flagged
+from mockserver.types import JSON, IsValid, Schema
+
+log = logging.getLogger("mockserver")
+_CANONICAL_LIMIT = 200_000  # characters of a canonical form worth compiling (cases can multiply)
+
+
+def node_validator(schema: Schema, hidden: str | None = None) -> IsValid | None:
+    """Validity of a value of `schema` as the generator means it (formats checked; a `hidden`
+    property is not required, as it is never generated); None when the node cannot be
+    validated on its own (an unresolvable `$ref`, an invalid pattern)."""
+    try:
+        return jsonschema_rs.Draft202012Validator(_without_hidden(schema, hidden), validate_formats=True).is_valid
+    except (ValueError, jsonschema_rs.ValidationError, jsonschema_rs.ReferencingError):
+        return None
+
+
+def canonical_form(schema: Schema, hidden: str | None) -> Schema | None:
+    """`schema` in jsonschema_rs's canonical form, `hidden` properties ruled out; None when it
+    admits no value, cannot be canonicalised, or grows too large to be worth compiling."""
+    try:
+        form = jsonschema_rs.canonicalize(_without_hidden(schema, hidden), draft=20, validate_formats=True)
+        if form.kind is canonical.CanonicalKind.RAW or form.satisfiability() is canonical.Satisfiability.NO:
+            return None
+        out = form.to_json_schema()
+    except (ValueError, jsonschema_rs.ValidationError, jsonschema_rs.ReferencingError):
+        return None
+    except Exception:  # the canonical engine's own errors (unsupported operands, patterns)
+        return None
+    if not isinstance(out, dict) or len(repr(out)) > _CANONICAL_LIMIT:
+        return None
+    out.pop("$schema", None)
+    return out
+
+
+def _without_hidden(schema: Schema, hidden: str | None) -> Schema:
+    properties = schema.get("properties")
+    if hidden is None or not isinstance(properties, dict):
+        return schema
+    gone = {key for key, sub in properties.items() if flagged(sub, hidden)}
+    if not gone:
+        return schema
+    out = {**schema, "properties": {key: (False if key in gone else sub) for key, sub in properties.items()}}
+    if isinstance(schema.get("required"), list):
+        out["required"] = [key for key in schema["required"] if key not in gone]
+    return out
+
+
+def pool(draws: Sequence[Callable[[int], JSON]], is_valid: IsValid, size: int = 8, tries: int = 48) -> list[JSON]:
+    """Up to `size` distinct valid values drawn once, with fixed seeds, from `draws` in turn:
+    what a guard answers when neither of its generators found a valid value in time."""
+    values: list[JSON] = []
+    for seed in range(tries):
+        value = draws[seed % len(draws)](seed)
+        if is_valid(value) and value not in values:
+            values.append(value)
+            if len(values) >= size:
+                break
+    return values
+
+
+def describe(schema: Any, limit: int = 160) -> str:
+    text = repr(schema)
+    return text if len(text) <= limit else text[:limit] + "..."
+
+
+def warn_unsatisfied(name: str, schema: Schema) -> None:
+    """The start-up warning for a node no value was found for: answers built from it will be
+    refused by the mock's own check (a logged 500) until the schema is fixed."""
+    where = f"property {name!r}" if name else "a schema"
+    log.warning("mockserver: found no value valid against %s: %s", where, describe(schema))
