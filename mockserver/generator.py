@@ -90,7 +90,7 @@ def compile_generator(schema: Schema, name: str = "", request: bool | None = Non
     if "const" in schema:
         return _constant(schema["const"])
     if "enum" in schema:
-        return _choice(_admitted(schema))
+        return _choice(_not_null(_admitted(schema)))
     if "allOf" in schema:
         merged = _merge_all_of(schema)
         if merged.pop(_INEXACT, False) and not schema.get(_GUARDED):
@@ -338,6 +338,12 @@ def _both(a: Any, b: Any) -> Any:
 def _types(kind: Any) -> set[str]:
     kinds = {kind} if isinstance(kind, str) else set(kind) if isinstance(kind, list) else set()
     return kinds | {"integer"} if "number" in kinds else kinds
+
+
+def _not_null(options: list[JSON]) -> list[JSON]:
+    """An enum's values without null, unless null is all it has: a 3.0 `nullable` enum that
+    does not list null admits it by one reading of the specification and not by another."""
+    return [v for v in options if v is not None] or options
 
 
 def _json_type(value: JSON) -> str:
@@ -704,7 +710,7 @@ def _finite(items: Any) -> list[JSON] | None:
     if "const" in items:
         return [items["const"]]
     if isinstance(items.get("enum"), list) and not items.get(SOFT_NULL):
-        return _admitted(items)
+        return _not_null(_admitted(items))
     if items.get("type") == "boolean" and set(items) <= {"type", *_ANNOTATIONS}:
         return [False, True]
     return None
