@@ -32,8 +32,8 @@ _CANONICAL_LIMIT = 200_000  # characters of a canonical form worth compiling (ca
 
 def node_validator(schema: Schema, hidden: str | None = None) -> IsValid | None:
     """Validity of a value of `schema` as the generator means it (formats checked; a `hidden`
-    property is not required, as it is never generated); None when the node cannot be
-    validated on its own (an unresolvable `$ref`, an invalid pattern)."""
+    property is never generated, so never required); None when the node cannot be validated
+    on its own (an unresolvable `$ref`, an invalid pattern)."""
     try:
         return jsonschema_rs.Draft202012Validator(_without_hidden(schema, hidden), validate_formats=True).is_valid
     except (ValueError, jsonschema_rs.ValidationError, jsonschema_rs.ReferencingError):
@@ -44,30 +44,62 @@ def canonical_form(schema: Schema, hidden: str | None) -> Schema | None:
     """`schema` in jsonschema_rs's canonical form, `hidden` properties ruled out; None when it
     admits no value, cannot be canonicalised, or grows too large to be worth compiling."""
     try:
-        form = jsonschema_rs.canonicalize(_without_hidden(schema, hidden), draft=20, validate_formats=True)
-        if form.kind is canonical.CanonicalKind.RAW or form.satisfiability() is canonical.Satisfiability.NO:
-            return None
-        out = form.to_json_schema()
-    except (ValueError, jsonschema_rs.ValidationError, jsonschema_rs.ReferencingError):
+        return _plain(_canonicalize(_without_hidden(schema, hidden)))
+    except Exception:  # the canonical engine's errors: unsupported operands, unresolvable refs
         return None
-    except Exception:  # the canonical engine's own errors (unsupported operands, patterns)
+
+
+def exclusive_forms(branches: list[Schema], hidden: str | None) -> list[Schema | None] | None:
+    """For each branch of a `oneOf`, the canonical form of what it admits and no other branch
+    does (None for a branch that admits nothing of its own); None when they cannot be made."""
+    try:
+        forms = [
+            jsonschema_rs.canonicalize(_without_hidden(b, hidden), draft=20, validate_formats=True) for b in branches
+        ]
+        out: list[Schema | None] = []
+        for index, form in enumerate(forms):
+            for other in forms[:index] + forms[index + 1 :]:
+                form = form.subtract(other)
+            out.append(_plain(form))
+    except Exception:  # the canonical engine's errors: unsupported operands, unresolvable refs
         return None
+    return out
+
+
+def _canonicalize(schema: Schema) -> jsonschema_rs.CanonicalSchema:
+    return jsonschema_rs.canonicalize(schema, draft=20, validate_formats=True)
+
+
+def _plain(form: jsonschema_rs.CanonicalSchema) -> Schema | None:
+    if form.kind is canonical.CanonicalKind.RAW or form.satisfiability() is canonical.Satisfiability.NO:
+        return None
+    out = form.to_json_schema()
     if not isinstance(out, dict) or len(repr(out)) > _CANONICAL_LIMIT:
         return None
     out.pop("$schema", None)
     return out
 
 
-def _without_hidden(schema: Schema, hidden: str | None) -> Schema:
+def _without_hidden(schema: Any, hidden: str | None) -> Any:
+    """`schema` with each `hidden` property, at any depth, neither required nor allowed: the
+    value the generator builds (which leaves them out) is what is judged."""
+    if hidden is None or not isinstance(schema, dict):
+        return schema
+    out = dict(schema)
     properties = schema.get("properties")
-    if hidden is None or not isinstance(properties, dict):
-        return schema
-    gone = {key for key, sub in properties.items() if flagged(sub, hidden)}
-    if not gone:
-        return schema
-    out = {**schema, "properties": {key: (False if key in gone else sub) for key, sub in properties.items()}}
-    if isinstance(schema.get("required"), list):
-        out["required"] = [key for key in schema["required"] if key not in gone]
+    if isinstance(properties, dict):
+        gone = {key for key, sub in properties.items() if flagged(sub, hidden)}
+        out["properties"] = {
+            key: False if key in gone else _without_hidden(sub, hidden) for key, sub in properties.items()
+        }
+        if gone and isinstance(schema.get("required"), list):
+            out["required"] = [key for key in schema["required"] if key not in gone]
+    for key in ("items", "additionalProperties", "not", "if", "then", "else", "contains"):
+        if isinstance(schema.get(key), dict):
+            out[key] = _without_hidden(schema[key], hidden)
+    for key in ("allOf", "anyOf", "oneOf", "prefixItems"):
+        if isinstance(schema.get(key), list):
+            out[key] = [_without_hidden(sub, hidden) for sub in schema[key]]
     return out
 
 

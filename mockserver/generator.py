@@ -117,6 +117,26 @@ def _one_of(schema: Schema, name: str) -> Generator:
     return _union([compile_generator(b, name) for b in branches], [_is_null(b) for b in branches])
 
 
+def _canonical(schema: Schema, name: str, hidden: str, request: bool) -> Generator | None:
+    """The generator of `schema`'s canonical form; for a discriminated `oneOf`, of each branch's
+    own part (what no other branch admits), its values tagged with the branch's name."""
+    branches = [_with_siblings(schema, "oneOf", b) for b in schema.get("oneOf") or [] if isinstance(b, dict)]
+    if any(DISCRIMINATOR in b for b in branches):
+        forms = fallback.exclusive_forms(branches, hidden)
+        if forms is not None and any(forms):
+            options = []
+            for form, branch in zip(forms, branches, strict=True):
+                if form is not None:
+                    own = compile_generator({**form, _GUARDED: True}, name, request)
+                    tag = branch.get(DISCRIMINATOR)
+                    options.append(
+                        _tagged(own, str(tag[0]), tag[1]) if isinstance(tag, list) and len(tag) == 2 else own
+                    )
+            return _union(options, [False] * len(options))
+    form = fallback.canonical_form(schema, hidden)
+    return None if form is None else compile_generator({**form, _GUARDED: True}, name, request)
+
+
 def _seeded_draw(generate: Generator) -> Callable[[int], JSON]:
     return lambda seed: generate(GenContext(random.Random(seed), _PROBE_NOW))
 
@@ -172,10 +192,9 @@ def _guarded(schema: Schema, name: str) -> Generator:
 
     def slow_generator() -> Generator | None:
         if not slow:
-            form = fallback.canonical_form(schema, hidden)
             token = _IN_FALLBACK.set(True)
             try:
-                slow.append(None if form is None else compile_generator({**form, _GUARDED: True}, name, request))
+                slow.append(_canonical(schema, name, hidden, request))
             finally:
                 _IN_FALLBACK.reset(token)
         return slow[0]
@@ -676,8 +695,9 @@ def _array(schema: Schema, name: str) -> Generator:
     item = compile_generator(items if isinstance(items, dict) else {}, item_name)
     low = int(schema.get("minItems", 0))
     high = int(schema.get("maxItems", max(low, 3)))
-    if items is False:
-        high = min(high, len(prefix))  # nothing may follow the prefix
+    if prefix and not isinstance(items, dict):  # a tuple: as long as its prefix, where allowed
+        high = min(high, len(prefix)) if items is False or "maxItems" in schema else max(low, len(prefix))
+        low = max(low, min(len(prefix), high))
     low = max(low, min(1, high))
     high = max(low, min(high, low + 3))
     unique = bool(schema.get("uniqueItems"))
