@@ -585,3 +585,72 @@ def test_negated_pattern_classes_do_not_depend_on_the_process() -> None:
     ]
     assert runs[0] == runs[1]
     assert all(re.fullmatch(r"[^a-z0-9]{6}", v) for v in json.loads(runs[0]))
+
+
+PETS_DOCUMENT: dict[str, Any] = {
+    "openapi": "3.1.0",
+    "info": {"title": "pets", "version": "1"},
+    "paths": {
+        "/pet": {
+            "get": {
+                "responses": {
+                    "200": {
+                        "description": "ok",
+                        "content": {
+                            "application/json": {
+                                "schema": {
+                                    "oneOf": [{"$ref": "#/components/schemas/Dog"}, {"$ref": "#/components/schemas/Cat"}],
+                                    "discriminator": {
+                                        "propertyName": "petType",
+                                        "mapping": {"dog": "#/components/schemas/Dog", "cat": "#/components/schemas/Cat"},
+                                    },
+                                }
+                            }
+                        },
+                    }
+                }
+            }
+        }
+    },
+    "components": {
+        "schemas": {
+            # Both branches take any pet (no closed objects): a value is one branch's only when
+            # it breaks the other one, as `oneOf` asks, whatever the discriminator says.
+            "Pet": {
+                "type": "object",
+                "required": ["petType", "name"],
+                "properties": {"petType": {"type": "string"}, "name": {"type": "string"}},
+            },
+            "Dog": {
+                "allOf": [
+                    {"$ref": "#/components/schemas/Pet"},
+                    {"properties": {"bark": {"type": "boolean"}, "packSize": {"type": "integer", "minimum": 0}}},
+                ]
+            },
+            "Cat": {
+                "allOf": [
+                    {"$ref": "#/components/schemas/Pet"},
+                    {"properties": {"meow": {"type": "boolean"}, "lives": {"type": "integer", "maximum": 9}}},
+                ]
+            },
+        }
+    },
+}
+
+
+def test_discriminated_one_of_with_overlapping_branches(write_spec: Any) -> None:
+    """Each value matches exactly one branch, and names that branch in its discriminator."""
+    from mockserver.app import load_apis
+
+    (op,) = load_apis([write_spec(PETS_DOCUMENT)])[0].operations
+    assert op.success.schema is not None
+    generate = compile_generator(op.success.schema)
+    branches = {
+        name: Draft202012Validator({"$ref": f"#/components/schemas/{name}", **PETS_DOCUMENT})
+        for name in ("Dog", "Cat")
+    }
+    values = [generate(_ctx(seed)) for seed in range(100)]
+    for value in values:
+        matched = [name.lower() for name, check in branches.items() if check.is_valid(value)]
+        assert matched == [value["petType"]], value
+    assert {v["petType"] for v in values} == {"dog", "cat"}
