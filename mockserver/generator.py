@@ -147,7 +147,7 @@ def _with_siblings(schema: Schema, key: str, branch: Any) -> Schema:
     if not isinstance(branch, dict):
         return siblings
     if any(k in siblings and not _is_annotation(k) for k in branch):
-        return _merge_all_of({"allOf": [siblings, branch]})  # both constrain one keyword
+        return _both(siblings, branch)  # both constrain one keyword
     return {**siblings, **branch}
 
 
@@ -350,8 +350,9 @@ def _both(a: Any, b: Any) -> Any:
         return a
     if a is False or b is False:
         return False
-    merged = _merge_all_of({"allOf": [a, b]})
-    return merged
+    both = {"allOf": [a, b]}
+    merged = _merge_all_of(both)
+    return both if merged.get(_INEXACT) else merged  # compiled as an `allOf`, it is checked
 
 
 def _types(kind: Any) -> set[str]:

@@ -599,10 +599,16 @@ PETS_DOCUMENT: dict[str, Any] = {
                         "content": {
                             "application/json": {
                                 "schema": {
-                                    "oneOf": [{"$ref": "#/components/schemas/Dog"}, {"$ref": "#/components/schemas/Cat"}],
+                                    "oneOf": [
+                                        {"$ref": "#/components/schemas/Dog"},
+                                        {"$ref": "#/components/schemas/Cat"},
+                                    ],
                                     "discriminator": {
                                         "propertyName": "petType",
-                                        "mapping": {"dog": "#/components/schemas/Dog", "cat": "#/components/schemas/Cat"},
+                                        "mapping": {
+                                            "dog": "#/components/schemas/Dog",
+                                            "cat": "#/components/schemas/Cat",
+                                        },
                                     },
                                 }
                             }
@@ -646,8 +652,7 @@ def test_discriminated_one_of_with_overlapping_branches(write_spec: Any) -> None
     assert op.success.schema is not None
     generate = compile_generator(op.success.schema)
     branches = {
-        name: Draft202012Validator({"$ref": f"#/components/schemas/{name}", **PETS_DOCUMENT})
-        for name in ("Dog", "Cat")
+        name: Draft202012Validator({"$ref": f"#/components/schemas/{name}", **PETS_DOCUMENT}) for name in ("Dog", "Cat")
     }
     values = [generate(_ctx(seed)) for seed in range(100)]
     for value in values:
