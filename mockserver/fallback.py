@@ -16,9 +16,11 @@ is ruled out before the schema is canonicalised.
 
 from __future__ import annotations
 
+import copy
+import functools
 import logging
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import jsonschema_rs
 from jsonschema_rs import canonical
@@ -26,8 +28,55 @@ from jsonschema_rs import canonical
 from mockserver.adapter import flagged
 from mockserver.types import JSON, IsValid, Schema
 
+if TYPE_CHECKING:
+    from mockserver.generator import GenContext, Generator
+
 log = logging.getLogger("mockserver")
 _CANONICAL_LIMIT = 200_000  # characters of a canonical form worth compiling (cases can multiply)
+
+
+def guard(
+    fast: Generator,
+    is_valid: IsValid,
+    slow: Callable[[], Generator | None],
+    draw: Callable[[Generator, int], JSON],
+    fast_tries: int = 3,
+    slow_tries: int = 6,
+) -> Generator:
+    """`fast`'s value when `is_valid` takes it (within `fast_tries`), else one of the generator
+    `slow` builds on first need (within `slow_tries`), else one of a `pool` drawn once from both
+    with fixed seeds (`draw(generator, seed)`); the last value tried when the pool is empty."""
+    built: list[Generator | None] = []
+    found: list[list[JSON]] = []
+
+    def slow_generator() -> Generator | None:
+        if not built:
+            built.append(slow())
+        return built[0]
+
+    def pooled() -> list[JSON]:
+        if not found:
+            sources = [g for g in (fast, slow_generator()) if g is not None]
+            found.append(pool([functools.partial(draw, g) for g in sources], is_valid))
+        return found[0]
+
+    def generate(ctx: GenContext) -> JSON:
+        value = fast(ctx)
+        for _ in range(fast_tries - 1):
+            if is_valid(value):
+                return value
+            value = fast(ctx)
+        if is_valid(value):
+            return value
+        other = slow_generator()
+        for _ in range(slow_tries if other is not None else 0):
+            value = other(ctx)  # type: ignore[misc]
+            if is_valid(value):
+                return value
+        values = pooled()
+        return copy.deepcopy(ctx.rng.choice(values)) if values else value
+
+    return generate
 
 
 def node_validator(schema: Schema, hidden: str | None = None) -> IsValid | None:

@@ -28,6 +28,7 @@ import rstr
 
 from mockserver import fallback, realism
 from mockserver.adapter import DISCRIMINATOR, SOFT_NULL, flagged
+from mockserver.combine import INEXACT, admitted, is_annotation, merge_all_of, not_null, with_siblings
 from mockserver.types import JSON, IsValid, Schema
 
 _DAY = 86_400.0
@@ -90,14 +91,14 @@ def compile_generator(schema: Schema, name: str = "", request: bool | None = Non
     if "const" in schema:
         return _constant(schema["const"])
     if "enum" in schema:
-        return _choice(_not_null(_admitted(schema)))
+        return _choice(not_null(admitted(schema)))
     if "allOf" in schema:
-        merged = _merge_all_of(schema)
-        if merged.pop(_INEXACT, False) and not schema.get(_GUARDED):
+        merged = merge_all_of(schema)
+        if merged.pop(INEXACT, False) and not schema.get(_GUARDED):
             return _guarded(schema, name)  # the merge may miss a constraint: check the value
         return compile_generator(merged, name)
     if "anyOf" in schema:
-        branches = [_with_siblings(schema, "anyOf", branch) for branch in schema["anyOf"] if branch is not False]
+        branches = [with_siblings(schema, "anyOf", branch) for branch in schema["anyOf"] if branch is not False]
         return _union([compile_generator(b, name) for b in branches], [_is_null(b) for b in branches])
     kind = schema.get("type")
     if isinstance(kind, list):
@@ -113,14 +114,14 @@ _FOR_REQUEST: contextvars.ContextVar[bool] = contextvars.ContextVar("for_request
 
 
 def _one_of(schema: Schema, name: str) -> Generator:
-    branches = [_with_siblings(schema, "oneOf", branch) for branch in schema["oneOf"] if isinstance(branch, dict)]
+    branches = [with_siblings(schema, "oneOf", branch) for branch in schema["oneOf"] if isinstance(branch, dict)]
     return _union([compile_generator(b, name) for b in branches], [_is_null(b) for b in branches])
 
 
 def _canonical(schema: Schema, name: str, hidden: str, request: bool) -> Generator | None:
     """The generator of `schema`'s canonical form; for a discriminated `oneOf`, of each branch's
     own part (what no other branch admits), its values tagged with the branch's name."""
-    branches = [_with_siblings(schema, "oneOf", b) for b in schema.get("oneOf") or [] if isinstance(b, dict)]
+    branches = [with_siblings(schema, "oneOf", b) for b in schema.get("oneOf") or [] if isinstance(b, dict)]
     if any(DISCRIMINATOR in b for b in branches):
         forms = fallback.exclusive_forms(branches, hidden)
         if forms is not None and any(forms):
@@ -137,23 +138,12 @@ def _canonical(schema: Schema, name: str, hidden: str, request: bool) -> Generat
     return None if form is None else compile_generator({**form, _GUARDED: True}, name, request)
 
 
-def _seeded_draw(generate: Generator) -> Callable[[int], JSON]:
-    return lambda seed: generate(GenContext(random.Random(seed), _PROBE_NOW))
-
-
-def _with_siblings(schema: Schema, key: str, branch: Any) -> Schema:
-    """A branch of `schema[key]` with the keywords beside the union, which apply to it too."""
-    siblings = _without(schema, key)
-    if not isinstance(branch, dict):
-        return siblings
-    if any(k in siblings and not _is_annotation(k) for k in branch):
-        return _both(siblings, branch)  # both constrain one keyword
-    return {**siblings, **branch}
+def _seeded_draw(generate: Generator, seed: int) -> JSON:
+    return generate(GenContext(random.Random(seed), _PROBE_NOW))
 
 
 # Keywords whose values the fast generator only approximates: a node holding one is guarded.
 _GUARDED = "x-mock-guarded"  # on a node the guard has taken care of
-_INEXACT = "x-mock-inexact"  # on an `allOf` merge that may miss a constraint of a part
 _HARD = frozenset(
     {
         "oneOf",
@@ -187,40 +177,15 @@ def _guarded(schema: Schema, name: str) -> Generator:
         return fast
     if _IN_FALLBACK.get():
         return checked(fast, is_valid, _FAST_TRIES)
-    slow: list[Generator | None] = []  # compiled on first need, then kept
-    pool: list[list[JSON]] = []
 
-    def slow_generator() -> Generator | None:
-        if not slow:
-            token = _IN_FALLBACK.set(True)
-            try:
-                slow.append(_canonical(schema, name, hidden, request))
-            finally:
-                _IN_FALLBACK.reset(token)
-        return slow[0]
+    def slow() -> Generator | None:
+        token = _IN_FALLBACK.set(True)
+        try:
+            return _canonical(schema, name, hidden, request)
+        finally:
+            _IN_FALLBACK.reset(token)
 
-    def pooled() -> list[JSON]:
-        if not pool:
-            gens = [g for g in (fast, slow_generator()) if g is not None]
-            pool.append(fallback.pool([_seeded_draw(g) for g in gens], is_valid))
-        return pool[0]
-
-    def generate(ctx: GenContext) -> JSON:
-        value = fast(ctx)
-        for _ in range(_FAST_TRIES - 1):
-            if is_valid(value):
-                return value
-            value = fast(ctx)
-        if is_valid(value):
-            return value
-        other = slow_generator()
-        for _ in range(_SLOW_TRIES if other is not None else 0):
-            value = other(ctx)  # type: ignore[misc]
-            if is_valid(value):
-                return value
-        found = pooled()
-        return copy.deepcopy(ctx.rng.choice(found)) if found else value
-
+    generate = fallback.guard(fast, is_valid, slow, _seeded_draw, _FAST_TRIES, _SLOW_TRIES)
     if not is_valid(generate(GenContext(random.Random(0), _PROBE_NOW))):
         fallback.warn_unsatisfied(name, schema)
     return generate
@@ -288,110 +253,6 @@ def _is_null(schema: Schema) -> bool:
     return schema.get("type") == "null" or schema.get("const", 0) is None
 
 
-_LOWER = frozenset({"minimum", "exclusiveMinimum", "minLength", "minItems", "minProperties", "minContains"})
-_UPPER = frozenset({"maximum", "exclusiveMaximum", "maxLength", "maxItems", "maxProperties", "maxContains"})
-_ANNOTATIONS = frozenset(
-    {"title", "description", "examples", "default", "deprecated", "readOnly", "writeOnly", "discriminator", "xml"}
-)
-
-
-def _is_annotation(key: str) -> bool:
-    return key in _ANNOTATIONS or key.startswith(("x-", "$comment"))
-
-
-def _merge_all_of(schema: Schema) -> Schema:
-    """One schema for `allOf` and its siblings: properties merged in turn, `required` joined,
-    bounds and types intersected. A keyword two parts set otherwise marks the result
-    `_INEXACT` (the first part's value is kept), so that its values are checked."""
-    merged: Schema = _without(schema, "allOf")
-    exact = True
-    for part in schema["allOf"]:
-        if part is True:
-            continue
-        if not isinstance(part, dict):
-            exact = False
-            continue
-        if "allOf" in part:
-            part = _merge_all_of(part)
-            exact = exact and not part.pop(_INEXACT, False)
-        for key, value in part.items():
-            old = merged.get(key)
-            if key not in merged or old == value:
-                merged[key] = value
-            elif key == "properties" and isinstance(old, dict) and isinstance(value, dict):
-                merged[key] = {k: _both(old.get(k, True), value.get(k, True)) for k in {**old, **value}}
-            elif key == "required" and isinstance(old, list) and isinstance(value, list):
-                merged[key] = [*old, *(k for k in value if k not in old)]
-            elif key in _LOWER and _is_number(old) and _is_number(value):
-                merged[key] = max(old, value)
-            elif key in _UPPER and _is_number(old) and _is_number(value):
-                merged[key] = min(old, value)
-            elif key == "type":
-                kinds = _types(old) & _types(value)
-                merged[key] = sorted(kinds)[0] if len(kinds) == 1 else sorted(kinds)
-                exact = exact and bool(kinds)
-            elif key == "enum" and isinstance(old, list) and isinstance(value, list):
-                merged[key] = [v for v in old if v in value]
-            elif key in ("items", "additionalProperties", "propertyNames", "contains") and isinstance(old, dict):
-                merged[key] = _both(old, value)
-            elif not _is_annotation(key):
-                exact = False
-    if "additionalProperties" in merged and sum("properties" in p for p in schema["allOf"] if isinstance(p, dict)) > 1:
-        exact = False  # a part's closed object refuses what another part declares
-    if not exact:
-        merged[_INEXACT] = True
-    return merged
-
-
-def _both(a: Any, b: Any) -> Any:
-    if a is True or a == b:
-        return b
-    if b is True:
-        return a
-    if a is False or b is False:
-        return False
-    both = {"allOf": [a, b]}
-    merged = _merge_all_of(both)
-    return both if merged.get(_INEXACT) else merged  # compiled as an `allOf`, it is checked
-
-
-def _types(kind: Any) -> set[str]:
-    kinds = {kind} if isinstance(kind, str) else set(kind) if isinstance(kind, list) else set()
-    return kinds | {"integer"} if "number" in kinds else kinds
-
-
-def _not_null(options: list[JSON]) -> list[JSON]:
-    """An enum's values without null, unless null is all it has: a 3.0 `nullable` enum that
-    does not list null admits it by one reading of the specification and not by another."""
-    return [v for v in options if v is not None] or options
-
-
-def _json_type(value: JSON) -> str:
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int) or (isinstance(value, float) and value.is_integer()):
-        return "integer"
-    kinds = {float: "number", str: "string", list: "array", dict: "object", type(None): "null"}
-    return kinds.get(type(value), "")
-
-
-def _admitted(schema: Schema) -> list[JSON]:
-    """The `enum` values the rest of `schema` (its `type`, a `not`, bounds) admits; all of them
-    when it admits none, for a schema no value satisfies is no reason to fail at start-up."""
-    options = list(schema["enum"])
-    rest = {k: v for k, v in schema.items() if k != "enum" and not _is_annotation(k)}
-    if not rest:
-        return options
-    if set(rest) == {"type"}:
-        kinds = _types(rest["type"])
-        return [v for v in options if _json_type(v) in kinds] or options
-    try:
-        check = jsonschema_rs.Draft202012Validator(rest, validate_formats=True).is_valid
-    except (ValueError, jsonschema_rs.ValidationError):
-        return options
-    return [v for v in options if check(v)] or options
-
-
 def _union(options: list[Generator], nulls: list[bool]) -> Generator:
     real = [g for g, is_null in zip(options, nulls, strict=True) if not is_null]
     if not real:
@@ -426,7 +287,7 @@ def _object(schema: Schema, name: str) -> Generator:
         always = [dependent[k] for k in schema.get("required") or [] if k in dependent]
         rest = {k: v for k, v in dependent.items() if k not in (schema.get("required") or [])}
         base = {**_without(schema, "dependentSchemas"), **({"dependentSchemas": rest} if rest else {})}
-        return compile_generator(_merge_all_of({"allOf": [base, *always]}), name)
+        return compile_generator(merge_all_of({"allOf": [base, *always]}), name)
     hidden = "readOnly" if _FOR_REQUEST.get() else "writeOnly"
     declared = schema.get("properties") or {}
     names_ok = _names_check(schema.get("propertyNames"))
@@ -731,8 +592,8 @@ def _finite(items: Any) -> list[JSON] | None:
     if "const" in items:
         return [items["const"]]
     if isinstance(items.get("enum"), list) and not items.get(SOFT_NULL):
-        return _not_null(_admitted(items))
-    if items.get("type") == "boolean" and set(items) <= {"type", *_ANNOTATIONS}:
+        return not_null(admitted(items))
+    if items.get("type") == "boolean" and all(k == "type" or is_annotation(k) for k in items):
         return [False, True]
     return None
 
@@ -745,7 +606,7 @@ def _containing(
     where `maxContains` counts them."""
     at_least = int(schema.get("minContains", 1))
     at_most: int | None = schema.get("maxContains")
-    hit = compile_generator(_merge_all_of({"allOf": [items if isinstance(items, dict) else {}, contains]}), name)
+    hit = compile_generator(merge_all_of({"allOf": [items if isinstance(items, dict) else {}, contains]}), name)
     is_hit = fallback.node_validator(contains) if at_most is not None else None
     low, high = max(low, at_least), max(high, at_least)
 
