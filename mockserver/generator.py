@@ -12,24 +12,21 @@ from __future__ import annotations
 import contextvars
 import copy
 import decimal
-import itertools
 import json
 import math
 import random
 import re
 import secrets
-import string
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import jsonschema_rs
-import rstr
 
-from mockserver import fallback, realism
+from mockserver import fallback, object_keys, realism
 from mockserver.adapter import DISCRIMINATOR, SOFT_NULL, flagged
 from mockserver.combine import INEXACT, admitted, is_annotation, merge_all_of, not_null, with_siblings
-from mockserver.types import JSON, IsValid, Schema
+from mockserver.types import JSON, Schema
 
 _DAY = 86_400.0
 
@@ -290,27 +287,29 @@ def _object(schema: Schema, name: str) -> Generator:
         return compile_generator(merge_all_of({"allOf": [base, *always]}), name)
     hidden = "readOnly" if _FOR_REQUEST.get() else "writeOnly"
     declared = schema.get("properties") or {}
-    names_ok = _names_check(schema.get("propertyNames"))
+    names_ok = object_keys.names_check(schema.get("propertyNames"))
     properties: dict[str, Schema] = {
         key: sub
         for key, sub in declared.items()
         if sub is not False and not flagged(sub, hidden) and (names_ok is None or names_ok(key))
     }
     needs = {k: v for k, v in (schema.get("dependentRequired") or {}).items() if isinstance(v, list)}
-    required = _with_dependents(
+    required = object_keys.with_dependents(
         [key for key in schema.get("required") or [] if key in properties or key not in declared], needs
     )
     extra = schema.get("additionalProperties", True)
     extra_gen = compile_generator(extra, name) if isinstance(extra, dict) and extra else None
-    patterns = _pattern_properties(schema.get("patternProperties"))
+    patterns = object_keys.pattern_properties(schema.get("patternProperties"), compile_generator)
     fields = [(key, compile_generator(sub, key), key in required) for key, sub in properties.items()]
-    fields += [(key, _undeclared(key, patterns, extra_gen), True) for key in required if key not in properties]
+    fields += [
+        (key, object_keys.undeclared(key, patterns, extra_gen), True) for key in required if key not in properties
+    ]
     by_key = {key: field_gen for key, field_gen, _ in fields}
     min_props = int(schema.get("minProperties", 0))
     max_props: int | None = schema.get("maxProperties")
     free_form = (extra is not False or bool(patterns)) and (not properties or min_props > len(properties))
-    free_keys = _free_keys(schema, names_ok, patterns, extra, extra_gen, set(declared))
-    checks = _dependent_checks(dependent, properties)
+    free_keys = object_keys.free_keys(schema, names_ok, patterns, extra, extra_gen, set(declared), compile_generator)
+    checks = object_keys.dependent_checks(dependent, properties)
     has_times = any(_is_datetime(sub, key) and time_rank(key) is not None for key, sub in properties.items())
     place = "latitude" in properties and "longitude" in properties
     spans = [("start", "end")] if _numeric(properties, "start") and _numeric(properties, "end") else []
@@ -331,7 +330,7 @@ def _object(schema: Schema, name: str) -> Generator:
                 count = min(count, max_props - len(out))
             out.update(free_keys(ctx, count))
         if needs:
-            _add_dependents(out, needs, by_key, required, max_props, ctx)
+            object_keys.add_dependents(out, needs, by_key, required, max_props, ctx)
         for key, check in checks:
             if key in out and key not in required and not check(out):
                 del out[key]  # its dependent schema does not hold: leave the optional key out
@@ -349,184 +348,9 @@ def _object(schema: Schema, name: str) -> Generator:
     return generate
 
 
-def _with_dependents(keys: list[str], needs: dict[str, list[str]]) -> list[str]:
-    """`keys` and every key they require in turn by `dependentRequired`."""
-    out = list(keys)
-    for key in out:  # grows while it is walked
-        out.extend(k for k in needs.get(key, []) if k not in out)
-    return out
-
-
-def _add_dependents(
-    out: dict[str, JSON],
-    needs: dict[str, list[str]],
-    by_key: dict[str, Generator],
-    required: list[str],
-    max_props: int | None,
-    ctx: GenContext,
-) -> None:
-    """`dependentRequired`: each key present brings the keys it requires, or, when there is no
-    room for them (`maxProperties`) or no way to build them, is left out itself."""
-    for key in [k for k in needs if k in out]:
-        missing = _with_dependents([k for k in needs[key] if k not in out], needs)
-        missing = [k for k in missing if k not in out]
-        room = max_props is None or len(out) + len(missing) <= max_props
-        if room and all(k in by_key for k in missing):
-            out.update({k: by_key[k](ctx) for k in missing})
-        elif key not in required:
-            del out[key]
-
-
-def _dependent_checks(dependent: Any, properties: dict[str, Schema]) -> list[tuple[str, IsValid]]:
-    if not isinstance(dependent, dict):
-        return []
-    checks = []
-    for key, sub in dependent.items():
-        if key in properties and isinstance(sub, dict):
-            check = fallback.node_validator(sub)
-            if check is not None:
-                checks.append((key, check))
-    return checks
-
-
-def _names_check(names: Any) -> IsValid | None:
-    """Whether a key is allowed by `propertyNames` (None: every key is)."""
-    if not isinstance(names, dict | bool) or names is True or names == {}:
-        return None
-    if names is False:
-        return lambda key: False
-    return fallback.node_validator(names)
-
-
-def _pattern_properties(found: Any) -> list[tuple[str, Generator]]:
-    """(pattern, value generator) for each `patternProperties` entry whose pattern Python reads."""
-    out = []
-    for pattern, sub in (found or {}).items():
-        try:
-            re.compile(pattern)
-        except re.error:
-            continue
-        if sub is not False:
-            out.append((pattern, compile_generator(sub if isinstance(sub, dict) else {}, "")))
-    return out
-
-
-def _undeclared(key: str, patterns: list[tuple[str, Generator]], extra_gen: Generator | None) -> Generator:
-    """A required key the schema does not declare: valued by the pattern it matches, else by
-    `additionalProperties`, else a realistic string."""
-    for pattern, value_gen in patterns:
-        if re.search(pattern, key):
-            return value_gen
-    return extra_gen if extra_gen is not None else realism_string(key)
-
-
-FreeKeys = Callable[[GenContext, int], dict[str, JSON]]
-
-
-def _free_keys(
-    schema: Schema,
-    names_ok: IsValid | None,
-    patterns: list[tuple[str, Generator]],
-    extra: Any,
-    extra_gen: Generator | None,
-    declared: set[str],
-) -> FreeKeys:
-    """Where the keys of an object the schema leaves open come from: the names `propertyNames`
-    lists, else realistic names it allows, else names made from its patterns."""
-    key_names = _key_names(schema.get("propertyNames"))
-    if key_names is not None and (key_names or names_ok is None):
-        options = [k for k in key_names if k not in declared]
-
-        def listed(ctx: GenContext, count: int) -> dict[str, JSON]:
-            keys = ctx.rng.sample(options, max(0, min(count, len(options))))
-            return {
-                key: _undeclared(key, patterns, extra_gen)(ctx)
-                if patterns or extra_gen
-                else _FREE_FORM.get(key, "value")
-                for key in keys
-            }
-
-        return listed
-    realistic = [k for k in _FREE_FORM if k not in declared and (names_ok is None or names_ok(k))]
-    realistic = [k for k in realistic if extra is not False or any(re.search(p, k) for p, _ in patterns)]
-    names_schema = schema.get("propertyNames")
-    name_gen = _key_generator(names_schema, names_ok) if names_ok is not None else None
-    pattern_keys = [(_pattern_key(p), g) for p, g in patterns]
-
-    def made(ctx: GenContext, count: int) -> dict[str, JSON]:
-        rng = ctx.rng
-        out: dict[str, JSON] = {}
-        keys = rng.sample(realistic, min(max(count, 0), len(realistic)))
-        out.update(
-            {
-                key: _undeclared(key, patterns, extra_gen)(ctx) if patterns or extra_gen else _FREE_FORM[key]
-                for key in keys
-            }
-        )
-        for attempt in range(4 * max(count, 0)):
-            if len(out) >= count:
-                break
-            if pattern_keys and (extra is False or name_gen is None or attempt % 2):
-                make_key, value_gen = pattern_keys[attempt % len(pattern_keys)]
-                key = make_key(ctx)
-            elif name_gen is not None:
-                key, value_gen = str(name_gen(ctx)), extra_gen or realism_string("")
-            else:
-                key, value_gen = f"key_{len(out)}", extra_gen or (lambda ctx: "value")
-            if key not in out and key not in declared and (names_ok is None or names_ok(key)):
-                out[key] = value_gen(ctx)
-        return out
-
-    return made
-
-
-def _free_value(key: str, patterns: list[tuple[str, Generator]], extra_gen: Generator | None, ctx: GenContext) -> JSON:
-    if patterns or extra_gen is not None:
-        return _undeclared(key, patterns, extra_gen)(ctx)
-    return _FREE_FORM.get(key, "value")
-
-
-def _key_generator(names: Any, names_ok: IsValid) -> Generator:
-    """Keys built from a `propertyNames` schema (a pattern, lengths)."""
-    schema = {**names, "type": "string"} if isinstance(names, dict) else {"type": "string"}
-    return compile_generator(schema, "key")
-
-
-def _pattern_key(pattern: str) -> Generator:
-    """Keys matching `pattern`, with a word after what it asks for where it allows one
-    (`^x-` gives `x-budget`)."""
-
-    def generate(ctx: GenContext) -> JSON:
-        key = str(_Xeger(ctx.rng, 8).xeger(pattern))
-        longer = key + realism.string_for("", None)(ctx.rng)
-        return longer if re.search(pattern, longer) else key
-
-    return generate
-
-
-def _key_names(names: Any) -> list[str] | None:
-    """The keys an object may have by its `propertyNames` (None: no constraint; [] when the
-    constraint is not a list of names, so that no made-up key breaks it)."""
-    if not isinstance(names, dict):
-        return None
-    if "const" in names:
-        return [str(names["const"])]
-    if isinstance(names.get("enum"), list):
-        return [str(name) for name in names["enum"] if isinstance(name, str)]
-    for key in ("anyOf", "oneOf"):
-        branches = names.get(key)
-        if isinstance(branches, list):
-            found = [_key_names(b) for b in branches]
-            return [n for group in found if group for n in group]
-    return []
-
-
 def realism_string(name: str) -> Generator:
     pick = realism.string_for(name, None)
     return lambda ctx: pick(ctx.rng)
-
-
-_FREE_FORM = {"source": "web", "priority": "normal", "channel": "email", "locale": "en-US", "team": "growth"}
 
 
 def _is_datetime(schema: Schema, name: str) -> bool:
@@ -676,26 +500,6 @@ def _datetime(rank: int | None) -> Generator:
     return generate
 
 
-class _Xeger(rstr.Rstr):
-    """rstr's regex-to-string with at most `limit` repeats of `*`, `+` and `{n,}` (realistic
-    lengths), and negated classes drawn in a fixed order (no dependence on hash seeds)."""
-
-    def __init__(self, rng: random.Random, limit: int, floor: int = 0) -> None:
-        super().__init__(rng)
-        self._limit = limit
-        self._floor = floor
-
-    def _handle_repeat(self, start_range: int, end_range: int, value: Any) -> str:
-        high = max(start_range, min(end_range, self._limit))
-        return str(super()._handle_repeat(max(start_range, min(self._floor, high)), high, value))
-
-    def _handle_in(self, value: Any) -> Any:
-        candidates = list(itertools.chain(*(self._handle_state(i) for i in value)))
-        if candidates[0] is False:
-            candidates = sorted(set(string.printable).difference(candidates[1:]))
-        return self._random.choice(candidates)
-
-
 def _pattern(schema: Schema, name: str, low: int, high: int | None) -> Generator:
     """A string matching `pattern`: the realistic value for the name and format when it does
     (an id, a date, a word), else one built from the pattern, checked with the schema's own
@@ -724,7 +528,7 @@ def _pattern(schema: Schema, name: str, low: int, high: int | None) -> Generator
                     return value
         value = ""
         for floor, limit in tries:
-            value = _Xeger(ctx.rng, limit, floor).xeger(pattern)
+            value = realism.Xeger(ctx.rng, limit, floor).xeger(pattern)
             if check(value):
                 break
         return value

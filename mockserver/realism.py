@@ -6,10 +6,15 @@ generator closure; nothing here inspects names per request.
 
 from __future__ import annotations
 
+import itertools
 import random
+import string
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import Any
+
+import rstr
 
 from mockserver.types import JSON
 
@@ -304,3 +309,23 @@ _FITS: dict[str, _Fit] = {
     "ipv6": _fit_ipv6,
     "byte": _fit_byte,
 }
+
+
+class Xeger(rstr.Rstr):
+    """rstr's regex-to-string with at most `limit` repeats of `*`, `+` and `{n,}` (realistic
+    lengths), and negated classes drawn in a fixed order (no dependence on hash seeds)."""
+
+    def __init__(self, rng: random.Random, limit: int, floor: int = 0) -> None:
+        super().__init__(rng)
+        self._limit = limit
+        self._floor = floor
+
+    def _handle_repeat(self, start_range: int, end_range: int, value: Any) -> str:
+        high = max(start_range, min(end_range, self._limit))
+        return str(super()._handle_repeat(max(start_range, min(self._floor, high)), high, value))
+
+    def _handle_in(self, value: Any) -> Any:
+        candidates = list(itertools.chain(*(self._handle_state(i) for i in value)))
+        if candidates[0] is False:
+            candidates = sorted(set(string.printable).difference(candidates[1:]))
+        return self._random.choice(candidates)
