@@ -5,6 +5,10 @@
 that builds a value. Realism comes from the format and the property name (see `realism`),
 from the schema's own `examples`, `default`s and enums, and from a per-object timeline that
 keeps related timestamps ordered: created/started <= finished/ended <= updated.
+
+Most keywords are honoured by construction (`combine` merges `allOf`s, `object_keys` builds
+the keys of open objects). A node holding a keyword in `_HARD` (`oneOf`, `not`, `if`, ...) is
+guarded: its values are checked against it, with slower fallbacks (see `fallback`).
 """
 
 from __future__ import annotations
