@@ -5,6 +5,10 @@
 that builds a value. Realism comes from the format and the property name (see `realism`),
 from the schema's own `examples`, `default`s and enums, and from a per-object timeline that
 keeps related timestamps ordered: created/started <= finished/ended <= updated.
+
+Most keywords are honoured by construction (`combine` merges `allOf`s, `object_keys` builds
+the keys of open objects). A node holding a keyword in `_HARD` (`oneOf`, `not`, `if`, ...) is
+guarded: its values are checked against it, with slower fallbacks (see `fallback`).
 """
 
 from __future__ import annotations
@@ -22,10 +26,10 @@ from dataclasses import dataclass
 from typing import Any
 
 import jsonschema_rs
-import rstr
 
-from mockserver import realism
+from mockserver import fallback, object_keys, realism
 from mockserver.adapter import DISCRIMINATOR, SOFT_NULL, flagged
+from mockserver.combine import INEXACT, admitted, is_annotation, merge_all_of, not_null, with_siblings
 from mockserver.types import JSON, Schema
 
 _DAY = 86_400.0
@@ -72,6 +76,8 @@ def compile_generator(schema: Schema, name: str = "", request: bool | None = Non
             _FOR_REQUEST.reset(token)
     if not isinstance(schema, dict):
         return lambda ctx: None if schema is False else "value"
+    if not _HARD.isdisjoint(schema) and not schema.get(_GUARDED):
+        return _guarded(schema, name)
     tag = schema.get(DISCRIMINATOR)
     if isinstance(tag, list) and len(tag) == 2:
         base = compile_generator(_without(schema, DISCRIMINATOR), name)
@@ -80,18 +86,20 @@ def compile_generator(schema: Schema, name: str = "", request: bool | None = Non
             return base  # the branch's own schema names it otherwise (an enum): keep that
         return _tagged(base, str(tag[0]), tag[1])
     if "oneOf" in schema:
-        # A value of one branch may match another too, which `oneOf` forbids: try again.
-        return checked(_one_of(schema, name), jsonschema_rs.Draft202012Validator(schema).is_valid)
+        return _one_of(schema, name)  # guarded: a value of one branch may match another too
     if schema.get(SOFT_NULL):
         return compile_generator(_without_null(schema), name)
     if "const" in schema:
         return _constant(schema["const"])
     if "enum" in schema:
-        return _choice(list(schema["enum"]))
+        return _choice(not_null(admitted(schema)))
     if "allOf" in schema:
-        return compile_generator(_merge_all_of(schema), name)
+        merged = merge_all_of(schema)
+        if merged.pop(INEXACT, False) and not schema.get(_GUARDED):
+            return _guarded(schema, name)  # the merge may miss a constraint: check the value
+        return compile_generator(merged, name)
     if "anyOf" in schema:
-        branches = [{**_without(schema, "anyOf"), **branch} for branch in schema["anyOf"]]
+        branches = [with_siblings(schema, "anyOf", branch) for branch in schema["anyOf"] if branch is not False]
         return _union([compile_generator(b, name) for b in branches], [_is_null(b) for b in branches])
     kind = schema.get("type")
     if isinstance(kind, list):
@@ -107,8 +115,81 @@ _FOR_REQUEST: contextvars.ContextVar[bool] = contextvars.ContextVar("for_request
 
 
 def _one_of(schema: Schema, name: str) -> Generator:
-    branches = [{**_without(schema, "oneOf"), **branch} for branch in schema["oneOf"] if isinstance(branch, dict)]
+    branches = [with_siblings(schema, "oneOf", branch) for branch in schema["oneOf"] if isinstance(branch, dict)]
     return _union([compile_generator(b, name) for b in branches], [_is_null(b) for b in branches])
+
+
+def _canonical(schema: Schema, name: str, hidden: str, request: bool) -> Generator | None:
+    """The generator of `schema`'s canonical form; for a discriminated `oneOf`, of each branch's
+    own part (what no other branch admits), its values tagged with the branch's name."""
+    branches = [with_siblings(schema, "oneOf", b) for b in schema.get("oneOf") or [] if isinstance(b, dict)]
+    if any(DISCRIMINATOR in b for b in branches):
+        forms = fallback.exclusive_forms(branches, hidden)
+        if forms is not None and any(forms):
+            options = []
+            for form, branch in zip(forms, branches, strict=True):
+                if form is not None:
+                    own = compile_generator({**form, _GUARDED: True}, name, request)
+                    tag = branch.get(DISCRIMINATOR)
+                    options.append(
+                        _tagged(own, str(tag[0]), tag[1]) if isinstance(tag, list) and len(tag) == 2 else own
+                    )
+            return _union(options, [False] * len(options))
+    form = fallback.canonical_form(schema, hidden)
+    return None if form is None else compile_generator({**form, _GUARDED: True}, name, request)
+
+
+def _seeded_draw(generate: Generator, seed: int) -> JSON:
+    return generate(GenContext(random.Random(seed), _PROBE_NOW))
+
+
+# Keywords whose values the fast generator only approximates: a node holding one is guarded.
+_GUARDED = "x-mock-guarded"  # on a node the guard has taken care of
+_HARD = frozenset(
+    {
+        "oneOf",
+        "not",
+        "if",
+        "dependentRequired",
+        "dependentSchemas",
+        "contains",
+        "propertyNames",
+        "patternProperties",
+        "uniqueItems",
+        "unevaluatedProperties",
+        "unevaluatedItems",
+    }
+)
+_FAST_TRIES = 3
+_SLOW_TRIES = 6
+_PROBE_NOW = 1_700_000_000.0
+_IN_FALLBACK: contextvars.ContextVar[bool] = contextvars.ContextVar("in_fallback", default=False)
+
+
+def _guarded(schema: Schema, name: str) -> Generator:
+    """`schema`'s fast generator, its values checked against `schema`; on repeated failure a
+    generator of its canonical form, then a pool of valid values found once (see `fallback`).
+    One value is drawn at start-up: a schema no value is found for is warned about then."""
+    request = _FOR_REQUEST.get()
+    hidden = "readOnly" if request else "writeOnly"
+    fast = compile_generator({**schema, _GUARDED: True}, name)
+    is_valid = fallback.node_validator(schema, hidden)
+    if is_valid is None:
+        return fast
+    if _IN_FALLBACK.get():
+        return checked(fast, is_valid, _FAST_TRIES)
+
+    def slow() -> Generator | None:
+        token = _IN_FALLBACK.set(True)
+        try:
+            return _canonical(schema, name, hidden, request)
+        finally:
+            _IN_FALLBACK.reset(token)
+
+    generate = fallback.guard(fast, is_valid, slow, _seeded_draw, _FAST_TRIES, _SLOW_TRIES)
+    if not is_valid(generate(GenContext(random.Random(0), _PROBE_NOW))):
+        fallback.warn_unsatisfied(name, schema)
+    return generate
 
 
 def _tagged(base: Generator, prop: str, value: JSON) -> Generator:
@@ -173,19 +254,6 @@ def _is_null(schema: Schema) -> bool:
     return schema.get("type") == "null" or schema.get("const", 0) is None
 
 
-def _merge_all_of(schema: Schema) -> Schema:
-    merged: Schema = _without(schema, "allOf")
-    for part in schema["allOf"]:
-        for key, value in part.items():
-            if key == "properties":
-                merged["properties"] = {**merged.get("properties", {}), **value}
-            elif key == "required":
-                merged["required"] = sorted({*merged.get("required", []), *value})
-            else:
-                merged.setdefault(key, value)
-    return merged
-
-
 def _union(options: list[Generator], nulls: list[bool]) -> Generator:
     real = [g for g, is_null in zip(options, nulls, strict=True) if not is_null]
     if not real:
@@ -214,22 +282,38 @@ def _with_samples(schema: Schema, base: Generator) -> Generator:
 
 
 def _object(schema: Schema, name: str) -> Generator:
+    dependent = schema.get("dependentSchemas")
+    if isinstance(dependent, dict) and any(k in dependent for k in schema.get("required") or []):
+        # A required key's dependent schema always applies: merge it in.
+        always = [dependent[k] for k in schema.get("required") or [] if k in dependent]
+        rest = {k: v for k, v in dependent.items() if k not in (schema.get("required") or [])}
+        base = {**_without(schema, "dependentSchemas"), **({"dependentSchemas": rest} if rest else {})}
+        return compile_generator(merge_all_of({"allOf": [base, *always]}), name)
     hidden = "readOnly" if _FOR_REQUEST.get() else "writeOnly"
+    declared = schema.get("properties") or {}
+    names_ok = object_keys.names_check(schema.get("propertyNames"))
     properties: dict[str, Schema] = {
-        key: sub for key, sub in (schema.get("properties") or {}).items() if not flagged(sub, hidden)
+        key: sub
+        for key, sub in declared.items()
+        if sub is not False and not flagged(sub, hidden) and (names_ok is None or names_ok(key))
     }
-    required = {
-        key for key in schema.get("required") or [] if key in properties or key not in schema.get("properties", {})
-    }
-    fields = [(key, compile_generator(sub, key), key in required) for key, sub in properties.items()]
-    missing_required = [key for key in required if key not in properties]
-    fields += [(key, realism_string(key), True) for key in missing_required]
+    needs = {k: v for k, v in (schema.get("dependentRequired") or {}).items() if isinstance(v, list)}
+    required = object_keys.with_dependents(
+        [key for key in schema.get("required") or [] if key in properties or key not in declared], needs
+    )
     extra = schema.get("additionalProperties", True)
+    extra_gen = compile_generator(extra, name) if isinstance(extra, dict) and extra else None
+    patterns = object_keys.pattern_properties(schema.get("patternProperties"), compile_generator)
+    fields = [(key, compile_generator(sub, key), key in required) for key, sub in properties.items()]
+    fields += [
+        (key, object_keys.undeclared(key, patterns, extra_gen), True) for key in required if key not in properties
+    ]
+    by_key = {key: field_gen for key, field_gen, _ in fields}
     min_props = int(schema.get("minProperties", 0))
     max_props: int | None = schema.get("maxProperties")
-    free_form = extra is not False and (not properties or min_props > len(properties))
-    key_names = _key_names(schema.get("propertyNames"))
-    extra_gen = compile_generator(extra, name) if isinstance(extra, dict) and extra else None
+    free_form = (extra is not False or bool(patterns)) and (not properties or min_props > len(properties))
+    free_keys = object_keys.free_keys(schema, names_ok, patterns, extra, extra_gen, set(declared), compile_generator)
+    checks = object_keys.dependent_checks(dependent, properties)
     has_times = any(_is_datetime(sub, key) and time_rank(key) is not None for key, sub in properties.items())
     place = "latitude" in properties and "longitude" in properties
     spans = [("start", "end")] if _numeric(properties, "start") and _numeric(properties, "end") else []
@@ -248,11 +332,12 @@ def _object(schema: Schema, name: str) -> Generator:
             count = max(min_props - len(out), 0 if properties else 2)
             if max_props is not None:
                 count = min(count, max_props - len(out))
-            if key_names is not None:  # `propertyNames` constrains the keys
-                keys = rng.sample(key_names, min(count, len(key_names)))
-                out.update({key: extra_gen(ctx) if extra_gen else _FREE_FORM.get(key, "value") for key in keys})
-            else:
-                out.update(_free_form(rng, extra_gen, ctx, count))
+            out.update(free_keys(ctx, count))
+        if needs:
+            object_keys.add_dependents(out, needs, by_key, required, max_props, ctx)
+        for key, check in checks:
+            if key in out and key not in required and not check(out):
+                del out[key]  # its dependent schema does not hold: leave the optional key out
         if place and isinstance(out.get("latitude"), float) and isinstance(out.get("longitude"), float):
             address, out["latitude"], out["longitude"] = realism.place(rng)
             if isinstance(out.get("address"), str):
@@ -267,40 +352,9 @@ def _object(schema: Schema, name: str) -> Generator:
     return generate
 
 
-def _key_names(names: Any) -> list[str] | None:
-    """The keys an object may have by its `propertyNames` (None: no constraint; [] when the
-    constraint is not a list of names, so that no made-up key breaks it)."""
-    if not isinstance(names, dict):
-        return None
-    if "const" in names:
-        return [str(names["const"])]
-    if isinstance(names.get("enum"), list):
-        return [str(name) for name in names["enum"] if isinstance(name, str)]
-    for key in ("anyOf", "oneOf"):
-        branches = names.get(key)
-        if isinstance(branches, list):
-            found = [_key_names(b) for b in branches]
-            return [n for group in found if group for n in group]
-    return []
-
-
 def realism_string(name: str) -> Generator:
     pick = realism.string_for(name, None)
     return lambda ctx: pick(ctx.rng)
-
-
-_FREE_FORM = {"source": "web", "priority": "normal", "channel": "email", "locale": "en-US", "team": "growth"}
-
-
-def _free_form(rng: random.Random, extra_gen: Generator | None, ctx: GenContext, count: int) -> dict[str, JSON]:
-    """`count` realistic keys for an object whose properties the schema leaves open."""
-    if count <= 0:
-        return {}
-    names = list(_FREE_FORM)
-    keys = rng.sample(names, min(count, len(names))) + [f"key_{i}" for i in range(count - len(names))]
-    if extra_gen is not None:
-        return {key: extra_gen(ctx) for key in keys}
-    return {key: _FREE_FORM.get(key, "value") for key in keys}
 
 
 def _is_datetime(schema: Schema, name: str) -> bool:
@@ -326,24 +380,79 @@ def _timeline(ctx: GenContext) -> tuple[float, float, float]:
 
 def _array(schema: Schema, name: str) -> Generator:
     item_name = name[:-1] if name.endswith("s") else name
-    item = compile_generator(schema.get("items") or {}, item_name)
+    items = schema.get("items")
+    prefix = [compile_generator(sub, item_name) for sub in schema.get("prefixItems") or []]
+    item = compile_generator(items if isinstance(items, dict) else {}, item_name)
     low = int(schema.get("minItems", 0))
     high = int(schema.get("maxItems", max(low, 3)))
+    if prefix and not isinstance(items, dict):  # a tuple: as long as its prefix, where allowed
+        high = min(high, len(prefix)) if items is False or "maxItems" in schema else max(low, len(prefix))
+        low = max(low, min(len(prefix), high))
     low = max(low, min(1, high))
     high = max(low, min(high, low + 3))
     unique = bool(schema.get("uniqueItems"))
+    finite = _finite(items) if unique and not prefix else None
+    contains = schema.get("contains")
+    if isinstance(contains, dict) and not prefix:
+        return _containing(schema, contains, item, items, item_name, low, high)
 
     def generate(ctx: GenContext) -> JSON:
         count = ctx.rng.randint(low, high)
+        if finite is not None:
+            return copy.deepcopy(ctx.rng.sample(finite, min(count, len(finite))))
         if not unique:
-            return [item(ctx) for _ in range(count)]
+            return [prefix[i](ctx) if i < len(prefix) else item(ctx) for i in range(count)]
         seen: dict[str, JSON] = {}
         for _ in range(10 * count + 10):
             if len(seen) >= count:
                 break
-            value = item(ctx)
+            value = prefix[len(seen)](ctx) if len(seen) < len(prefix) else item(ctx)
             seen.setdefault(json.dumps(value, sort_keys=True), value)
         return list(seen.values())
+
+    return generate
+
+
+def _finite(items: Any) -> list[JSON] | None:
+    """All the values an item schema admits, when they are few (an enum, a boolean)."""
+    if not isinstance(items, dict):
+        return None
+    if "const" in items:
+        return [items["const"]]
+    if isinstance(items.get("enum"), list) and not items.get(SOFT_NULL):
+        return not_null(admitted(items))
+    if items.get("type") == "boolean" and all(k == "type" or is_annotation(k) for k in items):
+        return [False, True]
+    return None
+
+
+def _containing(
+    schema: Schema, contains: Schema, item: Generator, items: Any, name: str, low: int, high: int
+) -> Generator:
+    """An array with between `minContains` (1) and `maxContains` items matching `contains`
+    (built from `items` and `contains` together); the others are checked not to match it
+    where `maxContains` counts them."""
+    at_least = int(schema.get("minContains", 1))
+    at_most: int | None = schema.get("maxContains")
+    hit = compile_generator(merge_all_of({"allOf": [items if isinstance(items, dict) else {}, contains]}), name)
+    is_hit = fallback.node_validator(contains) if at_most is not None else None
+    low, high = max(low, at_least), max(high, at_least)
+
+    def generate(ctx: GenContext) -> JSON:
+        rng = ctx.rng
+        count = rng.randint(low, high)
+        hits = rng.randint(at_least, max(at_least, min(count, at_most if at_most is not None else count)))
+        out = [hit(ctx) for _ in range(hits)]
+        for _ in range(count - hits):
+            value = item(ctx)
+            for _ in range(3):
+                if is_hit is None or not is_hit(value):
+                    break
+                value = item(ctx)
+            if is_hit is None or not is_hit(value) or len(out) < low:
+                out.append(value)
+        rng.shuffle(out)
+        return out
 
     return generate
 
@@ -353,20 +462,37 @@ def _string(schema: Schema, name: str) -> Generator:
     low = int(schema.get("minLength", 0))
     high = schema.get("maxLength")
     if "pattern" in schema:
-        return _pattern(schema["pattern"], low, high)
-    if _is_datetime(schema, name) and "maxLength" not in schema:
-        return _datetime(time_rank(name))
-    pick = realism.string_for(name, fmt)
+        return _pattern(schema, name, low, high)
+    if _is_datetime(schema, name):
+        pick = _datetime(time_rank(name))
+        if low == 0 and high is None:
+            return pick
+        return _fitted(lambda ctx: str(pick(ctx)), "date-time", low, high, schema)
+    by_name = realism.string_for(name, fmt)
     if low == 0 and high is None:
-        return lambda ctx: pick(ctx.rng)
+        return lambda ctx: by_name(ctx.rng)
+    return _fitted(lambda ctx: str(by_name(ctx.rng)), fmt, low, high, schema)
+
+
+def _fitted(pick: Callable[[GenContext], str], fmt: Any, low: int, high: int | None, schema: Schema) -> Generator:
+    """Values of `pick` brought within `minLength`..`maxLength` the way their format allows
+    (see `realism.fit`), drawn again while a format check refuses them."""
+    check = fallback.node_validator(_string_part(schema)) if fmt else None
 
     def generate(ctx: GenContext) -> JSON:
-        value = str(pick(ctx.rng))
-        if len(value) < low:
-            value += "x" * (low - len(value))
-        return value[:high] if high is not None else value
+        value = realism.fit(pick(ctx), fmt, low, high, ctx.rng)
+        for _ in range(3):
+            if check is None or check(value):
+                break
+            value = realism.fit(pick(ctx), fmt, low, high, ctx.rng)
+        return value
 
     return generate
+
+
+def _string_part(schema: Schema) -> Schema:
+    keys = ("format", "pattern", "minLength", "maxLength")
+    return {"type": "string", **{k: schema[k] for k in keys if k in schema}}
 
 
 def _datetime(rank: int | None) -> Generator:
@@ -378,18 +504,36 @@ def _datetime(rank: int | None) -> Generator:
     return generate
 
 
-def _pattern(pattern: str, low: int, high: int | None) -> Generator:
+def _pattern(schema: Schema, name: str, low: int, high: int | None) -> Generator:
+    """A string matching `pattern`: the realistic value for the name and format when it does
+    (an id, a date, a word), else one built from the pattern, checked with the schema's own
+    format and lengths."""
+    pattern = schema["pattern"]
     try:
         re.compile(pattern)
     except re.error:
         return lambda ctx: "x" * low
+    fmt = schema.get("format")
+    check = fallback.node_validator(_string_part(schema))
+    if check is None:
+        return lambda ctx: "x" * low
+    by_name = realism.string_for(name, fmt)
+    pick: Callable[[GenContext], JSON] = _datetime(time_rank(name)) if fmt == "date-time" else lambda c: by_name(c.rng)
+    probe = [pick(GenContext(random.Random(seed), _PROBE_NOW)) for seed in range(4)]
+    realistic = sum(check(value) for value in probe) >= 2
+    # (floor, limit) of repeats, try by try: the lengths asked for, then more freedom.
+    tries = [(low, high or max(8, low))] * 3 + [(0, high or max(32, low))] * 3 + [(0, max(100, low))] * 3
 
     def generate(ctx: GenContext) -> JSON:
-        xeger = rstr.Rstr(ctx.rng)
+        if realistic:
+            for _ in range(3):
+                value = pick(ctx)
+                if check(value):
+                    return value
         value = ""
-        for _ in range(10):
-            value = xeger.xeger(pattern)
-            if len(value) >= low and (high is None or len(value) <= high):
+        for floor, limit in tries:
+            value = realism.Xeger(ctx.rng, limit, floor).xeger(pattern)
+            if check(value):
                 break
         return value
 

@@ -6,10 +6,15 @@ generator closure; nothing here inspects names per request.
 
 from __future__ import annotations
 
+import itertools
 import random
+import string
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import Any
+
+import rstr
 
 from mockserver.types import JSON
 
@@ -215,3 +220,112 @@ def number_range(name: str, integer: bool) -> tuple[float, float]:
 def place(rng: random.Random) -> tuple[str, float, float]:
     """An address with its latitude and longitude."""
     return rng.choice(_PLACES)
+
+
+def fit(value: str, fmt: str | None, low: int, high: int | None, rng: random.Random) -> str:
+    """`value` (of format `fmt`) made `low` to `high` characters long, keeping its format where
+    the format allows that length: a timestamp gains or drops fractional digits, an email or a
+    host name its labels, a URL its path; other text gains words or is cut."""
+    if low <= len(value) and (high is None or len(value) <= high):
+        return value
+    fitted = _FITS[fmt](value, low, high, rng) if fmt in _FITS else None
+    if fitted is not None and low <= len(fitted) and (high is None or len(fitted) <= high):
+        return fitted
+    while len(value) < low:
+        value += " " + rng.choice(_WORDS)
+    return value[:high] if high is not None else value
+
+
+def _fit_datetime(value: str, low: int, high: int | None, rng: random.Random) -> str | None:
+    stem = value[:19]  # YYYY-MM-DDTHH:MM:SS
+    digits = "".join(str(rng.randint(0, 9)) for _ in range(9))
+    for fraction in ("", "." + digits[:3], "." + digits[:6], "." + digits):
+        for zone in ("Z", "+00:00"):
+            candidate = stem + fraction + zone
+            if low <= len(candidate) and (high is None or len(candidate) <= high):
+                return candidate
+    return None
+
+
+def _fit_email(value: str, low: int, high: int | None, rng: random.Random) -> str | None:
+    local, _, domain = value.partition("@")
+    for host in (domain, "mail.example.com", "example.com", "ex.io", "x.io"):
+        room = (high if high is not None else 64 + len(host) + 1) - len(host) - 1
+        if room < 1:
+            continue
+        name = local
+        while len(name) + len(host) + 1 < low and len(name) < 60:
+            name += "." + rng.choice(_WORDS).replace("-", "")
+        name = name[: min(room, 64)].rstrip(".")
+        while len(name) + len(host) + 1 < low and len(host) < 240:
+            host = rng.choice(_WORDS).replace("-", "") + "." + host
+        candidate = f"{name}@{host}"
+        if low <= len(candidate) and (high is None or len(candidate) <= high):
+            return candidate
+    return None
+
+
+def _fit_hostname(value: str, low: int, high: int | None, rng: random.Random) -> str | None:
+    host = value
+    while len(host) < low:
+        host = rng.choice(_WORDS).replace("-", "") + "." + host
+    if high is not None and len(host) > high:
+        label = host.split(".")[0][: max(1, high - 3)]
+        host = label + ".io" if len(label) + 3 <= high else label[:high]
+    return host
+
+
+def _fit_uri(value: str, low: int, high: int | None, rng: random.Random) -> str | None:
+    base = value if high is None or len(value) <= high else "https://x.io/" + _slug(rng)
+    while len(base) < low:
+        base += "/" + rng.choice(_WORDS)
+    if high is not None and len(base) > high:
+        base = base[:high].rstrip("/.-") if high >= len("https://x.io") else base[:high]
+    return base
+
+
+def _fit_ipv6(value: str, low: int, high: int | None, rng: random.Random) -> str | None:
+    groups = [f"{rng.randint(0, 0xFFFF):04x}" for _ in range(6)]
+    return ":".join(["2001", "0db8", *groups])  # the full form, 39 characters
+
+
+def _fit_byte(value: str, low: int, high: int | None, rng: random.Random) -> str | None:
+    size = max(1, (low + 3) // 4) * 4
+    if high is not None and size > high:
+        size = high // 4 * 4
+    return "aGVs" * (size // 4) if size > 0 or low == 0 else None
+
+
+_Fit = Callable[[str, int, "int | None", random.Random], "str | None"]
+_FITS: dict[str, _Fit] = {
+    "date-time": _fit_datetime,
+    "email": _fit_email,
+    "idn-email": _fit_email,
+    "hostname": _fit_hostname,
+    "idn-hostname": _fit_hostname,
+    "uri": _fit_uri,
+    "url": _fit_uri,
+    "iri": _fit_uri,
+    "ipv6": _fit_ipv6,
+    "byte": _fit_byte,
+}
+
+
+class Xeger(rstr.Rstr):
+    """rstr's regex-to-string with at most `limit` repeats of `*`, `+` and `{n,}` (realistic
+    lengths), and negated classes drawn in a fixed order (no dependence on hash seeds)."""
+
+    def __init__(self, rng: random.Random, limit: int, floor: int = 0) -> None:
+        super().__init__(rng)
+        self._limit = limit
+        self._floor = floor
+
+    def _handle_repeat(self, start_range: int, end_range: int, value: Any) -> str:
+        high = max(start_range, min(end_range, self._limit))
+        return str(super()._handle_repeat(max(start_range, min(self._floor, high)), high, value))
+
+    def _handle_in(self, value: Any) -> Any:
+        candidates = list(itertools.chain(*(self._handle_state(i) for i in value)))
+        if candidates[0] is False:
+            candidates = sorted(set(string.printable).difference(candidates[1:]))
+        return self._random.choice(candidates)
