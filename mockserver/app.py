@@ -4,6 +4,7 @@ Starlette application."""
 
 from __future__ import annotations
 
+import importlib.resources
 import logging
 import time
 from collections.abc import Callable, Sequence
@@ -34,7 +35,8 @@ from mockserver.security import CredentialsStage
 from mockserver.state import MemoryStore, Store
 from mockserver.validation import ValidationStage
 
-DEFAULT_SPECS = Path(__file__).resolve().parent.parent / "specs"
+# The seed documents ship as package data (in a checkout `mockserver/specs` links to `specs/`).
+DEFAULT_SPECS = Path(str(importlib.resources.files("mockserver") / "specs"))
 log = logging.getLogger("mockserver")
 
 
