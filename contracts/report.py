@@ -12,6 +12,8 @@ import threading
 from collections import Counter
 from dataclasses import dataclass, field
 
+from contracts.checks import selected
+
 
 @dataclass(frozen=True)
 class Finding:
@@ -55,6 +57,8 @@ class ApiReport:
     accepted: int = 0  # answered 2xx
     unknown_id: int = 0  # answered 404 for an id the suite made up (live target)
     refused: Counter[int] = field(default_factory=Counter)  # answered otherwise, by status
+    only: tuple[str, ...] = ()  # --checks (empty: every check)
+    excluded: tuple[str, ...] = ()  # --exclude-checks
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @property
@@ -63,7 +67,9 @@ class ApiReport:
 
     def add_finding(self, finding: Finding) -> None:
         """Keep the first example of each kind of violation (like Schemathesis, which reports
-        one finding per operation and failure class)."""
+        one finding per operation and failure class); none of a check not selected."""
+        if not selected(finding.check, self.only, self.excluded):
+            return
         with self._lock:
             key = (finding.check, finding.code, finding.title)
             if all((f.check, f.code, f.title) != key for f in self.findings):

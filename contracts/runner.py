@@ -18,15 +18,16 @@ import schemathesis
 from schemathesis.engine import events, from_schema
 
 import contracts.rejections
-import contracts.safety
-import contracts.semantics  # noqa: F401  (importing these registers the checks and hooks)
+import contracts.safety  # noqa: F401  (importing these registers the checks and hooks)
+from contracts.checks import engine_checks
 from contracts.contract import ApiContract, bind, compile_contract, unbind
 from contracts.credentials import used_schemes
-from contracts.findings import make_finding
+from contracts.findings import make_finding, timed_out, timeout_finding
 from contracts.gaps import filter_failure
 from contracts.options import ContractOptions
 from contracts.oracle import SentRequest
 from contracts.report import ApiReport
+from contracts.semantics import record_answer
 from contracts.targets import Target
 from contracts.unusual import probe_unusual_input
 from contracts.violation import ContractViolation
@@ -40,6 +41,7 @@ def run_contract(target: Target, options: ContractOptions, time_budget: float | 
     contract = compile_contract(target.spec_path, target.token, live=target.live, path_params=options.path_params)
     report = contract.report
     report.target, report.seed = target.describe(), options.seed
+    report.only, report.excluded = options.checks, options.exclude_checks
     missing = _missing_credentials(contract, target)
     if missing:
         report.errors.append(missing)
@@ -54,13 +56,14 @@ def run_contract(target: Target, options: ContractOptions, time_budget: float | 
     if target.base_url is None:
         schema.app = target.mock_app(options.seed)
     schema.hooks.register_hook_with_name(filter_failure, "filter_failure")
+    schema.hooks.register_hook_with_name(record_answer, "after_call")
     bind(schema, contract)
     started = time.monotonic()
     try:
         for event in from_schema(schema).execute():
-            _collect(event, contract, target)
+            _collect(event, contract, target, options.request_timeout)
         if report.requests:  # an unreachable target has already been reported
-            probe_unusual_input(schema, contract, dict(options.headers), target.base_url)
+            probe_unusual_input(schema, contract, dict(options.headers), target.base_url, options.request_timeout)
     finally:
         unbind(schema)
         report.elapsed = time.monotonic() - started
@@ -148,7 +151,8 @@ def _config(contract: ApiContract, target: Target, options: ContractOptions, bud
     accepted = ["2xx", "429", "5xx", "401", "403", *(["404"] if fresh_ids else [])]
     config: dict[str, Any] = {
         "seed": options.seed,
-        "workers": 1,
+        "workers": options.workers,
+        "request-timeout": options.request_timeout,
         # Report every kind of violation in one run, not just the first one found.
         "continue-on-failure": True,
         "generation": {
@@ -171,6 +175,11 @@ def _config(contract: ApiContract, target: Target, options: ContractOptions, bud
         config["phases"]["coverage"] = {"unexpected-methods": []}
         config["checks"]["unsupported_method"] = {"enabled": False}
         config["checks"]["allow_header_conformance"] = {"enabled": False}
+    for name, section in engine_checks(options.checks, options.exclude_checks).items():
+        if isinstance(section, dict):
+            config["checks"].setdefault(name, {}).update(section)
+        else:
+            config["checks"][name] = section
     overrides = contract.path_overrides()
     if overrides:
         config["parameters"] = {f"path.{name}": value for name, value in overrides.items()}
@@ -194,7 +203,7 @@ def _missing_credentials(contract: ApiContract, target: Target) -> str | None:
     return f"no credentials: {', '.join(secured)} is secured ({schemes}); pass --token"
 
 
-def _collect(event: Any, contract: ApiContract, target: Target) -> None:
+def _collect(event: Any, contract: ApiContract, target: Target, timeout: float) -> None:
     report = contract.report
     if isinstance(event, events.ScenarioFinished):
         recorder = event.recorder
@@ -212,6 +221,8 @@ def _collect(event: Any, contract: ApiContract, target: Target) -> None:
                     interaction = recorder.interactions.get(failure.case_id or case_id)
                     request = SentRequest.from_recorded(interaction.request) if interaction is not None else None
                     report.add_finding(make_finding(failure, request, contract, check.name))
+    elif isinstance(event, events.NonFatalError) and timed_out(event.value) is not None:
+        report.add_finding(timeout_finding(timed_out(event.value), contract, timeout, event.label))
     elif isinstance(event, events.NonFatalError):
         # Schemathesis' tips name its own CLI flag; ours is --base-url.
         text = str(event.info.format()).replace("`--url`", "`--base-url`")

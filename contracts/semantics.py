@@ -9,8 +9,9 @@ and share their shrinking, deduplication and reporting:
     timestamps_coherent      `ordered` pairs in order; `touch`ed fields never go backwards
     accumulate_invariant     an accumulated list contains its source and never shrinks
 
-`resource_identity` also tallies what every valid, authenticated request got (`_tally`), for
-the run-level verdict in `runner`: a run in which none was accepted verified nothing.
+`record_answer`, an `after_call` hook `runner` registers on the schema, tallies what every
+valid, authenticated request got, for the run-level verdict in `runner` (a run in which none
+was accepted verified nothing), whichever checks are selected.
 
 Checks on refusals (422 detail, credentials) live in `rejections`.
 """
@@ -127,10 +128,12 @@ def _second(ctx: Any, case: Any, exchange: Exchange) -> FollowUp | None:
     return None if result is None or result.rate_limited else result
 
 
-def _tally(exchange: Exchange) -> None:
-    """Record what a valid, correctly authenticated request got (for the run-level verdict:
-    a run in which no such request was accepted could not verify the contract)."""
-    if exchange.authenticated() is False or exchange.problems():
+def record_answer(context: Any, case: Any, response: Any) -> None:
+    """Schemathesis `after_call` hook: record what a valid, correctly authenticated request
+    got (for the run-level verdict: a run in which none was accepted could not verify the
+    contract)."""
+    exchange = exchange_for(case, response)
+    if exchange is None or exchange.authenticated() is False or exchange.problems():
         return
     exchange.contract.report.record_valid(exchange.status, made_up_id=exchange.unknown_id_answer())
     if not exchange.ok and not exchange.unknown_id_answer() and exchange.contract.first_refused is None:
@@ -142,7 +145,6 @@ def resource_identity(ctx: Any, response: Any, case: Any) -> bool | None:
     exchange = exchange_for(case, response)
     if exchange is None:
         return None
-    _tally(exchange)
     _identity(exchange)
     return None
 

@@ -118,6 +118,13 @@ def serve_undeclared_methods(exchange: Exchange) -> None:
         exchange.answer(200, {"id": "conv_1", "object": "conversation"})
 
 
+def _hang_on_long_name(exchange: Exchange) -> None:
+    """Stall (longer than any test's --request-timeout) on a long valid name."""
+    sent = exchange.request_json()
+    if isinstance(sent, dict) and isinstance(sent.get("name"), str) and len(sent["name"]) > 500:
+        exchange.hang = 5.0
+
+
 def _not_ascii(title: Any) -> bool:
     return isinstance(title, str) and not title.isascii()
 
@@ -316,6 +323,14 @@ FAULTS: tuple[Fault, ...] = (
         ("unsupported_method",),
         before=serve_undeclared_methods,
         args=("--check-undeclared-methods",),
+    ),
+    Fault(
+        "no answer for a `name` over 500 characters",
+        "datagrid",
+        "request that hangs",
+        ("request_timeout",),
+        before=_hang_on_long_name,
+        args=("--request-timeout", "1"),
     ),
 )
 
