@@ -7,6 +7,18 @@ from collections.abc import Iterable
 from functools import cache
 from typing import Any
 
+# Our checks registered with Schemathesis that count their comparisons (`ApiReport.exercised`).
+SEMANTIC_CHECKS = frozenset(
+    {
+        "resource_identity",
+        "update_applied",
+        "timestamps_coherent",
+        "accumulate_invariant",
+        "partial_update_kept",
+        "validation_error_detail",
+        "credentials_honoured",
+    }
+)
 # Checks the suite runs itself, outside Schemathesis' check registry.
 SUITE_CHECKS = frozenset({"unusual_input_accepted", "valid_requests_accepted", "request_timeout"})
 

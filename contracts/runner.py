@@ -22,7 +22,8 @@ import contracts.safety  # noqa: F401  (importing these registers the checks and
 from contracts.checks import engine_checks
 from contracts.contract import ApiContract, bind, compile_contract, unbind
 from contracts.credentials import used_schemes
-from contracts.findings import make_finding, timed_out, timeout_finding
+from contracts.evidence import entries
+from contracts.findings import TIMEOUT_CHECK, make_finding, timed_out, timeout_finding
 from contracts.gaps import filter_failure
 from contracts.options import ContractOptions
 from contracts.oracle import SentRequest
@@ -42,6 +43,9 @@ def run_contract(target: Target, options: ContractOptions, time_budget: float | 
     report = contract.report
     report.target, report.seed = target.describe(), options.seed
     report.only, report.excluded = options.checks, options.exclude_checks
+    for operation in contract.operations.values():
+        for entry in entries(operation.compiled.profile):
+            report.expectations[entry] = operation.evidence_for(entry).kind
     missing = _missing_credentials(contract, target)
     if missing:
         report.errors.append(missing)
@@ -71,6 +75,8 @@ def run_contract(target: Target, options: ContractOptions, time_budget: float | 
         report.add_error("no request was sent: nothing was tested")
     _explain_coverage(contract, options, time_budget)
     _judge_acceptance(contract)
+    report.checked[TIMEOUT_CHECK] = report.requests
+    report.checked[ACCEPTANCE_CHECK] = report.accepted + report.unknown_id + sum(report.refused.values())
     return report
 
 
@@ -79,6 +85,8 @@ def _explain_coverage(contract: ApiContract, options: ContractOptions, budget: f
     report = contract.report
     path_names = {rule.name for op in contract.operations.values() for rule in op.compiled.parameters}
     if not options.probe_undeclared_methods:
+        for check in ("unsupported_method", "allow_header_conformance"):
+            report.skipped_checks[check] = "not probed on a live target (--check-undeclared-methods)"
         report.notes.append(
             "methods the spec does not declare were not probed (a live service may serve more than its "
             "spec excerpt); --check-undeclared-methods expects 405 for them"
@@ -216,6 +224,7 @@ def _collect(event: Any, contract: ApiContract, target: Target, timeout: float) 
             report.phases[str(event.phase)] += generated
         for case_id, checks in recorder.checks.items():
             for check in checks:
+                report.checked[check.name] += 1
                 if check.failure_info is not None:
                     failure = check.failure_info.failure
                     interaction = recorder.interactions.get(failure.case_id or case_id)

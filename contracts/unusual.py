@@ -107,6 +107,8 @@ def _send_and_check(case: Any, contract: ApiContract, base_url: str | None, time
         failures = [single]
     report.requests += 1 + contract.followups_sent - sent_before
     exchange = exchange_for(case, response)
+    if exchange is not None:
+        report.checked["unusual_input_accepted"] += 1
     if exchange is not None and _wrongly_refused(exchange):
         failures.append(
             ContractViolation(
