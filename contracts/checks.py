@@ -17,10 +17,25 @@ SEMANTIC_CHECKS = frozenset(
         "partial_update_kept",
         "validation_error_detail",
         "credentials_honoured",
+        "create_read_back",
+        "update_read_back",
+        "list_shows_created",
+        "delete_removes",
     }
 )
 # Checks the suite runs itself, outside Schemathesis' check registry.
-SUITE_CHECKS = frozenset({"unusual_input_accepted", "valid_requests_accepted", "request_timeout"})
+SUITE_CHECKS = frozenset(
+    {
+        "unusual_input_accepted",
+        "valid_requests_accepted",
+        "request_timeout",
+        # Across operations (`lifecycle`).
+        "create_read_back",
+        "update_read_back",
+        "list_shows_created",
+        "delete_removes",
+    }
+)
 
 
 @cache

@@ -37,12 +37,19 @@ class RunState:
     reports: list[ApiReport] = field(default_factory=list)
     checks: tuple[str, ...] = ()  # the checks with a test case each
     by_api: dict[str, ApiReport] = field(default_factory=dict)
+    crashed: dict[str, Exception] = field(default_factory=dict)
 
     def report_for(self, target: Target, options: ContractOptions) -> tuple[ApiReport, bool]:
         """The report of `target`'s run, running it on first use (then True)."""
         if target.api in self.by_api:
             return self.by_api[target.api], False
-        report = run_contract(target, options, self.next_share())
+        if target.api in self.crashed:  # an in-process crash: every test of the API shows it, once run
+            raise self.crashed[target.api]
+        try:
+            report = run_contract(target, options, self.next_share())
+        except Exception as exc:
+            self.crashed[target.api] = exc
+            raise
         self.by_api[target.api] = report
         self.reports.append(report)
         return report, True

@@ -25,6 +25,7 @@ from contracts.credentials import used_schemes
 from contracts.evidence import entries
 from contracts.findings import TIMEOUT_CHECK, make_finding, timed_out, timeout_finding
 from contracts.gaps import filter_failure
+from contracts.lifecycle import probe_lifecycle
 from contracts.options import ContractOptions
 from contracts.oracle import SentRequest
 from contracts.report import ApiReport
@@ -68,6 +69,7 @@ def run_contract(target: Target, options: ContractOptions, time_budget: float | 
             _collect(event, contract, target, options.request_timeout)
         if report.requests:  # an unreachable target has already been reported
             probe_unusual_input(schema, contract, dict(options.headers), target.base_url, options.request_timeout)
+            probe_lifecycle(schema, contract, dict(options.headers), target.base_url, options.request_timeout)
     finally:
         unbind(schema)
         report.elapsed = time.monotonic() - started
@@ -156,7 +158,13 @@ def _config(contract: ApiContract, target: Target, options: ContractOptions, bud
     # (`credentials_honoured`), 5xx (`not_a_server_error`), 429 (a rate limit: tolerated now and
     # then, a failure when no valid request was ever accepted, see `_judge_acceptance`), and 404
     # only for an id the suite made up (a 404 for a --path-param id is a violation).
-    accepted = ["2xx", "429", "5xx", "401", "403", *(["404"] if fresh_ids else [])]
+    # In-process, an id the mock never created reads 404 where the API can create such
+    # resources and the operation declares a 404 (the mock's `--unknown-ids auto`).
+    unknown_404 = not target.live and any(
+        op.binding is not None and op.binding.not_found_declared and op.binding.role.collection.creatable
+        for op in operations
+    )
+    accepted = ["2xx", "429", "5xx", "401", "403", *(["404"] if fresh_ids or unknown_404 else [])]
     config: dict[str, Any] = {
         "seed": options.seed,
         "workers": options.workers,
