@@ -181,7 +181,9 @@ def _config(contract: ApiContract, target: Target, options: ContractOptions, bud
         # In-process, Schemathesis would harvest string constants from the app's source as
         # test data: secrets would land in payloads and a seed would not replay over HTTP.
         "analysis": {"constants": {"enabled": False}},
-        "phases": {"stateful": {"enabled": False}},
+        # Stateful sequences need links between operations (Schemathesis infers them from the
+        # responses and Location headers): only a document of several operations has any.
+        "phases": {"stateful": {"enabled": len(operations) > 1}},
         "checks": {"positive_data_acceptance": {"expected-statuses": accepted}},
         "headers": dict(options.headers),
     }

@@ -55,6 +55,8 @@ def test_the_mock_keeps_what_it_was_told(specs: Path) -> None:
     for check in ("create_read_back 1", "delete_removes 2", "list_shows_created 1"):
         assert check in summary, run.output
     assert "note: lifecycle: the suite created one resource per collection" in summary
+    # A document of several operations also gets Schemathesis' stateful phase.
+    assert run.phases(API).get("stateful", 0) > 0 and run.phases(API)["lifecycle"] > 0, run.output
 
 
 def _lost_on_read(exchange: Exchange) -> None:
