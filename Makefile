@@ -26,11 +26,14 @@ lint: install ## ruff + mypy (strict)
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
 
-contract: install ## contract suite: all mocks, or API=omi BASE_URL=... TOKEN=... for a deployment
-	$(PY) -m pytest contracts $(if $(API),--api $(API)) $(if $(BASE_URL),--base-url $(BASE_URL)) $(if $(TOKEN),--token $(TOKEN)) $(CONTRACT_ARGS)
+# The token reaches the suite through the environment, never the echoed command line.
+contract contract-long: export CONTRACT_TOKEN := $(or $(TOKEN),$(CONTRACT_TOKEN))
+
+contract: install ## contract suite: all mocks, or API=omi BASE_URL=... CONTRACT_TOKEN=... for a deployment
+	$(PY) -m pytest contracts $(if $(API),--api $(API)) $(if $(BASE_URL),--base-url $(BASE_URL)) $(CONTRACT_ARGS)
 
 contract-long: install ## the contract suite with many more examples
-	$(PY) -m pytest contracts --max-examples 500 $(if $(API),--api $(API)) $(if $(BASE_URL),--base-url $(BASE_URL)) $(if $(TOKEN),--token $(TOKEN)) $(CONTRACT_ARGS)
+	$(PY) -m pytest contracts --max-examples 500 $(if $(API),--api $(API)) $(if $(BASE_URL),--base-url $(BASE_URL)) $(CONTRACT_ARGS)
 
 PRISM_VERSION := 5.16.0
 

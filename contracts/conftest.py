@@ -11,13 +11,20 @@ from dataclasses import dataclass, field
 
 import pytest
 
+from contracts import markdown
+from contracts.checks import known_checks, selected
 from contracts.options import ContractOptions, from_pytest, register
 from contracts.report import ApiReport
+from contracts.runner import run_contract
 from contracts.targets import Target, select_targets
 
 OPTIONS = pytest.StashKey[ContractOptions]()
 TARGETS = pytest.StashKey[list[Target]]()
 RESULTS = pytest.StashKey["RunState"]()
+
+
+# The test case of each API that fails when the suite could not test it completely.
+RUN_COMPLETED = "run_completed"
 
 
 @dataclass
@@ -28,6 +35,24 @@ class RunState:
     apis_left: int
     started: float = field(default_factory=time.monotonic)
     reports: list[ApiReport] = field(default_factory=list)
+    checks: tuple[str, ...] = ()  # the checks with a test case each
+    by_api: dict[str, ApiReport] = field(default_factory=dict)
+    crashed: dict[str, Exception] = field(default_factory=dict)
+
+    def report_for(self, target: Target, options: ContractOptions) -> tuple[ApiReport, bool]:
+        """The report of `target`'s run, running it on first use (then True)."""
+        if target.api in self.by_api:
+            return self.by_api[target.api], False
+        if target.api in self.crashed:  # an in-process crash: every test of the API shows it, once run
+            raise self.crashed[target.api]
+        try:
+            report = run_contract(target, options, self.next_share())
+        except Exception as exc:
+            self.crashed[target.api] = exc
+            raise
+        self.by_api[target.api] = report
+        self.reports.append(report)
+        return report, True
 
     def next_share(self) -> float | None:
         """An equal share of what is left of the budget for the next API, at least 1 s (a
@@ -49,13 +74,16 @@ def pytest_configure(config: pytest.Config) -> None:
     targets = select_targets(options)
     config.stash[OPTIONS] = options
     config.stash[TARGETS] = targets
-    config.stash[RESULTS] = RunState(options.time_budget, len(targets))
+    checks = tuple(name for name in sorted(known_checks()) if selected(name, options.checks, options.exclude_checks))
+    config.stash[RESULTS] = RunState(options.time_budget, len(targets), checks=checks)
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "target" in metafunc.fixturenames:
         targets = metafunc.config.stash[TARGETS]
-        metafunc.parametrize("target", targets, ids=[target.api for target in targets])
+        checks = metafunc.config.stash[RESULTS].checks
+        pairs = [(target, check) for target in targets for check in (RUN_COMPLETED, *checks)]
+        metafunc.parametrize(("target", "check"), pairs, ids=[f"{target.api}-{check}" for target, check in pairs])
 
 
 @pytest.fixture
@@ -78,3 +106,10 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, exitstatu
         for line in report.summary_lines():
             terminalreporter.write_line(line)
     terminalreporter.write_line(f"reproduce this run with --seed {options.seed}")
+    try:
+        written = markdown.write(markdown.render(state.reports, state.checks, options.seed), options.report_md)
+    except OSError as exc:
+        terminalreporter.write_line(f"error: cannot write the Markdown summary: {exc}")
+        return
+    for path in written:
+        terminalreporter.write_line(f"Markdown summary written to {path}")

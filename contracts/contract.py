@@ -16,9 +16,11 @@ from pathlib import Path
 from typing import Any
 
 from contracts.credentials import Credentials, credentials_for
+from contracts.evidence import NO_EVIDENCE, Evidence, check_entries, load_evidence
 from contracts.oracle import RequestOracle, SentRequest, compile_oracle, declares_fastapi_422
 from contracts.report import ApiReport
 from mockserver.app import load_apis
+from mockserver.errors import ProfileError
 from mockserver.operations import Operation
 from mockserver.profile import ApiProfile, Gap, find_profile
 
@@ -33,6 +35,11 @@ class OperationContract:
     oracle: RequestOracle
     # The operation declares a FastAPI validation error (HTTPValidationError) for 422.
     fastapi_422: bool = False
+    # Where each profile entry comes from (see `evidence`), by entry key.
+    evidence: Mapping[str, Evidence] = field(default_factory=dict)
+
+    def evidence_for(self, entry: str) -> Evidence:
+        return self.evidence.get(entry, NO_EVIDENCE)
 
     @property
     def label(self) -> str:
@@ -89,16 +96,25 @@ def compile_contract(spec_path: Path, token: str | None, *, live: bool, path_par
     """Compile the spec at `spec_path` and its profile into an `ApiContract`."""
     (mounted,) = load_apis([spec_path])
     credentials = credentials_for(mounted.spec, token)
+    profile = find_profile(spec_path, mounted.spec.raw)
+    evidence = load_evidence(profile.source, mounted.spec.raw)
+    for key, given in evidence.items():
+        if key not in profile.operations:
+            raise ProfileError(profile.source, "no such operation in the profile's operations", f"evidence.{key}")
+        check_entries(profile.source, profile.operations[key], given, key)
     operations = {
         (op.method, op.path): OperationContract(
-            op, compile_oracle(mounted.spec, op), declares_fastapi_422(mounted.spec, op)
+            op,
+            compile_oracle(mounted.spec, op),
+            declares_fastapi_422(mounted.spec, op),
+            evidence.get(op.operation_id) or evidence.get(f"{op.method} {op.path}") or {},
         )
         for op in mounted.operations
     }
     return ApiContract(
         api=mounted.name,
         spec_path=spec_path,
-        profile=find_profile(spec_path, mounted.spec.raw),
+        profile=profile,
         operations=operations,
         credentials=credentials,
         report=ApiReport(api=mounted.name),

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from requests.exceptions import Timeout
+
 from contracts.contract import ApiContract
 from contracts.credentials import IN_PROCESS_TOKEN
 from contracts.curl import IN_PROCESS_HOST, curl_command
 from contracts.oracle import SentRequest
 from contracts.report import Finding
+from contracts.violation import ContractViolation
 
 # Where `python -m mockserver serve SPEC` listens by default: in-process findings replay there.
 MOCK_ORIGIN = "http://127.0.0.1:4010"
@@ -41,3 +44,28 @@ def make_finding(failure: Any, request: SentRequest | None, contract: ApiContrac
         message=contract.credentials.redact(str(failure.message or "")),
         curl=curl,
     )
+
+
+TIMEOUT_CHECK = "request_timeout"
+
+
+def timed_out(error: BaseException) -> Any:
+    """The request of a read timeout (`requests`' ReadTimeout, raised over HTTP and by
+    Schemathesis' ASGI transport alike), or None when `error` is something else."""
+    for exc in (error, error.__cause__, error.__context__):
+        if isinstance(exc, Timeout):
+            return exc.request if exc.request is not None else False
+    return None
+
+
+def timeout_finding(request: Any, contract: ApiContract, seconds: float, operation: str) -> Finding:
+    """`request_timeout`: no answer within --request-timeout (a hang is a violation, and the
+    run goes on, bounded, with the next case)."""
+    violation = ContractViolation(
+        check=TIMEOUT_CHECK,
+        operation=operation,
+        title="No answer within the request timeout",
+        message=f"The request got no answer within {seconds:g} s (--request-timeout)",
+    )
+    sent = SentRequest.from_prepared(request) if request else None
+    return make_finding(violation, sent, contract)

@@ -1,11 +1,13 @@
 """A second update of the same resource, for the invariants that span two updates.
 
-`updated_at` must not go backwards and an accumulated list (Datagrid's
-`participated_agent_ids`) must never shrink; neither shows in a single response. After a
-valid, accepted update of an operation whose profile `touch`es or `accumulate`s, the suite
-sends one more update of the same id: the same body, with each accumulated source list
-emptied ("pass an empty array to clear all agent assignments") when the spec allows it.
-Sent at most once per case, shared by the checks that need it.
+`updated_at` must not go backwards, an accumulated list (Datagrid's `participated_agent_ids`)
+must never shrink, and a partial update (PATCH) must keep the fields it did not send; none
+shows in a single response. After a valid, accepted update of an operation that is a PATCH
+or whose profile `touch`es or `accumulate`s, the suite sends one more update of the same id:
+only each accumulated source list, emptied ("pass an empty array to clear all agent
+assignments"), and none of the other fields, when the spec allows that body (else the same
+body with the sources emptied, else the same body). Sent at most once per case, shared by
+the checks that need it.
 """
 
 from __future__ import annotations
@@ -30,9 +32,11 @@ class FollowUp:
 
 
 def needs_follow_up(exchange: Exchange) -> bool:
-    profile = exchange.operation.compiled.profile
+    compiled = exchange.operation.compiled
+    profile = compiled.profile
+    partial = compiled.method == "PATCH" and bool(compiled.update.echo)
     return (
-        bool(profile.touch or profile.accumulate)
+        bool(profile.touch or profile.accumulate or partial)
         and exchange.ok
         and exchange.authenticated() is not False
         and not exchange.problems()
@@ -69,9 +73,11 @@ def _second_body(exchange: Exchange, body: Any) -> Any:
     sent = exchange.sent_json()
     if not isinstance(sent, dict) or sent is NOT_JSON:
         return body
-    candidate = copy.deepcopy(body) if isinstance(body, dict) else dict(sent)
-    for _target, source in exchange.operation.compiled.update.accumulate:
-        if len(source.path) == 1:
-            candidate[source.path[0]] = []
-    trial = exchange.operation.oracle.body_problems_of(candidate)
-    return candidate if not trial else body
+    emptied: dict[str, Any] = {
+        source.path[0]: [] for _target, source in exchange.operation.compiled.update.accumulate if source.path
+    }
+    same = copy.deepcopy(body) if isinstance(body, dict) else dict(sent)
+    for candidate in (dict(emptied), {**same, **emptied}):
+        if not exchange.operation.oracle.body_problems_of(candidate):
+            return candidate
+    return body

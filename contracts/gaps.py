@@ -9,6 +9,11 @@ tolerates an undocumented status only when the request really is what the gap is
     invalid_request  the request breaks its declared input (judged by `oracle`)
     unknown id       live target only: 404 for an id the suite made up (see README)
 
+One gap needs no profile entry: where an operation declares no answer for an invalid or
+malformed request (none for 400, 413, 415 or 422, nor 4XX or default), every correct
+rejection of an invalid request (400, 413, 415, 422) is a tolerated `invalid_request` gap:
+Spring answers 415 to a body-less request, FastAPI 422, others 400.
+
 Everything else stays a violation; in particular a 401 to a correctly authenticated request,
 or a 422 to a valid one. Tolerated gaps are counted in the report and shown as warnings.
 """
@@ -21,7 +26,13 @@ from schemathesis.openapi.checks import UndefinedStatusCode
 
 from contracts.exchange import Exchange, exchange_for
 from contracts.report import ToleratedGap
+from mockserver.operations import Operation
 
+REJECTION_STATUSES = (400, 413, 415, 422)
+NO_REJECTION_REASON = (
+    "the operation declares no answer for an invalid request, so any correct rejection (400, 413, 415, 422) "
+    "is undocumented"
+)
 UNKNOWN_ID_REASON = "the suite made this id up, so a live target cannot know it (pass --path-param to test a real one)"
 
 
@@ -38,9 +49,16 @@ def tolerated_gap(exchange: Exchange) -> ToleratedGap | None:
         for gap in contract.gaps("invalid_request"):
             if status in gap.statuses:
                 return ToleratedGap("invalid_request", status, gap.reason)
+        if status in REJECTION_STATUSES and declares_no_rejection(exchange.operation.compiled):
+            return ToleratedGap("invalid_request", status, NO_REJECTION_REASON)
     if exchange.unknown_id_answer():
         return ToleratedGap("unknown_id", status, UNKNOWN_ID_REASON)
     return None
+
+
+def declares_no_rejection(operation: Operation) -> bool:
+    """Whether `operation` declares no answer at all for an invalid or malformed request."""
+    return all(operation.response_for(status) is None for status in REJECTION_STATUSES)
 
 
 def filter_failure(context: Any, failure: Any, case: Any, response: Any) -> bool:

@@ -1,18 +1,7 @@
-"""Command-line options of the contract suite, each also settable by an environment variable.
-
---api NAME              CONTRACT_API (comma-separated)   APIs to test (spec file stems)
---base-url URL          CONTRACT_BASE_URL                a live deployment instead of the mock
---token TOKEN           CONTRACT_TOKEN                   credential, applied per security scheme
---header 'Name: value'  CONTRACT_HEADERS (newline-sep.)  extra request headers
---path-param NAME=VALUE CONTRACT_PATH_PARAMS (comma-sep.) known ids for path parameters
---max-examples N        CONTRACT_MAX_EXAMPLES            fuzzing examples per API
---seed N                CONTRACT_SEED                    reproduce a run
---time-budget SECONDS   CONTRACT_TIME_BUDGET             time for the generated phases, shared by
-                                                         the APIs (see README: not a hard cap)
---check-undeclared-methods  CONTRACT_CHECK_UNDECLARED_METHODS=1  probe a live target with methods
-                                                         its spec does not declare (always done
-                                                         in-process; off by default when live:
-                                                         the specs are excerpts of larger APIs)
+"""Command-line options of the contract suite, each also settable by a CONTRACT_* environment
+variable (the command line wins): `OPTIONS` lists them with their help, registered with pytest
+by `contracts/conftest.py` and with argparse by `mockserver contract` (`contracts/cli.py`);
+`from_pytest` reads them into a frozen `ContractOptions`.
 """
 
 from __future__ import annotations
@@ -21,11 +10,14 @@ import os
 import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from mockserver.app import DEFAULT_SPECS
+
 DEFAULT_MAX_EXAMPLES = 100
-DEFAULT_SPECS = Path(__file__).resolve().parent.parent / "specs"
+DEFAULT_REQUEST_TIMEOUT = 10.0
 _GROUP = "contract suite"
 
 
@@ -41,6 +33,11 @@ class ContractOptions:
     time_budget: float | None = None
     specs: Path = DEFAULT_SPECS
     check_undeclared_methods: bool = False
+    checks: tuple[str, ...] = ()  # only these checks (empty: all)
+    exclude_checks: tuple[str, ...] = ()
+    request_timeout: float = DEFAULT_REQUEST_TIMEOUT
+    workers: int = 1
+    report_md: Path | None = None
 
     @property
     def probe_undeclared_methods(self) -> bool:
@@ -52,25 +49,133 @@ class ContractOptions:
         return self.base_url is not None
 
 
+# Every option as (flags, argparse keyword arguments): registered with pytest by the conftest
+# and with argparse by `mockserver contract` (contracts/cli.py), so both spell them alike.
+OPTIONS: tuple[tuple[str, dict[str, Any]], ...] = (
+    (
+        "--api",
+        {
+            "action": "append",
+            "default": [],
+            "metavar": "NAME",
+            "help": "API to test, by spec file stem "
+            "(repeatable; env CONTRACT_API, comma-separated; default: every spec in --specs)",
+        },
+    ),
+    (
+        "--base-url",
+        {
+            "metavar": "URL",
+            "help": "live deployment, including its base path (env CONTRACT_BASE_URL; default: the in-process mock)",
+        },
+    ),
+    (
+        "--token",
+        {
+            "metavar": "TOKEN",
+            "help": "credential, applied as the spec's security scheme says; prefer the "
+            "env CONTRACT_TOKEN in CI (never echoed: reproductions say ${CONTRACT_TOKEN})",
+        },
+    ),
+    (
+        "--header",
+        {
+            "action": "append",
+            "default": [],
+            "metavar": "'NAME: VALUE'",
+            "help": "extra request header (repeatable; env CONTRACT_HEADERS, one per line)",
+        },
+    ),
+    (
+        "--path-param",
+        {
+            "action": "append",
+            "default": [],
+            "metavar": "NAME=VALUE",
+            "help": "known id for a path "
+            "parameter (repeatable; env CONTRACT_PATH_PARAMS, comma-separated; default: a made-up id on a live target)",
+        },
+    ),
+    (
+        "--max-examples",
+        {
+            "type": int,
+            "metavar": "N",
+            "help": f"fuzzing examples per API (env CONTRACT_MAX_EXAMPLES; default {DEFAULT_MAX_EXAMPLES})",
+        },
+    ),
+    ("--seed", {"type": int, "metavar": "N", "help": "random seed (env CONTRACT_SEED; default: a new one, printed)"}),
+    (
+        "--time-budget",
+        {
+            "type": float,
+            "metavar": "SECONDS",
+            "help": "time for the generated phases, shared by the "
+            "APIs, not a hard cap (env CONTRACT_TIME_BUDGET; default: none)",
+        },
+    ),
+    (
+        "--request-timeout",
+        {
+            "type": float,
+            "metavar": "SECONDS",
+            "help": "a request answered later is a violation "
+            f"(env CONTRACT_REQUEST_TIMEOUT; default {DEFAULT_REQUEST_TIMEOUT:g})",
+        },
+    ),
+    (
+        "--specs",
+        {
+            "metavar": "DIR",
+            "help": "directory of specs and profiles/ (env CONTRACT_SPECS; default: the "
+            "five seed documents shipped with the package)",
+        },
+    ),
+    (
+        "--checks",
+        {
+            "metavar": "NAME,...",
+            "help": "run only these checks, Schemathesis' and ours (env CONTRACT_CHECKS; default: all)",
+        },
+    ),
+    (
+        "--exclude-checks",
+        {"metavar": "NAME,...", "help": "skip these checks (env CONTRACT_EXCLUDE_CHECKS; default: none)"},
+    ),
+    (
+        "--workers",
+        {
+            "type": int,
+            "metavar": "N",
+            "help": "operations tested in parallel, for large documents (env CONTRACT_WORKERS; default 1)",
+        },
+    ),
+    (
+        "--report-md",
+        {
+            "metavar": "FILE",
+            "help": "write a Markdown summary there (env CONTRACT_REPORT_MD; also "
+            "appended to $GITHUB_STEP_SUMMARY when that is set; default: none)",
+        },
+    ),
+    (
+        "--check-undeclared-methods",
+        {
+            "action": "store_true",
+            "default": False,
+            "help": "on a live target, expect "
+            "405 for methods the spec does not declare (env CONTRACT_CHECK_UNDECLARED_METHODS=1; default: off, the "
+            "specs may be excerpts of larger APIs; always on in-process)",
+        },
+    ),
+)
+
+
 def register(parser: pytest.Parser) -> None:
     """Add the suite's options to pytest (called from `contracts/conftest.py`)."""
     group = parser.getgroup(_GROUP, "contract suite (Schemathesis + semantic checks)")
-    group.addoption("--api", action="append", default=[], metavar="NAME", help="API to test (repeatable)")
-    group.addoption("--base-url", metavar="URL", help="live deployment, including its base path")
-    group.addoption("--token", metavar="TOKEN", help="credential, applied as the spec's security scheme says")
-    group.addoption("--header", action="append", default=[], metavar="'NAME: VALUE'", help="extra header")
-    group.addoption("--path-param", action="append", default=[], metavar="NAME=VALUE", help="known path id")
-    group.addoption("--max-examples", type=int, metavar="N", help=f"fuzzing examples (default {DEFAULT_MAX_EXAMPLES})")
-    group.addoption("--seed", type=int, metavar="N", help="random seed (default: a new one, printed)")
-    group.addoption("--time-budget", type=float, metavar="SECONDS", help="time for the generated phases")
-    group.addoption("--specs", metavar="DIR", help="directory of specs and profiles (default: specs/)")
-    group.addoption(
-        "--check-undeclared-methods",
-        action="store_true",
-        default=False,
-        help="on a live target, expect 405 for methods the spec does not declare (off by default: "
-        "the specs may be excerpts of larger APIs)",
-    )
+    for flag, kwargs in OPTIONS:
+        group.addoption(flag, **kwargs)
 
 
 def from_pytest(config: pytest.Config) -> ContractOptions:
@@ -97,6 +202,13 @@ def from_pytest(config: pytest.Config) -> ContractOptions:
     if base_url is not None and not base_url.startswith(("http://", "https://")):
         raise pytest.UsageError(f"--base-url must be an http(s) URL, got {base_url!r}")
     specs = value("specs", "CONTRACT_SPECS")
+    timeout = _number(value("request_timeout", "CONTRACT_REQUEST_TIMEOUT"), "--request-timeout", float)
+    if timeout is not None and timeout <= 0:
+        raise pytest.UsageError("--request-timeout must be a positive number of seconds")
+    workers = _number(value("workers", "CONTRACT_WORKERS"), "--workers", int)
+    if workers is not None and not 1 <= workers <= 64:
+        raise pytest.UsageError("--workers must be between 1 and 64")
+    report_md = value("report_md", "CONTRACT_REPORT_MD")
     return ContractOptions(
         apis=tuple(apis),
         base_url=base_url.rstrip("/") if base_url else None,
@@ -109,7 +221,24 @@ def from_pytest(config: pytest.Config) -> ContractOptions:
         specs=Path(specs) if specs else DEFAULT_SPECS,
         check_undeclared_methods=bool(config.getoption("check_undeclared_methods"))
         or env.get("CONTRACT_CHECK_UNDECLARED_METHODS", "") not in ("", "0"),
+        checks=_check_names(value("checks", "CONTRACT_CHECKS"), "--checks"),
+        exclude_checks=_check_names(value("exclude_checks", "CONTRACT_EXCLUDE_CHECKS"), "--exclude-checks"),
+        request_timeout=timeout if timeout is not None else DEFAULT_REQUEST_TIMEOUT,
+        workers=int(workers) if workers is not None else 1,
+        report_md=Path(report_md) if report_md else None,
     )
+
+
+def _check_names(text: str | None, option: str) -> tuple[str, ...]:
+    from contracts.checks import known_checks
+
+    names = tuple(_split(text or "", ","))
+    unknown = [name for name in names if name not in known_checks()]
+    if unknown:
+        raise pytest.UsageError(
+            f"{option}: unknown check {', '.join(unknown)}; known: {', '.join(sorted(known_checks()))}"
+        )
+    return names
 
 
 def _split(text: str, separator: str) -> list[str]:

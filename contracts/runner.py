@@ -18,15 +18,18 @@ import schemathesis
 from schemathesis.engine import events, from_schema
 
 import contracts.rejections
-import contracts.safety
-import contracts.semantics  # noqa: F401  (importing these registers the checks and hooks)
+import contracts.safety  # noqa: F401  (importing these registers the checks and hooks)
+from contracts.checks import engine_checks
 from contracts.contract import ApiContract, bind, compile_contract, unbind
 from contracts.credentials import used_schemes
-from contracts.findings import make_finding
+from contracts.evidence import entries
+from contracts.findings import TIMEOUT_CHECK, make_finding, timed_out, timeout_finding
 from contracts.gaps import filter_failure
+from contracts.lifecycle import probe_lifecycle
 from contracts.options import ContractOptions
 from contracts.oracle import SentRequest
 from contracts.report import ApiReport
+from contracts.semantics import record_answer
 from contracts.targets import Target
 from contracts.unusual import probe_unusual_input
 from contracts.violation import ContractViolation
@@ -40,6 +43,10 @@ def run_contract(target: Target, options: ContractOptions, time_budget: float | 
     contract = compile_contract(target.spec_path, target.token, live=target.live, path_params=options.path_params)
     report = contract.report
     report.target, report.seed = target.describe(), options.seed
+    report.only, report.excluded = options.checks, options.exclude_checks
+    for operation in contract.operations.values():
+        for entry in entries(operation.compiled.profile):
+            report.expectations[entry] = operation.evidence_for(entry).kind
     missing = _missing_credentials(contract, target)
     if missing:
         report.errors.append(missing)
@@ -54,13 +61,15 @@ def run_contract(target: Target, options: ContractOptions, time_budget: float | 
     if target.base_url is None:
         schema.app = target.mock_app(options.seed)
     schema.hooks.register_hook_with_name(filter_failure, "filter_failure")
+    schema.hooks.register_hook_with_name(record_answer, "after_call")
     bind(schema, contract)
     started = time.monotonic()
     try:
         for event in from_schema(schema).execute():
-            _collect(event, contract, target)
+            _collect(event, contract, target, options.request_timeout)
         if report.requests:  # an unreachable target has already been reported
-            probe_unusual_input(schema, contract, dict(options.headers), target.base_url)
+            probe_unusual_input(schema, contract, dict(options.headers), target.base_url, options.request_timeout)
+            probe_lifecycle(schema, contract, dict(options.headers), target.base_url, options.request_timeout)
     finally:
         unbind(schema)
         report.elapsed = time.monotonic() - started
@@ -68,6 +77,8 @@ def run_contract(target: Target, options: ContractOptions, time_budget: float | 
         report.add_error("no request was sent: nothing was tested")
     _explain_coverage(contract, options, time_budget)
     _judge_acceptance(contract)
+    report.checked[TIMEOUT_CHECK] = report.requests
+    report.checked[ACCEPTANCE_CHECK] = report.accepted + report.unknown_id + sum(report.refused.values())
     return report
 
 
@@ -76,6 +87,8 @@ def _explain_coverage(contract: ApiContract, options: ContractOptions, budget: f
     report = contract.report
     path_names = {rule.name for op in contract.operations.values() for rule in op.compiled.parameters}
     if not options.probe_undeclared_methods:
+        for check in ("unsupported_method", "allow_header_conformance"):
+            report.skipped_checks[check] = "not probed on a live target (--check-undeclared-methods)"
         report.notes.append(
             "methods the spec does not declare were not probed (a live service may serve more than its "
             "spec excerpt); --check-undeclared-methods expects 405 for them"
@@ -145,10 +158,17 @@ def _config(contract: ApiContract, target: Target, options: ContractOptions, bud
     # (`credentials_honoured`), 5xx (`not_a_server_error`), 429 (a rate limit: tolerated now and
     # then, a failure when no valid request was ever accepted, see `_judge_acceptance`), and 404
     # only for an id the suite made up (a 404 for a --path-param id is a violation).
-    accepted = ["2xx", "429", "5xx", "401", "403", *(["404"] if fresh_ids else [])]
+    # In-process, an id the mock never created reads 404 where the API can create such
+    # resources and the operation declares a 404 (the mock's `--unknown-ids auto`).
+    unknown_404 = not target.live and any(
+        op.binding is not None and op.binding.not_found_declared and op.binding.role.collection.creatable
+        for op in operations
+    )
+    accepted = ["2xx", "429", "5xx", "401", "403", *(["404"] if fresh_ids or unknown_404 else [])]
     config: dict[str, Any] = {
         "seed": options.seed,
-        "workers": 1,
+        "workers": options.workers,
+        "request-timeout": options.request_timeout,
         # Report every kind of violation in one run, not just the first one found.
         "continue-on-failure": True,
         "generation": {
@@ -161,7 +181,9 @@ def _config(contract: ApiContract, target: Target, options: ContractOptions, bud
         # In-process, Schemathesis would harvest string constants from the app's source as
         # test data: secrets would land in payloads and a seed would not replay over HTTP.
         "analysis": {"constants": {"enabled": False}},
-        "phases": {"stateful": {"enabled": False}},
+        # Stateful sequences need links between operations (Schemathesis infers them from the
+        # responses and Location headers): only a document of several operations has any.
+        "phases": {"stateful": {"enabled": len(operations) > 1}},
         "checks": {"positive_data_acceptance": {"expected-statuses": accepted}},
         "headers": dict(options.headers),
     }
@@ -171,6 +193,11 @@ def _config(contract: ApiContract, target: Target, options: ContractOptions, bud
         config["phases"]["coverage"] = {"unexpected-methods": []}
         config["checks"]["unsupported_method"] = {"enabled": False}
         config["checks"]["allow_header_conformance"] = {"enabled": False}
+    for name, section in engine_checks(options.checks, options.exclude_checks).items():
+        if isinstance(section, dict):
+            config["checks"].setdefault(name, {}).update(section)
+        else:
+            config["checks"][name] = section
     overrides = contract.path_overrides()
     if overrides:
         config["parameters"] = {f"path.{name}": value for name, value in overrides.items()}
@@ -194,7 +221,7 @@ def _missing_credentials(contract: ApiContract, target: Target) -> str | None:
     return f"no credentials: {', '.join(secured)} is secured ({schemes}); pass --token"
 
 
-def _collect(event: Any, contract: ApiContract, target: Target) -> None:
+def _collect(event: Any, contract: ApiContract, target: Target, timeout: float) -> None:
     report = contract.report
     if isinstance(event, events.ScenarioFinished):
         recorder = event.recorder
@@ -207,11 +234,14 @@ def _collect(event: Any, contract: ApiContract, target: Target) -> None:
             report.phases[str(event.phase)] += generated
         for case_id, checks in recorder.checks.items():
             for check in checks:
+                report.checked[check.name] += 1
                 if check.failure_info is not None:
                     failure = check.failure_info.failure
                     interaction = recorder.interactions.get(failure.case_id or case_id)
                     request = SentRequest.from_recorded(interaction.request) if interaction is not None else None
                     report.add_finding(make_finding(failure, request, contract, check.name))
+    elif isinstance(event, events.NonFatalError) and timed_out(event.value) is not None:
+        report.add_finding(timeout_finding(timed_out(event.value), contract, timeout, event.label))
     elif isinstance(event, events.NonFatalError):
         # Schemathesis' tips name its own CLI flag; ours is --base-url.
         text = str(event.info.format()).replace("`--url`", "`--base-url`")

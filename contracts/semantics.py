@@ -8,9 +8,11 @@ and share their shrinking, deduplication and reporting:
                              same-named fields, `from_headers`), also on a second update
     timestamps_coherent      `ordered` pairs in order; `touch`ed fields never go backwards
     accumulate_invariant     an accumulated list contains its source and never shrinks
+    partial_update_kept      a PATCH keeps the fields it did not send (across two updates)
 
-`resource_identity` also tallies what every valid, authenticated request got (`_tally`), for
-the run-level verdict in `runner`: a run in which none was accepted verified nothing.
+`record_answer`, an `after_call` hook `runner` registers on the schema, tallies what every
+valid, authenticated request got, for the run-level verdict in `runner` (a run in which none
+was accepted verified nothing), whichever checks are selected.
 
 Checks on refusals (422 detail, credentials) live in `rejections`.
 """
@@ -21,9 +23,10 @@ from typing import Any
 
 import schemathesis
 
+from contracts.evidence import ordered_key
 from contracts.exchange import NOT_JSON, Exchange, exchange_for, parse_instant, same_value
 from contracts.followup import FollowUp, follow_up
-from contracts.violation import exercised, fail
+from contracts.violation import exercised, fail, fail_unless_inferred
 
 
 def _json_ok(exchange: Exchange) -> Any:
@@ -42,9 +45,10 @@ def _identity(exchange: Exchange) -> None:
             continue
         exercised("resource_identity", exchange)
         if returned != str(addressed):
-            fail(
+            fail_unless_inferred(
                 "resource_identity",
                 exchange,
+                f"identity.{'.'.join(slot.path)}",
                 "Returned resource is not the one addressed",
                 f"The path addressed {parameter}={addressed!r} but the response has {'.'.join(slot.path)}={returned!r}",
             )
@@ -56,22 +60,28 @@ def _applied(exchange: Exchange, label: str = "") -> None:
     if body is NOT_JSON or exchange.problems():
         return
     plan = exchange.operation.compiled.update
-    expected: list[tuple[str, Any, Any]] = []
+    named = exchange.operation.compiled.profile.echo
+    expected: list[tuple[str, Any, Any, str | None]] = []
     if isinstance(sent, dict):
         # A value the response field cannot hold (e.g. null for a non-nullable field) means
-        # "leave it", so only values the response schema accepts must come back.
-        expected += [(key, slot, sent[key]) for key, slot in plan.echo if key in sent and slot.is_valid(sent[key])]
+        # "leave it", so only values the response schema accepts must come back. Same-named
+        # fields are stated by the schemas; the profile's `echo` entries have their evidence.
+        for key, slot in plan.echo:
+            if key in sent and slot.is_valid(sent[key]):
+                path = ".".join(slot.path)
+                expected.append((key, slot, sent[key], f"echo.{path}" if path in named else None))
     for header, slot in plan.from_headers:
         value = exchange.request.headers.get(header)
         if value is not None and slot.is_valid(value):
-            expected.append((f"header {header}", slot, value))
-    for source, slot, value in expected:
+            expected.append((f"header {header}", slot, value, f"from_headers.{'.'.join(slot.path)}"))
+    for source, slot, value, entry in expected:
         exercised("update_applied", exchange)
         returned = slot.read(body)
         if not same_value(value, returned):
-            fail(
+            fail_unless_inferred(
                 "update_applied",
                 exchange,
+                entry,
                 "Update not applied",
                 f"{label}Sent {source}={value!r}; the response has {'.'.join(slot.path)}={returned!r}",
             )
@@ -96,9 +106,10 @@ def _ordered(exchange: Exchange) -> None:
             continue
         exercised("timestamps_coherent", exchange)
         if first > second:
-            fail(
+            fail_unless_inferred(
                 "timestamps_coherent",
                 exchange,
+                ordered_key(earlier, later),
                 "Incoherent timestamps",
                 f"{earlier}={_read(body, earlier)!r} is later than {later}={_read(body, later)!r}",
             )
@@ -114,9 +125,10 @@ def _contains_source(exchange: Exchange) -> None:
             exercised("accumulate_invariant", exchange)
             missing = [value for value in wanted if value not in grown]
             if missing:
-                fail(
+                fail_unless_inferred(
                     "accumulate_invariant",
                     exchange,
+                    f"accumulate.{'.'.join(target.path)}",
                     "Accumulated list does not contain its source",
                     f"{'.'.join(target.path)}={grown!r} lacks {missing!r} from {'.'.join(source.path)}={wanted!r}",
                 )
@@ -127,10 +139,12 @@ def _second(ctx: Any, case: Any, exchange: Exchange) -> FollowUp | None:
     return None if result is None or result.rate_limited else result
 
 
-def _tally(exchange: Exchange) -> None:
-    """Record what a valid, correctly authenticated request got (for the run-level verdict:
-    a run in which no such request was accepted could not verify the contract)."""
-    if exchange.authenticated() is False or exchange.problems():
+def record_answer(context: Any, case: Any, response: Any) -> None:
+    """Schemathesis `after_call` hook: record what a valid, correctly authenticated request
+    got (for the run-level verdict: a run in which none was accepted could not verify the
+    contract)."""
+    exchange = exchange_for(case, response)
+    if exchange is None or exchange.authenticated() is False or exchange.problems():
         return
     exchange.contract.report.record_valid(exchange.status, made_up_id=exchange.unknown_id_answer())
     if not exchange.ok and not exchange.unknown_id_answer() and exchange.contract.first_refused is None:
@@ -142,7 +156,6 @@ def resource_identity(ctx: Any, response: Any, case: Any) -> bool | None:
     exchange = exchange_for(case, response)
     if exchange is None:
         return None
-    _tally(exchange)
     _identity(exchange)
     return None
 
@@ -185,9 +198,10 @@ def timestamps_coherent(ctx: Any, response: Any, case: Any) -> bool | None:
             continue
         exercised("timestamps_coherent", pair.second)
         if second < first:
-            fail(
+            fail_unless_inferred(
                 "timestamps_coherent",
                 pair.second,
+                f"touch.{field}",
                 "Timestamp went backwards across two updates",
                 f"{field} was {before!r} after the first update and {after!r} after the second",
             )
@@ -210,10 +224,41 @@ def accumulate_invariant(ctx: Any, response: Any, case: Any) -> bool | None:
             exercised("accumulate_invariant", pair.second)
             lost = [value for value in before if value not in after]
             if lost:
-                fail(
+                fail_unless_inferred(
                     "accumulate_invariant",
                     pair.second,
+                    f"accumulate.{'.'.join(target.path)}",
                     "Accumulated list shrank",
                     f"{'.'.join(target.path)} lost {lost!r} between two updates: {before!r} -> {after!r}",
                 )
+    return None
+
+
+@schemathesis.check
+def partial_update_kept(ctx: Any, response: Any, case: Any) -> bool | None:
+    """A partial update (PATCH) leaves the fields it did not send as the previous answer
+    showed them: the second update sends fewer fields than the first (see `followup`)."""
+    exchange = exchange_for(case, response)
+    if exchange is None or exchange.operation.compiled.method != "PATCH":
+        return None
+    pair = _second(ctx, case, exchange)
+    if pair is None or not pair.second.ok:
+        return None
+    sent = pair.second.sent_json()
+    before_body, after_body = pair.first.body(), pair.second.body()
+    for key, slot in exchange.operation.compiled.update.echo:
+        if isinstance(sent, dict) and key in sent:
+            continue
+        before, after = slot.read(before_body), slot.read(after_body)
+        if before is None:
+            continue
+        exercised("partial_update_kept", pair.second)
+        if not same_value(before, after):
+            fail(
+                "partial_update_kept",
+                pair.second,
+                "Partial update reset a field it did not send",
+                f"{'.'.join(slot.path)} was {before!r} after the first update; the second did not send {key} "
+                f"and answered {'.'.join(slot.path)}={after!r}",
+            )
     return None

@@ -18,7 +18,7 @@ from schemathesis.specs.openapi.checks import ignored_auth
 
 from contracts.contract import ApiContract, OperationContract, fresh_id
 from contracts.exchange import Exchange, exchange_for
-from contracts.findings import make_finding
+from contracts.findings import make_finding, timed_out, timeout_finding
 from contracts.oracle import SentRequest
 from contracts.violation import ContractViolation
 
@@ -58,7 +58,9 @@ def _max_length(schema: Any) -> int:
     return max(lengths, default=0)
 
 
-def probe_unusual_input(schema: Any, contract: ApiContract, headers: dict[str, str], base_url: str | None) -> None:
+def probe_unusual_input(
+    schema: Any, contract: ApiContract, headers: dict[str, str], base_url: str | None, timeout: float
+) -> None:
     """Send the battery to every operation of `schema` and report what the checks find."""
     for operation in contract.operations.values():
         api_operation = schema.find_operation_by_label(operation.label)
@@ -71,20 +73,25 @@ def probe_unusual_input(schema: Any, contract: ApiContract, headers: dict[str, s
             case = api_operation.Case(
                 path_parameters=path, body=body, headers={**headers, **credentials}, media_type="application/json"
             )
-            _send_and_check(case, contract, base_url)
+            _send_and_check(case, contract, base_url, timeout)
 
 
 def _path_rules(operation: OperationContract) -> list[Any]:
     return [rule for rule in operation.compiled.parameters if rule.location == "path"]
 
 
-def _send_and_check(case: Any, contract: ApiContract, base_url: str | None) -> None:
+def _send_and_check(case: Any, contract: ApiContract, base_url: str | None, timeout: float) -> None:
     report = contract.report
-    kwargs = {"base_url": base_url} if base_url else {}
+    kwargs: dict[str, Any] = {"base_url": base_url} if base_url else {}
     sent_before = contract.followups_sent
     try:
-        response = case.call(**kwargs)
+        response = case.call(timeout=timeout, **kwargs)
     except Exception as exc:  # an in-process app re-raises its crash; a live one may drop the connection
+        request = timed_out(exc)
+        if request is not None:
+            report.requests += 1
+            report.add_finding(timeout_finding(request, contract, timeout, case.operation.label))
+            return
         report.add_error(f"unusual input {case.body!r} crashed the request: {type(exc).__name__}: {exc}")
         return
     report.cases += 1
@@ -100,6 +107,8 @@ def _send_and_check(case: Any, contract: ApiContract, base_url: str | None) -> N
         failures = [single]
     report.requests += 1 + contract.followups_sent - sent_before
     exchange = exchange_for(case, response)
+    if exchange is not None:
+        report.checked["unusual_input_accepted"] += 1
     if exchange is not None and _wrongly_refused(exchange):
         failures.append(
             ContractViolation(

@@ -29,6 +29,17 @@ def fail(check: str, exchange: Exchange, title: str, message: str) -> NoReturn:
     raise ContractViolation(check=check, operation=exchange.operation.label, title=title, message=message)
 
 
+def fail_unless_inferred(check: str, exchange: Exchange, entry: str | None, title: str, message: str) -> None:
+    """`fail` for an expectation of profile entry `entry` (None: stated by the schemas). An
+    entry the document does not state (see `evidence`) fails the in-process mock, which
+    implements it, and is only a warning on a live target; the check then goes on."""
+    evidence = exchange.operation.evidence_for(entry) if entry is not None else None
+    if evidence is not None and not evidence.stated and exchange.contract.live:
+        exchange.contract.report.unverified_expectation(check, entry or "", f"{title}: {message}")
+        return
+    fail(check, exchange, title, message)
+
+
 def exercised(check: str, exchange: Exchange) -> None:
     """Count a comparison a check actually made, so a run can show its checks had work to do."""
     exchange.contract.report.exercise(check)

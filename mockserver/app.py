@@ -15,6 +15,7 @@ so a preflight is answered before credentials and validation, and errors carry t
 from __future__ import annotations
 
 import dataclasses
+import importlib.resources
 import logging
 import time
 from collections.abc import Callable, Sequence
@@ -51,8 +52,9 @@ from mockserver.security import CredentialsStage
 from mockserver.state import MemoryStore, Store
 from mockserver.validation import ValidationStage
 
-DEFAULT_SPECS = Path(__file__).resolve().parent.parent / "specs"
 INDEX = "/__mock/apis"  # the index, whatever the APIs declare
+# The seed documents ship as package data (in a checkout `mockserver/specs` links to `specs/`).
+DEFAULT_SPECS = Path(str(importlib.resources.files("mockserver") / "specs"))
 log = logging.getLogger("mockserver")
 # Response headers a browser script may read beside the declared ones (`*` covers the
 # rest, except for requests with credentials, where browsers take `*` literally).

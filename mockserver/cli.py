@@ -194,6 +194,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="mockserver", description="A spec-faithful OpenAPI mock server.")
     parser.add_argument("--version", action="version", version=f"mockserver {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    commands.add_parser("contract", help="test a deployment against its contract (mockserver contract --help)")
     serve = commands.add_parser(
         "serve",
         help="serve OpenAPI documents",
@@ -309,6 +310,9 @@ def bind_warning(host: str, tokens: Sequence[str]) -> str | None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["contract"]:
+        return _contract(argv[1:])
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.WARNING if args.quiet else logging.INFO, format="%(message)s", stream=sys.stderr)
     refusal = admin_refusal(args.host, args.admin_token)
@@ -367,3 +371,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     with contextlib.suppress(KeyboardInterrupt):  # uvicorn re-raises Ctrl-C after a graceful shutdown
         server.run(sockets=[sock])
     return 0
+
+
+def _contract(argv: list[str]) -> int:
+    """`mockserver contract`: the contract suite, imported only here (the layering: `contracts`
+    imports `mockserver`, never the reverse; and it needs the `contract` extra's test tools)."""
+    try:
+        from contracts.cli import main as contract_main
+    except ImportError as exc:
+        print(
+            f"mockserver: error: the contract suite needs {exc.name or exc}: pip install 'mockserver[contract]'",
+            file=sys.stderr,
+        )
+        return 1
+    return contract_main(argv)

@@ -115,7 +115,7 @@ def load_profile(path: Path) -> ApiProfile:
     except (OSError, yaml.YAMLError) as exc:
         raise ProfileError(source, f"cannot read profile: {exc}") from exc
     _expect(isinstance(data, dict), source, "", "a profile must be a mapping")
-    unknown = set(data) - {"title", "operations", "gaps"}
+    unknown = set(data) - {"title", "operations", "gaps", "evidence"}  # evidence: the contract suite's
     _expect(not unknown, source, "", f"unknown keys {sorted(unknown)}")
     operations = {
         str(key): _operation(value, source, f"operations.{key}")

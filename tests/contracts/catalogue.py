@@ -118,6 +118,21 @@ def serve_undeclared_methods(exchange: Exchange) -> None:
         exchange.answer(200, {"id": "conv_1", "object": "conversation"})
 
 
+def _reset_unsent(exchange: Exchange) -> None:
+    """A PATCH that behaves like a PUT: what the request does not send is reset."""
+    sent = exchange.request_json()
+    if 200 <= exchange.status < 300 and isinstance(sent, dict):
+        defaults = {"name": "", "agent_ids": []}
+        exchange.edit(lambda body: body.update({key: value for key, value in defaults.items() if key not in sent}))
+
+
+def _hang_on_long_name(exchange: Exchange) -> None:
+    """Stall (longer than any test's --request-timeout) on a long valid name."""
+    sent = exchange.request_json()
+    if isinstance(sent, dict) and isinstance(sent.get("name"), str) and len(sent["name"]) > 500:
+        exchange.hang = 5.0
+
+
 def _not_ascii(title: Any) -> bool:
     return isinstance(title, str) and not title.isascii()
 
@@ -134,7 +149,8 @@ FAULTS: tuple[Fault, ...] = (
         "`workspace_id` is a number",
         "mielto",
         "wrong type",
-        ("response_schema_conformance", "update_applied"),
+        # Not `update_applied`: that an update takes X-Workspace-Id is inferred (a warning live).
+        ("response_schema_conformance",),
         after=on_success(_set("workspace_id", 42)),
     ),
     Fault(
@@ -316,6 +332,21 @@ FAULTS: tuple[Fault, ...] = (
         ("unsupported_method",),
         before=serve_undeclared_methods,
         args=("--check-undeclared-methods",),
+    ),
+    Fault(
+        "`name` and `agent_ids` reset when not sent",
+        "datagrid",
+        "partial update that wipes fields",
+        ("partial_update_kept",),
+        after=_reset_unsent,
+    ),
+    Fault(
+        "no answer for a `name` over 500 characters",
+        "datagrid",
+        "request that hangs",
+        ("request_timeout",),
+        before=_hang_on_long_name,
+        args=("--request-timeout", "1"),
     ),
 )
 

@@ -34,6 +34,7 @@ class Exchange:
     status: int = 0
     response_headers: dict[str, str] = field(default_factory=dict)
     content: bytes = b""
+    hang: float = 0.0  # seconds to wait before answering (set by a fault that hangs)
 
     def request_json(self) -> Any:
         try:
@@ -116,6 +117,8 @@ class Corrupted:
         headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
         exchange = Exchange(scope["method"], scope["path"], headers, body)
         self.before(exchange)
+        if exchange.hang:
+            await asyncio.sleep(exchange.hang)
         if exchange.status == 0:
             await self._call_mock(scope, exchange)
             self.after(exchange)

@@ -95,6 +95,38 @@ def test_datagrid_rejections_in_its_own_shape_pass(status: int) -> None:
     assert re.search(r"validation_error_detail [1-9]", run.summary("datagrid")), run.output
 
 
+def _415_without_a_body(exchange: Exchange) -> None:
+    """Spring's or ASP.NET's answer to a request without a body or content type."""
+    if not exchange.body or "content-type" not in exchange.headers:
+        exchange.answer(415, {"error": "unsupported_media_type", "message": "Content-Type 'null' is not supported"})
+
+
+@pytest.mark.slow
+def test_datagrid_answering_415_to_a_body_less_request_passes() -> None:
+    # Datagrid declares no answer for an invalid request: any correct rejection is a gap.
+    with serve(rewritten("datagrid", before=_415_without_a_body)) as server:
+        run = run_suite("datagrid", server)
+    assert run.exit_code == 0, run.output
+    assert "warning: tolerated spec gap (invalid_request) 415" in run.summary("datagrid"), run.output
+
+
+def _workspace_fixed_at_creation(exchange: Exchange) -> None:
+    """A conversation keeps the workspace it was created in: updates ignore X-Workspace-Id."""
+    exchange.headers.pop("x-workspace-id", None)
+
+
+@pytest.mark.slow
+def test_mielto_fixing_the_workspace_at_creation_passes() -> None:
+    # That an update moves the conversation to X-Workspace-Id is the mock's reading, not the
+    # document's: a warning on a live target, never a violation.
+    with serve(rewritten("mielto", before=_workspace_fixed_at_creation)) as server:
+        run = run_suite("mielto", server)
+    assert run.exit_code == 0, run.output
+    summary = run.summary("mielto")
+    assert "warning: inferred expectation not met (from_headers.workspace_id, update_applied)" in summary, run.output
+    assert "inferred from_headers.workspace_id" in summary, run.output
+
+
 def _rate_limit_every_third_success() -> Callable[[Exchange], None]:
     answered = 0
 

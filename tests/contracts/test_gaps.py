@@ -41,3 +41,24 @@ def test_404_is_tolerated_only_for_an_id_made_up_against_a_live_target() -> None
     assert tolerated_gap(exchange(contract("datagrid"), FRESH, body={}, status=404)) is None
     given = contract("datagrid", live=True, path_params={"conversation_id": "conv_1"})
     assert tolerated_gap(exchange(given, DATAGRID, body={}, status=404)) is None
+
+
+def test_every_correct_rejection_of_an_invalid_request_is_a_gap_where_none_is_declared() -> None:
+    # Datagrid declares no error answer at all: 400, 413, 415 and 422 are all correct
+    # rejections of a body-less request (which its required body makes invalid).
+    for status in (400, 413, 415, 422):
+        gap = tolerated_gap(exchange(contract("datagrid"), DATAGRID, body=None, status=status))
+        assert gap is not None and (gap.kind, gap.status) == ("invalid_request", status)
+    assert tolerated_gap(exchange(contract("datagrid"), DATAGRID, body=None, status=409)) is None
+
+
+def test_a_rejection_of_a_valid_request_stays_a_violation_where_none_is_declared() -> None:
+    for status in (400, 415, 422):
+        assert tolerated_gap(exchange(contract("datagrid"), DATAGRID, body={"name": "Q3"}, status=status)) is None
+
+
+def test_where_an_answer_for_invalid_requests_is_declared_other_rejections_are_no_gap() -> None:
+    # Omi declares FastAPI's 422: a 400 or 415 for an invalid body is an undocumented answer.
+    for status in (400, 415):
+        answer = exchange(contract("omi"), "/v1/dev/user/conversations/c1", body={"discarded": "no"}, status=status)
+        assert answer.problems() and tolerated_gap(answer) is None

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from contracts.options import DEFAULT_MAX_EXAMPLES, from_pytest
+from contracts.options import DEFAULT_MAX_EXAMPLES, DEFAULT_REQUEST_TIMEOUT, from_pytest
 from contracts.targets import select_targets
 
 
@@ -58,6 +58,11 @@ def test_every_contract_variable_of_the_environment_is_cleared(monkeypatch: pyte
         {"max_examples": "0"},
         {"seed": "abc"},
         {"base_url": "localhost:8000"},
+        {"request_timeout": "0"},
+        {"workers": "0"},
+        {"workers": "many"},
+        {"checks": "update_applied,no_such_check"},
+        {"exclude_checks": "typo"},
     ],
 )
 def test_malformed_options_are_usage_errors(monkeypatch: pytest.MonkeyPatch, given: dict[str, Any]) -> None:
@@ -75,3 +80,29 @@ def test_a_live_url_needs_exactly_one_api(monkeypatch: pytest.MonkeyPatch) -> No
 def test_unknown_apis_are_named(monkeypatch: pytest.MonkeyPatch) -> None:
     with pytest.raises(pytest.UsageError, match="unknown API nope; available: datagrid"):
         select_targets(_options(monkeypatch, {}, api=["nope"]))
+
+
+def test_the_new_options_and_their_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
+    defaults = _options(monkeypatch, {})
+    assert (defaults.request_timeout, defaults.workers, defaults.report_md) == (DEFAULT_REQUEST_TIMEOUT, 1, None)
+    assert (defaults.checks, defaults.exclude_checks) == ((), ())
+    env = {
+        "CONTRACT_REQUEST_TIMEOUT": "2.5",
+        "CONTRACT_WORKERS": "3",
+        "CONTRACT_REPORT_MD": "out.md",
+        "CONTRACT_CHECKS": "update_applied, ignored_auth",
+    }
+    options = _options(monkeypatch, env, exclude_checks="request_timeout")
+    assert (options.request_timeout, options.workers, str(options.report_md)) == (2.5, 3, "out.md")
+    assert options.checks == ("update_applied", "ignored_auth") and options.exclude_checks == ("request_timeout",)
+
+
+def test_mockserver_contract_speaks_the_same_options() -> None:
+    from contracts.cli import USAGE_ERROR, pytest_arguments
+
+    arguments = pytest_arguments(["--api", "omi", "--token", "T", "--", "-q"])
+    assert arguments[0].endswith("contracts/test_contract.py")
+    assert arguments[-5:] == ["--api", "omi", "--token", "T", "-q"]
+    with pytest.raises(SystemExit) as stopped:
+        pytest_arguments(["--no-such-option"])
+    assert stopped.value.code == USAGE_ERROR
