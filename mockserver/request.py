@@ -3,6 +3,7 @@ every stage. Stages read it; the body and preference stages fill in what they de
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.cookies import CookieError, SimpleCookie
 from typing import TYPE_CHECKING
@@ -24,6 +25,7 @@ class RequestBody:
     present: bool = False
     violations: list[Violation] = field(default_factory=list)
     media: str = "application/json"  # the declared media type it was read as
+    check: Callable[[JSON], list[Violation]] | None = None  # its schema, for the validation stage
 
 
 @dataclass(slots=True)
