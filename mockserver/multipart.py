@@ -8,11 +8,15 @@ without a name) is answered with one sentence saying what is wrong, never an exc
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 
 from python_multipart.exceptions import FormParserError
 from python_multipart.multipart import MultipartParser, MultipartState, parse_options_header
 
+# The parser logs a warning for each malformed body before it raises; the client's mistake is
+# answered (and the access log names it), so the warning would only repeat it on stderr.
+_QUIET = logging.Logger("mockserver.multipart", level=logging.CRITICAL)
 MAX_PARTS = 1000  # more parts than any form has: a body of 100,000 tiny parts is refused at once
 
 
@@ -70,6 +74,7 @@ def parse_multipart(raw: bytes, content_type: str) -> list[Part] | str:
     }
     try:
         parser = MultipartParser(boundary, callbacks)  # type: ignore[arg-type]
+        parser.logger = _QUIET
         parser.write(raw)
         parser.finalize()
     except FormParserError as exc:
