@@ -442,7 +442,8 @@ def compile_body(request_body: Mapping[str, Any] | None) -> BodyRule | None:
         schema = holder.get("schema") if isinstance(holder.get("schema"), dict) else None
         kind = essence(media_type)
         # A declared range that covers JSON (`*/*`, `application/*`) checks a JSON body too.
-        check = SchemaCheck(schema or {}, ("body",)) if specificity("application/json", kind) else None
+        json_like = is_json_media_type(kind) or specificity("application/json", kind)
+        check = SchemaCheck(schema or {}, ("body",)) if json_like else None
         form = None
         if kind in (FORM, MULTIPART) and schema is not None:
             form = _form_rule(schema, holder.get("encoding") or {}, multipart=kind == MULTIPART)

@@ -198,6 +198,7 @@ def _document() -> dict[str, Any]:
                     "requestBody": {
                         "content": {
                             "application/*": {"schema": JSON_BODY},
+                            "application/*+json": {"schema": {**JSON_BODY, "required": ["kind"]}},
                             "text/plain": {"schema": {"type": "string"}},
                             "image/*": {"schema": {"type": "string", "format": "binary"}},
                         }
@@ -299,6 +300,8 @@ def test_undeclared_type_is_415(media_client: TestClient) -> None:
     [
         ("application/json", b'{"name": "a"}', 200),
         ("application/json", b'{"name": 5}', 422),  # a JSON body under `application/*` has its schema
+        ("application/vnd.acme+json", b'{"kind": "a"}', 200),  # `application/*+json` and its own schema
+        ("application/vnd.acme+json", b'{"name": "a"}', 422),
         ("application/xml", b"<name>a</name>", 200),  # XML: accepted by content type
         ("text/plain", b"hello", 200),
         ("image/png", b"\x89PNG\r\n\x1a\n\x00\xff", 200),
