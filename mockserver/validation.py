@@ -194,6 +194,7 @@ class FormRule:
     opaque: frozenset[str] = frozenset()
     files: frozenset[str] = frozenset()  # binary parts: taken as bytes, only their presence checked
     required_files: tuple[str, ...] = ()
+    file_counts: Mapping[str, tuple[int, int | None]] = field(default_factory=dict)  # arrays of files: bounds
     deep: Mapping[str, Callable[[dict[str, list[str]]], JSON | Violation]] = field(default_factory=dict)
 
     def decode(self, pairs: list[tuple[str, str]]) -> tuple[JSON, list[Violation]]:
@@ -228,10 +229,10 @@ class FormRule:
         file parts kept out of the value (their bytes are not JSON)."""
         pairs: list[tuple[str, str]] = []
         problems: list[Violation] = []
-        sent_files: set[str] = set()
+        sent_files: dict[str, int] = {}
         for part in parts:
             if part.name in self.files:
-                sent_files.add(part.name)
+                sent_files[part.name] = sent_files.get(part.name, 0) + 1
                 continue
             try:
                 pairs.append((part.name, part.data.decode("utf-8")))
@@ -242,8 +243,18 @@ class FormRule:
         missing = [
             Violation(("body", name), "Field required", "missing", None)
             for name in self.required_files
-            if name not in sent_files
+            if name not in sent_files and name not in self.file_counts
         ]
+        for name, (least, most) in self.file_counts.items():
+            count = sent_files.get(name, 0)  # none sent: an empty array where it is required
+            if not count and name not in self.required_files:
+                continue
+            if count < least:
+                missing.append(
+                    Violation(("body", name), f"List should have at least {least} items", "too_short", count)
+                )
+            elif most is not None and count > most:
+                missing.append(Violation(("body", name), f"List should have at most {most} items", "too_long", count))
         return value, [*problems, *more, *missing]
 
 
@@ -332,6 +343,11 @@ def _form_rule(schema: Schema, encoding: Mapping[str, Any], multipart: bool) -> 
     }
     if not relaxed["required"]:
         del relaxed["required"]
+    file_counts = {
+        k: (int(properties[k].get("minItems", 0)), properties[k].get("maxItems"))
+        for k in files
+        if _primary_type(properties[k]) == "array"
+    }
     required_files = tuple(k for k in schema.get("required") or [] if k in files)
     return FormRule(
         SchemaCheck(relaxed, ("body",)),
@@ -340,6 +356,7 @@ def _form_rule(schema: Schema, encoding: Mapping[str, Any], multipart: bool) -> 
         frozenset(opaque),
         frozenset(files),
         required_files,
+        file_counts,
         deep,
     )
 

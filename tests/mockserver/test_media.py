@@ -135,14 +135,15 @@ def test_an_empty_form_is_its_closing_boundary() -> None:
 
 UPLOAD = {
     "type": "object",
-    "required": ["title", "file"],
+    "required": ["title", "file", "pictures"],
     "properties": {
         "title": {"type": "string", "minLength": 1},
         "file": {"type": "string", "format": "binary"},
         "meta": {"type": "object", "properties": {"size": {"type": "integer"}}, "required": ["size"]},
         "tags": {"type": "array", "items": {"type": "integer"}},
         "labels": {"type": "string"},
-        "pictures": {"type": "array", "items": {"type": "string", "contentMediaType": "image/png"}},
+        "pictures": {"type": "array", "items": {"type": "string", "contentMediaType": "image/png"}, "maxItems": 2},
+        "scans": {"type": "array", "items": {"type": "string", "format": "binary"}, "minItems": 1},
     },
 }
 FORM = {
@@ -265,18 +266,24 @@ def test_multipart_body_checked_with_its_encoding(media_client: TestClient) -> N
     ]
     data = {"title": "x", "meta": json.dumps({"size": 2}), "tags": ["1", "2"], "labels": json.dumps("red")}
     assert media_client.post("/uploads", data=data, files=files).status_code == 200
-    cases: list[tuple[dict[str, Any], list[Any], tuple[tuple[Any, ...], str]]] = [
+    cases: list[tuple[dict[str, Any], list[Any], tuple[tuple[Any, ...], str] | None]] = [
         ({"title": "x"}, [], (("body", "file"), "missing")),
         ({"title": ""}, files, (("body", "title"), "string_too_short")),
         ({"title": "x", "meta": "{not json"}, files, (("body", "meta"), "json_invalid")),
         ({"title": "x", "meta": json.dumps({"size": "big"})}, files, (("body", "meta", "size"), "int_type")),
         ({"title": "x", "tags": ["1", "x"]}, files, (("body", "tags", 1), "int_parsing")),
         ({"title": "x", "labels": "red"}, files, (("body", "labels"), "json_invalid")),  # JSON by its encoding
+        ({"title": "x"}, [*files, *files[1:] * 2], (("body", "pictures"), "too_long")),
+        ({"title": "x"}, [*files, ("scans", ("s.png", b"", "image/png"))], None),  # an optional array, sent
+        ({"title": "x"}, files[:1], None),  # a required array of files, none sent: empty
     ]
     for fields, parts, expected in cases:
-        refused = media_client.post("/uploads", data=fields, files=parts or {"other": ("o", b"")})
-        assert refused.status_code == 422, fields
-        assert _locs(refused) == [expected], fields
+        answer = media_client.post("/uploads", data=fields, files=parts or {"other": ("o", b"")})
+        if expected is None:
+            assert answer.status_code == 200, (fields, answer.text)
+            continue
+        assert answer.status_code == 422, fields
+        assert _locs(answer) == [expected], fields
 
 
 def test_malformed_multipart_is_400(media_client: TestClient) -> None:
