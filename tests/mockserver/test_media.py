@@ -325,6 +325,8 @@ def test_binary_body_within_the_size_limit(make_app: AppFactory, write_spec: Spe
     headers = {"Content-Type": "image/png"}
     assert client.put("/blobs", content=b"\x00" * 100, headers=headers).status_code == 200
     assert client.put("/blobs", content=b"\x00" * 101, headers=headers).status_code == 413
+    upload = client.post("/uploads", data={"title": "x"}, files={"file": ("a.bin", b"\x00" * 101)})
+    assert upload.status_code == 413
 
 
 # -- answers: Accept among the declared media types --------------------------------------
