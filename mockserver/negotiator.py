@@ -5,9 +5,10 @@ success, and what a `Problem` looks like on the wire.
   declared response, `example=NAME` its named example, `dynamic=true` asks the resource
   stage for a freshly generated body. It also reads `Accept`: among the media types of the
   chosen response, the one the client prefers (quality values, `type/*` and `*/*` ranges);
-  406 when it accepts none. The preferred JSON type is left to the resource stage; another
-  type is answered here, with its declared example, a body generated where the mock can
-  build one (JSON, text), else an empty body of that type (XML, images).
+  406 when it accepts none. The resource stage answers all the same (a deleted resource is
+  a 404 in any type); `Negotiator.finish` then gives a success answer of another type than
+  the preferred JSON one its declared example, a body generated where the mock can build
+  one (JSON, text), else an empty body of that type (XML, images).
 - `Negotiator.render` turns a `Problem` into an answer: FastAPI's `{"detail": ...}` where the
   operation declares that shape for the status or declares nothing, else a body generated
   from the declared schema (exact code, `4XX`, or `default`) with the problem's message
@@ -94,6 +95,16 @@ class Negotiator:
             return MockResponse(status, headers=headers)
         return MockResponse(status, "", media_type=wire, headers=headers)
 
+    def finish(self, request: MockRequest, response: MockResponse) -> MockResponse:
+        """The success answer in the media type `Accept` chose, when it is not the preferred
+        JSON one: the resource stage decided the status (a deleted resource is still a 404),
+        the body is that type's (`as_variant`)."""
+        if request.answer_as is None or response.status != request.op.success.code:
+            return response
+        variant, wire = request.answer_as
+        parts = (sorted(request.path_params.items()),)
+        return self.as_variant(request.op, variant, wire, response.status, parts, response.headers)
+
     def render(self, op: Operation | None, problem: Problem) -> MockResponse:
         if problem.violations:
             plain: JSON = {"detail": [v.as_fastapi() for v in problem.violations]}
@@ -148,9 +159,9 @@ class PreferStage:
                 return self.example(op, request, op.success.code, prefs.example)
         return self.accepted(op, request)
 
-    def accepted(self, op: Operation, request: MockRequest) -> MockResponse | Problem | None:
-        """The success answer in another media type than the preferred JSON one, or a 406;
-        None (the resource stage answers) for the preferred one."""
+    def accepted(self, op: Operation, request: MockRequest) -> Problem | None:
+        """A 406 when `Accept` takes none of the success answer's media types; else the
+        chosen one is noted for `Negotiator.finish` when it is not the preferred JSON one."""
         success = op.success
         accept = request.headers.get("accept")
         if not success.variants or (accept is None and is_json_wire(success.variants[0].wire)):
@@ -159,9 +170,9 @@ class PreferStage:
         if chosen is None or isinstance(chosen, Problem):
             return chosen
         variant, wire = chosen
-        if variant is success.variants[0] and wire == variant.wire and is_json_wire(wire):
-            return None
-        return self.negotiator.as_variant(op, variant, wire, success.code, (sorted(request.path_params.items()),))
+        if not (variant is success.variants[0] and wire == variant.wire and is_json_wire(wire)):
+            request.answer_as = variant, wire
+        return None
 
     def preferred(self, op: Operation, request: MockRequest, code: int, example: str | None) -> MockResponse | Problem:
         declared = op.response_for(code)

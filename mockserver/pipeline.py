@@ -77,7 +77,7 @@ class Pipeline:
                     continue
                 if isinstance(outcome, Problem):
                     return self.negotiator.render(request.op, outcome)
-                return outcome
+                return self.negotiator.finish(request, outcome)
         except GeneratedBodyError as exc:
             access_log.error("%s", exc)
             return MockResponse(500, {"detail": _BROKEN})

@@ -16,7 +16,7 @@ from mockserver.prefer import NO_PREFERENCES, Preferences
 from mockserver.types import JSON
 
 if TYPE_CHECKING:
-    from mockserver.operations import Operation
+    from mockserver.operations import MediaVariant, Operation
 
 
 @dataclass(slots=True)
@@ -38,6 +38,7 @@ class MockRequest:
     raw_query: str = ""
     body: RequestBody = field(default_factory=RequestBody)
     prefs: Preferences = NO_PREFERENCES
+    answer_as: tuple[MediaVariant, str] | None = None  # `Accept` chose another media type than the preferred
     _cookies: dict[str, str] | None = None
 
     def query_values(self, name: str) -> list[str]:

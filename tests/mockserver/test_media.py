@@ -336,14 +336,15 @@ XML_EXAMPLE = "<pet><name>Rex</name></pet>"
 
 def _answers_document() -> dict[str, Any]:
     pet = {"type": "object", "required": ["name"], "properties": {"name": {"type": "string"}}}
+    stored = {**pet, "required": ["id", "name"], "properties": {**pet["properties"], "id": {"type": "string"}}}
     return {
         "openapi": "3.0.3",
         "info": {"title": "answers", "version": "1"},
         "paths": {
-            "/pets/{pet_id}/card": {
+            "/badges/{badge_id}/card": {
                 "get": {
                     "operationId": "petCard",
-                    "parameters": [{"name": "pet_id", "in": "path", "required": True, "schema": {"type": "string"}}],
+                    "parameters": [{"name": "badge_id", "in": "path", "required": True, "schema": {"type": "string"}}],
                     "responses": {
                         "200": {
                             "description": "ok",
@@ -363,6 +364,30 @@ def _answers_document() -> dict[str, Any]:
                         },
                     },
                 }
+            },
+            "/pets": {
+                "post": {
+                    "operationId": "createPet",
+                    "requestBody": {"required": True, "content": {"application/json": {"schema": pet}}},
+                    "responses": {"201": {"description": "made", "content": {"application/json": {"schema": stored}}}},
+                }
+            },
+            "/pets/{pet_id}": {
+                "parameters": [{"name": "pet_id", "in": "path", "required": True, "schema": {"type": "string"}}],
+                "get": {
+                    "operationId": "getPet",
+                    "responses": {
+                        "200": {
+                            "description": "ok",
+                            "content": {
+                                "application/json": {"schema": stored},
+                                "application/xml": {"schema": stored, "example": XML_EXAMPLE},
+                            },
+                        },
+                        "404": {"description": "gone"},
+                    },
+                },
+                "delete": {"operationId": "deletePet", "responses": {"204": {"description": "deleted"}}},
             },
             "/anything": {
                 "get": {
@@ -384,28 +409,28 @@ def _kind(response: httpx.Response) -> str:
 
 
 def test_no_accept_answers_json_first(answers: TestClient) -> None:
-    response = answers.get("/pets/p1/card")
+    response = answers.get("/badges/b1/card")
     assert (response.status_code, _kind(response)) == (200, "application/json")
     assert isinstance(response.json()["name"], str)
 
 
 def test_accept_xml_sends_the_declared_example(answers: TestClient) -> None:
-    response = answers.get("/pets/p1/card", headers={"Accept": "application/xml"})
+    response = answers.get("/badges/b1/card", headers={"Accept": "application/xml"})
     assert (response.status_code, _kind(response), response.text) == (200, "application/xml", XML_EXAMPLE)
 
 
 def test_prefer_example_of_the_accepted_type(answers: TestClient) -> None:
-    response = answers.get("/pets/p1/card", headers={"Accept": "application/xml", "Prefer": "example=tom"})
+    response = answers.get("/badges/b1/card", headers={"Accept": "application/xml", "Prefer": "example=tom"})
     assert (response.status_code, _kind(response), response.text) == (200, "application/xml", "<pet/>")
 
 
 def test_accept_image_sends_an_empty_body_of_that_type(answers: TestClient) -> None:
-    response = answers.get("/pets/p1/card", headers={"Accept": "image/*"})
+    response = answers.get("/badges/b1/card", headers={"Accept": "image/*"})
     assert (response.status_code, _kind(response), response.content) == (200, "image/png", b"")
 
 
 def test_accept_text_sends_generated_text(answers: TestClient) -> None:
-    response = answers.get("/pets/p1/card", headers={"Accept": "text/plain"})
+    response = answers.get("/badges/b1/card", headers={"Accept": "text/plain"})
     assert (response.status_code, _kind(response)) == (200, "text/plain")
     assert len(response.text) >= 3
     assert not response.text.startswith('"')  # the text itself, not a JSON string
@@ -413,11 +438,11 @@ def test_accept_text_sends_generated_text(answers: TestClient) -> None:
 
 def test_quality_values_are_honoured(answers: TestClient) -> None:
     headers = {"Accept": "application/json;q=0.2, text/plain;q=0.5, application/xml;q=0.1"}
-    assert _kind(answers.get("/pets/p1/card", headers=headers)) == "text/plain"
+    assert _kind(answers.get("/badges/b1/card", headers=headers)) == "text/plain"
 
 
 def test_accept_none_of_the_declared_types_is_406(answers: TestClient) -> None:
-    response = answers.get("/pets/p1/card", headers={"Accept": "text/html"})
+    response = answers.get("/badges/b1/card", headers={"Accept": "text/html"})
     assert response.status_code == 406
     detail = response.json()["detail"]
     assert "text/html" in detail
@@ -425,10 +450,22 @@ def test_accept_none_of_the_declared_types_is_406(answers: TestClient) -> None:
 
 
 def test_prefer_code_answers_in_the_accepted_type(answers: TestClient) -> None:
-    response = answers.get("/pets/p1/card", headers={"Prefer": "code=404", "Accept": "application/xml"})
+    response = answers.get("/badges/b1/card", headers={"Prefer": "code=404", "Accept": "application/xml"})
     assert (response.status_code, _kind(response), response.content) == (404, "application/xml", b"")
-    response = answers.get("/pets/p1/card", headers={"Prefer": "code=404", "Accept": "image/png"})
+    response = answers.get("/badges/b1/card", headers={"Prefer": "code=404", "Accept": "image/png"})
     assert response.status_code == 406
+
+
+def test_another_media_type_keeps_the_resource_lifecycle(answers: TestClient) -> None:
+    created = answers.post("/pets", json={"name": "Rex"})
+    assert created.status_code == 201
+    pet_id = created.json()["id"]
+    xml = {"Accept": "application/xml"}
+    shown = answers.get(f"/pets/{pet_id}", headers=xml)
+    assert (shown.status_code, _kind(shown), shown.text) == (200, "application/xml", XML_EXAMPLE)
+    assert answers.get(f"/pets/{pet_id}").json()["name"] == "Rex"
+    assert answers.delete(f"/pets/{pet_id}").status_code == 204
+    assert answers.get(f"/pets/{pet_id}", headers=xml).status_code == 404
 
 
 def test_a_declared_range_answers_as_json(answers: TestClient) -> None:
