@@ -1,9 +1,14 @@
-"""Reading and decoding request bodies: size limit, read timeout, content type, strict JSON.
+"""Reading and decoding request bodies: size limit, read timeout, content type, strict JSON,
+forms and multipart.
 
 A body over the limit is refused from its `Content-Length` before it is read, and again
 while it is read (413); a body that does not arrive in time is a 408; an undeclared content
-type a 415: each a `Problem`. Decoding problems are diagnostics (`json_invalid`,
-`string_unicode`) on the `RequestBody`, which the validation stage reports with the rest.
+type a 415; a multipart body that cannot be parsed a 400: each a `Problem`. The
+`Content-Type` selects the declared media type (`BodyRule.select`), whose schema the body is
+checked against: JSON (`application/*+json` too), urlencoded and multipart forms are decoded;
+XML, text and binary bodies are accepted by content type within the size limit. Decoding
+problems are diagnostics (`json_invalid`, `string_unicode`) on the `RequestBody`, which the
+validation stage reports with the rest.
 """
 
 from __future__ import annotations
@@ -20,10 +25,12 @@ from urllib.parse import parse_qsl
 from starlette.types import Receive
 
 from mockserver.diagnostics import Violation
+from mockserver.media import FORM, MULTIPART, essence, is_json_wire
+from mockserver.multipart import parse_multipart
 from mockserver.problems import Problem
 from mockserver.request import MockRequest, RequestBody
 from mockserver.types import JSON, Loc
-from mockserver.validation import FORM, BodyRule, essence, is_json_media_type, media_type_accepted
+from mockserver.validation import BodyRule, MediaRule
 
 
 @dataclass(frozen=True, slots=True)
@@ -204,20 +211,38 @@ class BodyReader:
         if not raw:
             return RequestBody()
         content_type = headers.get("content-type")
-        if content_type is not None and not media_type_accepted(content_type, rule.media_types):
+        chosen = rule.select(content_type)
+        if chosen is None:
+            if content_type is None:  # a body declared without any media type
+                return RequestBody(present=True)
             expected = list(rule.media_types)
             return Problem(415, f"unsupported content type {content_type[:100]!r}; expected one of {expected}")
-        if rule.form is not None and content_type is not None and essence(content_type) == FORM:
+        return self.decode(raw, content_type, chosen, rule.unicode_only)
+
+    @staticmethod
+    def decode(raw: bytes, content_type: str | None, chosen: MediaRule, unicode_only: bool) -> RequestBody | Problem:
+        """A body sent as `content_type`, decoded for the declared media type it selected."""
+        kind = essence(content_type) if content_type is not None else None
+        if chosen.form is not None and kind == FORM:
             try:
                 pairs = parse_qsl(raw.decode("utf-8"), keep_blank_values=True, strict_parsing=False)
             except UnicodeDecodeError as exc:
                 return RequestBody(violations=[Violation(("body", exc.start), _UNICODE_MSG, "string_unicode", None)])
-            value, problems = rule.form.decode(pairs)
-            return RequestBody(value=value, present=True, violations=problems, media=FORM)
-        if rule.check is None or (content_type is not None and not is_json_media_type(content_type)):
-            # XML, text, binary, multipart: accepted as sent, by content type and size.
-            return RequestBody(present=True, media=essence(content_type or "application/octet-stream"))
-        return decode_json(raw, rule.unicode_only)
+            value, problems = chosen.form.decode(pairs)
+            return RequestBody(value, True, problems, chosen.media_type, chosen.form.check)
+        if chosen.form is not None and kind == MULTIPART:
+            assert content_type is not None
+            parts = parse_multipart(raw, content_type)
+            if isinstance(parts, str):
+                return Problem(400, parts)
+            value, problems = chosen.form.decode_parts(parts)
+            return RequestBody(value, True, problems, chosen.media_type, chosen.form.check)
+        if chosen.check is None or (content_type is not None and not is_json_wire(content_type)):
+            # XML, text, binary, a form without a schema: accepted as sent, by content type and size.
+            return RequestBody(present=True, media=chosen.media_type)
+        body = decode_json(raw, unicode_only)
+        body.media, body.check = chosen.media_type, chosen.check
+        return body
 
     async def _read(self, receive: Receive, limit: int) -> bytes | Problem:
         task: asyncio.Task[object] | None = asyncio.current_task()

@@ -15,6 +15,7 @@ from mockserver.diagnostics import Violation
 from mockserver.errors import SpecError
 from mockserver.generator import Generator, checked, compile_generator
 from mockserver.loader import SpecDocument
+from mockserver.media import concrete, is_json_wire
 from mockserver.model import OperationShape, ResourceModel, infer_model
 from mockserver.profile import ApiProfile, OperationProfile
 from mockserver.security import SecurityPolicy, compile_security
@@ -42,8 +43,25 @@ _MESSAGE_FIELDS = ("message", "detail", "error_description", "error", "title", "
 
 
 @dataclass(frozen=True)
+class MediaVariant:
+    """One declared media type of a response, and what the mock sends as it."""
+
+    media_type: str  # as declared; it may be a range (`*/*`)
+    wire: str  # the type it is sent as: the declared one, or for a range its usual type
+    schema: Schema | None
+    generate: Generator | None  # None: a body the mock cannot build (XML, images), sent as an example or empty
+    is_valid: IsValid
+    examples: dict[str, JSON] = field(default_factory=dict)
+
+    def accepts(self, body: JSON) -> bool:
+        return self.schema is None or self.is_valid(body)
+
+
+@dataclass(frozen=True)
 class ResponseSpec:
-    """One declared response: how to build its body and how to check it."""
+    """One declared response: how to build its body and how to check it. The fields are
+    those of its preferred media type (JSON first, else the first declared); `variants`
+    holds every declared one, the preferred first, for `Accept` to choose among."""
 
     status: str  # "200", "4XX" or "default", as declared
     description: str
@@ -54,6 +72,7 @@ class ResponseSpec:
     examples: dict[str, JSON] = field(default_factory=dict)
     headers: frozenset[str] = frozenset()  # declared response header names, lower-case
     messages: tuple[FieldSlot, ...] = ()  # where an error body of this shape says what is wrong
+    variants: tuple[MediaVariant, ...] = ()
 
     @property
     def code(self) -> int:
@@ -249,29 +268,50 @@ def _response(status: str, response: Any, source: str, where: str) -> ResponseSp
     if not isinstance(response, dict):
         raise SpecError(source, "a response must be a mapping", where)
     content = response.get("content") or {}
-    media_type = next((m for m in content if is_json_media_type(m)), next(iter(content), None))
-    media = content.get(media_type) or {} if media_type else {}
+    preferred = next((m for m in content if is_json_media_type(m)), next(iter(content), None))
+    declared = [preferred, *(m for m in content if m != preferred)] if preferred is not None else []
+    try:
+        variants = tuple(_variant(str(m), content[m]) for m in declared)
+        main = variants[0] if variants else _variant("", {})
+        # The resource stage builds its answers from the preferred type's schema, whatever the type.
+        generate = main.generate or (
+            checked(compile_generator(main.schema), main.is_valid) if main.schema is not None else None
+        )
+    except (ValueError, jsonschema_rs.ValidationError) as exc:
+        raise SpecError(source, f"invalid response schema: {exc}", where) from exc
+    headers = frozenset(str(name).lower() for name in (response.get("headers") or {}))
+    return ResponseSpec(
+        status=status,
+        description=str(response.get("description", "")),
+        media_type=main.wire if variants else None,
+        schema=main.schema,
+        generate=generate,
+        is_valid=main.is_valid,
+        examples=main.examples,
+        headers=headers,
+        messages=_message_slots(main.schema),
+        variants=variants,
+    )
+
+
+def _variant(media_type: str, declared: Any) -> MediaVariant:
+    """One media type of a response; the mock builds its bodies if they are JSON, or text
+    of a scalar schema."""
+    media = declared if isinstance(declared, dict) else {}
     schema = media.get("schema") if isinstance(media.get("schema"), dict) else None
     examples = {name: ex.get("value") for name, ex in (media.get("examples") or {}).items() if isinstance(ex, dict)}
     if "example" in media:
         examples.setdefault("default", media["example"])
-    headers = frozenset(str(name).lower() for name in (response.get("headers") or {}))
-    try:
-        is_valid = jsonschema_rs.Draft202012Validator(schema or {}, validate_formats=True).is_valid
-        generate = checked(compile_generator(schema), is_valid) if schema is not None else None
-    except (ValueError, jsonschema_rs.ValidationError) as exc:
-        raise SpecError(source, f"invalid response schema: {exc}", where) from exc
-    return ResponseSpec(
-        status=status,
-        description=str(response.get("description", "")),
-        media_type=media_type,
-        schema=schema,
-        generate=generate,
-        is_valid=is_valid,
-        examples=examples,
-        headers=headers,
-        messages=_message_slots(schema),
+    wire = concrete(media_type) if media_type else media_type
+    is_valid = jsonschema_rs.Draft202012Validator(schema or {}, validate_formats=True).is_valid
+    buildable = is_json_wire(wire) or (
+        essence(wire).startswith("text/") and schema is not None and schema.get("type") in _SCALARS
     )
+    generate = checked(compile_generator(schema), is_valid) if schema is not None and buildable else None
+    return MediaVariant(media_type, wire, schema, generate, is_valid, examples)
+
+
+_SCALARS = ("string", "integer", "number", "boolean")
 
 
 def _message_slots(schema: Schema | None) -> tuple[FieldSlot, ...]:

@@ -111,8 +111,11 @@ class Pipeline:
         try:
             for stage in self.stages:
                 outcome = await stage(request)
-                if outcome is not None:
+                if outcome is None:
+                    continue
+                if isinstance(outcome, Problem):
                     return outcome
+                return self.negotiator.finish(request, outcome)
         except GeneratedBodyError as exc:
             access_log.error("%s", exc)
             return MockResponse(500, {"detail": _BROKEN})

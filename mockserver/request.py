@@ -3,6 +3,7 @@ every stage. Stages read it; the body and preference stages fill in what they de
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.cookies import CookieError, SimpleCookie
 from typing import TYPE_CHECKING
@@ -15,7 +16,7 @@ from mockserver.prefer import NO_PREFERENCES, Preferences
 from mockserver.types import JSON
 
 if TYPE_CHECKING:
-    from mockserver.operations import Operation
+    from mockserver.operations import MediaVariant, Operation
 
 
 @dataclass(slots=True)
@@ -24,6 +25,7 @@ class RequestBody:
     present: bool = False
     violations: list[Violation] = field(default_factory=list)
     media: str = "application/json"  # the declared media type it was read as
+    check: Callable[[JSON], list[Violation]] | None = None  # its schema, for the validation stage
 
 
 @dataclass(slots=True)
@@ -36,6 +38,7 @@ class MockRequest:
     raw_query: str = ""
     body: RequestBody = field(default_factory=RequestBody)
     prefs: Preferences = NO_PREFERENCES
+    answer_as: tuple[MediaVariant, str] | None = None  # `Accept` chose another media type than the preferred
     _cookies: dict[str, str] | None = None
     # The typed value of every valid parameter, by (location, name), once validated.
     parameters: dict[tuple[str, str], JSON] = field(default_factory=dict)

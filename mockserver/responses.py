@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import orjson
 from starlette.types import Send
 
+from mockserver.media import is_json_wire
 from mockserver.types import JSON
 
 # orjson is several times faster than the standard library on large bodies; the standard
@@ -43,24 +44,20 @@ def encode(body: JSON) -> bytes:
         return text.encode("ascii")
 
 
-def _is_json(media_type: str) -> bool:
-    essence = media_type.split(";", 1)[0].strip().lower()
-    return essence == "application/json" or essence.endswith("+json")
-
-
 async def send_response(send: Send, response: MockResponse, head_only: bool = False) -> int:
     """Write `response`; returns the number of body bytes."""
     payload = b""
     if response.has_body:
-        is_text = isinstance(response.body, str) and not _is_json(response.media_type)
+        is_text = isinstance(response.body, str) and not is_json_wire(response.media_type)
         payload = response.body.encode("utf-8") if is_text else encode(response.body)
     headers = []
     if response.status not in (204, 304) and response.status >= 200:  # these carry no body, nor its length
         headers.append((b"content-length", str(len(payload)).encode("ascii")))
     else:
         payload = b""
-    if payload or (response.has_body and response.status == 204):
-        # A 204 carries no body, but a document may declare its media type all the same.
+    if payload or (response.has_body and response.status != 304):
+        # An empty body of a declared type (an image the mock cannot build) still says its type;
+        # so does a 204, which carries no body, where a document declares a media type for it.
         headers.append((b"content-type", response.media_type.encode("latin-1")))
     headers.extend((k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in response.headers)
     await send({"type": "http.response.start", "status": response.status, "headers": headers})

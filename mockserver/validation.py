@@ -10,8 +10,9 @@ parameter's deserialisation per `style`/`explode` is `parameters.Decoder`'s);
 from __future__ import annotations
 
 import itertools
+import json
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import jsonschema_rs
@@ -19,6 +20,12 @@ import jsonschema_rs
 from mockserver.coercion import primary_type as _primary_type
 from mockserver.coercion import scalar_coercer as _coercer
 from mockserver.diagnostics import Violation, translate
+from mockserver.media import FORM as FORM  # re-exported: callers found these here before `media` existed
+from mockserver.media import MULTIPART, is_json_wire, select_media, specificity
+from mockserver.media import essence as essence
+from mockserver.media import is_json_media_type as is_json_media_type
+from mockserver.media import media_type_accepted as media_type_accepted
+from mockserver.multipart import Part
 from mockserver.parameters import MISSING, Decoder, Undecodable, compile_decoder
 from mockserver.problems import Problem
 from mockserver.request import MockRequest
@@ -146,70 +153,245 @@ class ParameterRule:
 
 @dataclass(frozen=True, slots=True)
 class FormRule:
-    """An `application/x-www-form-urlencoded` body: fields typed by the schema's properties."""
+    """A form body (`application/x-www-form-urlencoded` or `multipart/form-data`): fields
+    typed by the schema's properties, decoded as its `encoding` object says (a part's
+    `contentType`, a urlencoded field's `style` and `explode`)."""
 
     check: SchemaCheck
     fields: dict[str, Callable[[list[str]], JSON | Violation]]
     arrays: tuple[str, ...] = ()
     opaque: frozenset[str] = frozenset()
+    files: frozenset[str] = frozenset()  # binary parts: taken as bytes, only their presence checked
+    required_files: tuple[str, ...] = ()
+    file_counts: Mapping[str, tuple[int, int | None]] = field(default_factory=dict)  # arrays of files: bounds
+    deep: Mapping[str, Callable[[dict[str, list[str]]], JSON | Violation]] = field(default_factory=dict)
 
     def decode(self, pairs: list[tuple[str, str]]) -> tuple[JSON, list[Violation]]:
         grouped: dict[str, list[str]] = {}
+        nested: dict[str, dict[str, list[str]]] = {}
         for key, text in pairs:
+            base, bracket, rest = key.partition("[")
+            if bracket and base in self.deep and rest.endswith("]"):  # `filter[name]=x` (deepObject)
+                nested.setdefault(base, {}).setdefault(rest[:-1], []).append(text)
+                continue
             grouped.setdefault(key, []).append(text)
         # An empty list has no form encoding: a declared array that is absent is empty.
         out: dict[str, JSON] = {name: [] for name in self.arrays if name not in grouped}
         problems: list[Violation] = []
-        for key, values in grouped.items():
-            if key in self.opaque:
-                continue
-            coerce = self.fields.get(key)
+        decoded = [(key, self.fields.get(key), values) for key, values in grouped.items() if key not in self.opaque]
+        for key, coerce, values in decoded:
             value: JSON | Violation = coerce(values) if coerce is not None else values[0]
             if isinstance(value, Violation):
                 problems.append(value)
             else:
                 out[key] = value
+        for base, members in nested.items():
+            value = self.deep[base](members)
+            if isinstance(value, Violation):
+                problems.append(value)
+            else:
+                out[base] = value
         return out, problems
+
+    def decode_parts(self, parts: list[Part]) -> tuple[JSON, list[Violation]]:
+        """A multipart body's parts: text fields as in a urlencoded form, JSON parts decoded,
+        file parts kept out of the value (their bytes are not JSON)."""
+        pairs: list[tuple[str, str]] = []
+        problems: list[Violation] = []
+        sent_files: dict[str, int] = {}
+        for part in parts:
+            if part.name in self.files:
+                sent_files[part.name] = sent_files.get(part.name, 0) + 1
+                continue
+            try:
+                pairs.append((part.name, part.data.decode("utf-8")))
+            except UnicodeDecodeError as exc:
+                if part.name in self.fields:  # an undeclared binary part is taken like a file
+                    problems.append(Violation(("body", part.name, exc.start), _UNICODE_MSG, "string_unicode", None))
+        value, more = self.decode(pairs)
+        missing = [
+            Violation(("body", name), "Field required", "missing", None)
+            for name in self.required_files
+            if name not in sent_files and name not in self.file_counts
+        ]
+        for name, (least, most) in self.file_counts.items():
+            count = sent_files.get(name, 0)  # none sent: an empty array where it is required
+            if not count and name not in self.required_files:
+                continue
+            if count < least:
+                missing.append(
+                    Violation(("body", name), f"List should have at least {least} items", "too_short", count)
+                )
+            elif most is not None and count > most:
+                missing.append(Violation(("body", name), f"List should have at most {most} items", "too_long", count))
+        return value, [*problems, *more, *missing]
+
+
+_UNICODE_MSG = "Input should be a valid string, unable to parse raw data as a unicode string"
+
+
+@dataclass(frozen=True, slots=True)
+class MediaRule:
+    """How a body sent as one declared media type is checked."""
+
+    media_type: str  # as declared; it may be a range (`application/*`, `*/*`)
+    check: SchemaCheck | None  # a JSON body's schema; None: the media type holds no JSON
+    form: FormRule | None = None  # a urlencoded or multipart body's fields
 
 
 @dataclass(frozen=True, slots=True)
 class BodyRule:
     required: bool
     media_types: tuple[str, ...]
-    check: SchemaCheck | None  # None: a non-JSON media type we accept without parsing
-    form: FormRule | None = None
+    check: SchemaCheck | None  # the first JSON media type's; None: no JSON is declared
+    media: Mapping[str, MediaRule] = field(default_factory=dict)  # by declared media type
     unicode_only: bool = True  # strings with lone surrogates are refused (pydantic does)
 
+    def select(self, content_type: str | None) -> MediaRule | None:
+        """The declared media type a request's `Content-Type` selects (the most specific
+        match); without one, the first JSON media type, else the first declared."""
+        if content_type is None:
+            return next((r for r in self.media.values() if r.check is not None), None) or next(
+                iter(self.media.values()), None
+            )
+        chosen = select_media(content_type, self.media_types)
+        return self.media[chosen] if chosen is not None else None
 
-def _form_rule(schema: Schema) -> FormRule:
+
+def _form_rule(schema: Schema, encoding: Mapping[str, Any], multipart: bool) -> FormRule:
+    """Fields as `encoding` says; without it, as OpenAPI's defaults: scalars as text, arrays
+    as repeated fields, and in a multipart body objects as JSON parts and binary strings
+    as files. Nested structures of a urlencoded form without `encoding` are taken as sent."""
     fields: dict[str, Callable[[list[str]], JSON | Violation]] = {}
+    deep: dict[str, Callable[[dict[str, list[str]]], JSON | Violation]] = {}
     arrays: list[str] = []
     opaque: set[str] = set()
-    for name, sub in (schema.get("properties") or {}).items():
+    files: set[str] = set()
+    properties = schema.get("properties") or {}
+    for name, sub in properties.items():
         if not isinstance(sub, dict):
             continue
         loc: Loc = ("body", name)
         kind = _primary_type(sub)
         items: Schema = sub["items"] if isinstance(sub.get("items"), dict) else {}
-        if kind == "object" or (kind == "array" and _primary_type(items) in ("object", "array")):
-            opaque.add(name)  # no form encoding of nested structures is defined: taken as sent
+        declared = encoding.get(name)
+        how: Mapping[str, Any] = declared if isinstance(declared, dict) else {}
+        part_types = [essence(t) for t in str(how.get("contentType") or "").split(",") if t.strip()]
+        style = str(how.get("style") or "form")
+        explode = bool(how.get("explode", style == "form"))
+        nested = kind == "object" or (kind == "array" and _primary_type(items) in ("object", "array"))
+        if multipart and (_is_file(sub) or (kind == "array" and _is_file(items))):
+            files.add(name)
+        elif any(is_json_wire(t) for t in part_types) or (multipart and nested and not part_types):
+            fields[name] = _json_field(sub, loc)
+        elif kind == "object" and not multipart and style == "deepObject":
+            deep[name] = _deep_object(sub, loc)
+        elif kind == "object" and not multipart and style == "form" and not explode:
+            fields[name] = _flat_object(sub, loc)
+        elif nested:
+            opaque.add(name)  # taken as sent
         elif kind == "array":
-            fields[name] = _array_coercer(sub, loc, explode=True)
+            delimiter = {"spaceDelimited": " ", "pipeDelimited": "|"}.get(style, ",")
+            split = _array_coercer(sub, loc, explode=True)
+            if multipart or explode:
+                fields[name] = split
+            else:
+                fields[name] = lambda values, split=split, d=delimiter: split(  # type: ignore[misc]
+                    [part for value in values for part in value.split(d)] if values != [""] else [""]
+                )
             arrays.append(name)
         else:
             scalar = _coercer(sub, loc)
             fields[name] = lambda values, scalar=scalar: scalar(values[0])  # type: ignore[misc]
+    unchecked = opaque | files
     relaxed = {
         **schema,
-        "properties": {k: v for k, v in (schema.get("properties") or {}).items() if k not in opaque},
+        "properties": {k: v for k, v in properties.items() if k not in unchecked},
         # Required names without a declared property have no form encoding either.
-        "required": [
-            k for k in schema.get("required") or [] if k not in opaque and k in (schema.get("properties") or {})
-        ],
+        "required": [k for k in schema.get("required") or [] if k not in unchecked and k in properties],
     }
     if not relaxed["required"]:
         del relaxed["required"]
-    return FormRule(SchemaCheck(relaxed, ("body",)), fields, tuple(arrays), frozenset(opaque))
+    file_counts = {
+        k: (int(properties[k].get("minItems", 0)), properties[k].get("maxItems"))
+        for k in files
+        if _primary_type(properties[k]) == "array"
+    }
+    required_files = tuple(k for k in schema.get("required") or [] if k in files)
+    return FormRule(
+        SchemaCheck(relaxed, ("body",)),
+        fields,
+        tuple(arrays),
+        frozenset(opaque),
+        frozenset(files),
+        required_files,
+        file_counts,
+        deep,
+    )
+
+
+def _is_file(schema: Schema) -> bool:
+    """A binary string: `format: binary` (3.0) or a `contentMediaType` (3.1)."""
+    return schema.get("format") in ("binary", "base64") or (
+        "contentMediaType" in schema and not is_json_wire(str(schema["contentMediaType"]))
+    )
+
+
+def _json_field(schema: Schema, loc: Loc) -> Callable[[list[str]], JSON | Violation]:
+    """A field whose text is a JSON document; an array may also come as one part per item."""
+    many = _primary_type(schema) == "array"
+
+    def decode(values: list[str]) -> JSON | Violation:
+        out: list[JSON] = []
+        for text in values:
+            try:
+                value = json.loads(text, parse_constant=_refuse_constant)
+            except (ValueError, RecursionError) as exc:
+                return Violation(loc, f"JSON decode error: {exc}", "json_invalid", {})
+            if not many:
+                return value
+            out.extend(value) if isinstance(value, list) and len(values) == 1 else out.append(value)
+        return out
+
+    return decode
+
+
+def _refuse_constant(name: str) -> JSON:
+    raise ValueError(f"{name} is not JSON")
+
+
+def _deep_object(schema: Schema, loc: Loc) -> Callable[[dict[str, list[str]]], JSON | Violation]:
+    """A `deepObject` field (`filter[name]=x&filter[size]=2`), members typed by its properties."""
+    members = {
+        key: _coercer(sub, (*loc, key))
+        for key, sub in (schema.get("properties") or {}).items()
+        if isinstance(sub, dict)
+    }
+
+    def decode(found: dict[str, list[str]]) -> JSON | Violation:
+        out: dict[str, JSON] = {}
+        for key, values in found.items():
+            coerce = members.get(key)
+            value = coerce(values[0]) if coerce is not None else values[0]
+            if isinstance(value, Violation):
+                return value
+            out[key] = value
+        return out
+
+    return decode
+
+
+def _flat_object(schema: Schema, loc: Loc) -> Callable[[list[str]], JSON | Violation]:
+    """A `form` object without explode: `point=x,1,y,2`."""
+    members = _deep_object(schema, loc)
+
+    def decode(values: list[str]) -> JSON | Violation:
+        parts = values[0].split(",") if values[0] else []
+        if len(parts) % 2:
+            return Violation(loc, "Input should be a valid object, given as name,value pairs", "object_type", values[0])
+        return members({parts[i]: [parts[i + 1]] for i in range(0, len(parts), 2)})
+
+    return decode
 
 
 def compile_parameter(parameter: Mapping[str, Any]) -> ParameterRule:
@@ -228,41 +410,22 @@ def compile_body(request_body: Mapping[str, Any] | None) -> BodyRule | None:
     if not request_body:
         return None
     content = request_body.get("content") or {}
-    media_types = tuple(content)
-    json_types = [m for m in media_types if is_json_media_type(m)]
-    check = SchemaCheck(content[json_types[0]].get("schema") or {}, ("body",)) if json_types else None
-    form_schema = next(
-        (media.get("schema") for m, media in content.items() if essence(m) == FORM and isinstance(media, dict)), None
+    media: dict[str, MediaRule] = {}
+    for media_type, declared in content.items():
+        holder = declared if isinstance(declared, dict) else {}
+        schema = holder.get("schema") if isinstance(holder.get("schema"), dict) else None
+        kind = essence(media_type)
+        # A declared range that covers JSON (`*/*`, `application/*`) checks a JSON body too.
+        json_like = is_json_media_type(kind) or specificity("application/json", kind)
+        check = SchemaCheck(schema or {}, ("body",)) if json_like else None
+        form = None
+        if kind in (FORM, MULTIPART) and schema is not None:
+            form = _form_rule(schema, holder.get("encoding") or {}, multipart=kind == MULTIPART)
+        media[str(media_type)] = MediaRule(str(media_type), check, form)
+    first_json = next(
+        (r.check for r in media.values() if r.check is not None and is_json_media_type(r.media_type)), None
     )
-    form = _form_rule(form_schema) if isinstance(form_schema, dict) else None
-    return BodyRule(bool(request_body.get("required", False)), media_types, check, form)
-
-
-FORM = "application/x-www-form-urlencoded"
-
-
-def essence(media_type: str) -> str:
-    return media_type.split(";", 1)[0].strip().lower()
-
-
-def is_json_media_type(media_type: str) -> bool:
-    essence = media_type.split(";", 1)[0].strip().lower()
-    return essence == "application/json" or essence.endswith("+json") or essence == "*/*"
-
-
-def media_type_accepted(content_type: str, declared: tuple[str, ...]) -> bool:
-    essence = content_type.split(";", 1)[0].strip().lower()
-    for media_type in declared:
-        pattern = media_type.split(";", 1)[0].strip().lower()
-        if pattern in (essence, "*/*"):
-            return True
-        if pattern.endswith("/*") and essence.startswith(pattern[:-1]):
-            return True
-        if pattern == "application/json" and essence.endswith("+json"):
-            return True
-        if pattern.endswith("+json") and essence == "application/json":
-            return True  # `application/merge-patch+json` sent as plain JSON
-    return False
+    return BodyRule(bool(request_body.get("required", False)), tuple(media), first_json, media)
 
 
 class ValidationStage:
@@ -275,15 +438,10 @@ class ValidationStage:
             violations.extend(rule.validate(request))
         body = request.body
         violations.extend(body.violations)
-        check = None
-        if op.body is not None and body.media == FORM:
-            check = op.body.form.check if op.body.form else None
-        elif op.body is not None and is_json_media_type(body.media):
-            check = op.body.check
-        if op.body is not None and not body.violations and check is not None:
-            if body.present:
-                violations.extend(check(body.value))
-            elif op.body.required:
+        if op.body is not None and not body.violations:
+            if body.check is not None and body.present:
+                violations.extend(body.check(body.value))
+            elif op.body.required and not body.present:
                 violations.append(Violation(("body",), "Field required", "missing", None))
         if violations:
             return Problem(op.invalid_status, violations=bounded(violations))
