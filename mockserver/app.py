@@ -18,9 +18,11 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
+from mockserver.admin_state import state_routes
 from mockserver.bindings import UnknownIds, bind
 from mockserver.body import BodyReader, Limits
 from mockserver.errors import NotOpenAPIError, SpecError
+from mockserver.fixtures import InitialState, load_fixtures
 from mockserver.generator import Generation, day_anchor
 from mockserver.loader import SpecDocument, find_documents, load_spec
 from mockserver.model import ResourceModel, describe
@@ -31,7 +33,7 @@ from mockserver.profile import find_profile
 from mockserver.resources import ResourceStage
 from mockserver.routing import Router
 from mockserver.security import CredentialsStage
-from mockserver.state import MemoryStore, Store
+from mockserver.state import Store, open_store
 from mockserver.validation import ValidationStage
 
 DEFAULT_SPECS = Path(__file__).resolve().parent.parent / "specs"
@@ -51,6 +53,8 @@ class ServerConfig:
     max_items: int = 10_000  # per collection (and scope), least recently used evicted
     seed_items: int = 3  # generated items a listable collection starts with
     unknown_ids: UnknownIds = "auto"
+    state: str = "memory"  # the store's engine when `store` is None (see `state.open_store`)
+    data: str | None = None  # a fixtures file (see `fixtures`)
 
 
 @dataclass
@@ -114,7 +118,8 @@ def create_app(targets: Sequence[str | Path] | None = None, config: ServerConfig
     for api in apis:
         for op in api.operations:
             router.add(api.prefix + op.path, op.method, op)
-    store = config.store if config.store is not None else MemoryStore(config.max_items)
+    store = config.store if config.store is not None else open_store(config.state, config.max_items)
+    fixtures = load_fixtures(config.data, apis) if config.data else None
     epoch = config.epoch if config.epoch is not None else day_anchor(config.clock())
     generation = Generation(config.seed, epoch)
     negotiator = Negotiator(generation)
@@ -137,12 +142,13 @@ def create_app(targets: Sequence[str | Path] | None = None, config: ServerConfig
 
         return spec
 
-    routes = [Route("/", index, methods=["GET"])]
+    routes = [Route("/", index, methods=["GET"]), *state_routes(apis, store, fixtures)]
     for api in apis:
         mount = api.prefix.removesuffix(api.spec.server_path)
         routes.append(Route(f"{mount}/openapi.json", spec_endpoint(api), methods=["GET"]))
     pipeline = Middleware(Pipeline, router=router, stages=stages, negotiator=negotiator, log=config.log_requests)
-    app = Starlette(routes=routes, middleware=[pipeline])
+    initial = Middleware(InitialState, store=store, fixtures=fixtures)
+    app = Starlette(routes=routes, middleware=[initial, pipeline])
     app.router.redirect_slashes = False
     app.router.default = _not_found
     app.state.apis = apis

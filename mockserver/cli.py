@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import contextlib
 import errno
+import functools
 import ipaddress
 import logging
 import socket
 import sys
 from collections.abc import Sequence
 
+from starlette.applications import Starlette
+
 from mockserver.app import DEFAULT_SPECS, ServerConfig, create_app
 from mockserver.errors import MockServerError
+from mockserver.state import is_shared, open_store
 
 _DESCRIPTION = """\
 Serve every OpenAPI document given (files or directories; default: the project's specs/)
@@ -113,6 +118,25 @@ def build_parser() -> argparse.ArgumentParser:
         help="an id never seen: 'generate' a resource for it, answer '404', or 'auto' (default): 404 where "
         "the API can create such resources and the operation declares a 404, else generate",
     )
+    serve.add_argument(
+        "--state",
+        default="memory",
+        metavar="URL",
+        help="where resources live: 'memory' (default: this process, lost on exit), sqlite:///FILE.db "
+        "(sqlite:////abs/path.db; kept across kills and restarts) or redis://HOST:PORT/N (shared by workers and hosts)",
+    )
+    serve.add_argument(
+        "--workers",
+        type=positive_int,
+        default=1,
+        metavar="N",
+        help="worker processes sharing the port; more than 1 needs --state sqlite or redis (default: 1)",
+    )
+    serve.add_argument(
+        "--data",
+        metavar="FILE",
+        help="YAML or JSON fixtures: initial resources per API and collection, checked at start-up (default: none)",
+    )
     serve.add_argument("--quiet", action="store_true", help="no per-request log lines")
     return parser
 
@@ -145,9 +169,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         seed_items=args.seed_items,
         max_items=args.max_items,
         unknown_ids=args.unknown_ids,
+        state=args.state,
+        data=args.data,
     )
+    if args.workers > 1 and not is_shared(args.state):
+        print(
+            f"mockserver: error: --workers {args.workers} needs --state sqlite:///FILE.db or redis://HOST:PORT/N: "
+            "with memory state each worker would keep its own, and clients would see them disagree",
+            file=sys.stderr,
+        )
+        return 1
     try:
         app = create_app(args.targets or None, config)
+        asyncio.run(probe(args.state))
     except MockServerError as exc:
         print(f"mockserver: error: {exc}", file=sys.stderr)
         return 1
@@ -165,7 +199,37 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"mockserver: {api.name} at http://{args.host}:{args.port}{api.prefix or '/'}", file=sys.stderr)
     # A local mock trusts no proxy: X-Forwarded-* headers are the client's own data.
     uvicorn_config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off", proxy_headers=False)
+    if args.workers > 1:  # each worker process builds the app anew (`worker_app`)
+        uvicorn_config = uvicorn.Config(
+            functools.partial(worker_app, args.targets or None, config, logging.getLogger().level),
+            factory=True,
+            workers=args.workers,
+            log_level="warning",
+            access_log=False,
+            lifespan="off",
+            proxy_headers=False,
+        )
+        from uvicorn.supervisors import Multiprocess
+
+        Multiprocess(uvicorn_config, sockets=[sock]).run()
+        return 0
     server = uvicorn.Server(uvicorn_config)
     with contextlib.suppress(KeyboardInterrupt):  # uvicorn re-raises Ctrl-C after a graceful shutdown
         server.run(sockets=[sock])
     return 0
+
+
+async def probe(url: str) -> None:
+    """Open the store `url` names once and close it: an unreachable Redis or an unwritable
+    SQLite file is a `StateError` before the server starts."""
+    store = open_store(url)
+    try:
+        await store.get("~probe", "")
+    finally:
+        await store.close()
+
+
+def worker_app(targets: list[str] | None, config: ServerConfig, log_level: int) -> Starlette:
+    """The app of one `--workers` process (a new interpreter), as the parent built its own."""
+    logging.basicConfig(level=log_level, format="%(message)s", stream=sys.stderr)
+    return create_app(targets, config)

@@ -12,6 +12,7 @@ statements of two requests never mix inside one transaction.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -45,24 +46,26 @@ class SqliteStore:
         self._db: aiosqlite.Connection | None = None
         self._lock = asyncio.Lock()
 
-    async def _open(self) -> aiosqlite.Connection:
-        if self._db is not None:
-            return self._db
+    def _prepare(self) -> None:
+        """Create the file and its table, synchronously (once per process): a file that
+        cannot be opened fails here, before aiosqlite starts a thread for it."""
+        if not Path(self.path).parent.is_dir():
+            raise StateError(f"cannot open {self.path}: no directory {Path(self.path).parent}")
         try:
-            if not Path(self.path).parent.is_dir():
-                raise StateError(f"cannot open {self.path}: no directory {Path(self.path).parent}")
-            db = await aiosqlite.connect(self.path, isolation_level=None, timeout=30.0)
-            try:
-                await db.execute("PRAGMA journal_mode=WAL")
-                await db.execute("PRAGMA synchronous=NORMAL")
-                await db.execute(_SCHEMA)
-            except BaseException:
-                await db.close()
-                raise
+            with contextlib.closing(sqlite3.connect(self.path, timeout=30.0)) as db:
+                db.execute("PRAGMA journal_mode=WAL")
+                db.execute(_SCHEMA)
+                db.commit()
         except sqlite3.Error as exc:
             raise StateError(f"cannot open {self.path}: {exc}") from exc
-        self._db = db
-        return db
+
+    async def _open(self) -> aiosqlite.Connection:
+        if self._db is None:
+            self._prepare()
+            db = await aiosqlite.connect(self.path, isolation_level=None, timeout=30.0)
+            await db.execute("PRAGMA synchronous=NORMAL")
+            self._db = db
+        return self._db
 
     @asynccontextmanager
     async def _connection(self, transaction: bool = False) -> AsyncIterator[aiosqlite.Connection]:
