@@ -246,7 +246,7 @@ class ResourceStage:
             await self.store.delete(key, item_id)
             await self.store.put(key + "~deleted", item_id, True)
             return self._respond(request, self._answer(request, binding, resource, item_id))
-        if await self._deleted(key, item_id):
+        if not stored and await self._deleted(key, item_id):  # a stored item has no tombstone
             await self.store.delete(key + "~deleted", item_id)  # recreated by PUT
         if role == "update" or (role == "action" and request.op.method != "GET"):
             resource = await self.store.update(key, item_id, self._change(request, binding, resource))

@@ -3,8 +3,9 @@
 A collection is a hash (item id -> encoded value) beside a sorted set of its ids scored by
 a global counter, so it lists in creation order; a set names every collection, for
 `collections` and `clear`. Writes that touch several keys are Lua scripts (atomic in
-Redis). `update` is a `WATCH`/`MULTI` loop: the read, the change (Python) and the write go
-through only if no other client wrote the collection meanwhile, else it reads again.
+Redis). `update` is optimistic, per item: it reads the item, applies the change (Python),
+and a script writes the result only if the item still holds what was read (its SHA-1),
+else it reads again: a compare-and-set, finer than a `WATCH` of the whole collection.
 Within one process, updates of one item also wait on a local lock first, so concurrent
 requests of one worker queue instead of retrying against each other.
 """
@@ -12,10 +13,11 @@ requests of one worker queue instead of retrying against each other.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import zlib
 
 import redis.asyncio as redis
-from redis.exceptions import RedisError, WatchError
+from redis.exceptions import RedisError
 
 from mockserver.errors import StateError
 from mockserver.state import Change, Entry, decode, encode
@@ -26,9 +28,17 @@ _SEQ = _NS + "seq"
 _ALL = _NS + "collections"
 # KEYS: (hash, order) per entry, then seq and all; ARGV: guard, then (item, value, collection)
 # per entry.
-# ARGV[1] is the guard: when "1", nothing is written when the first entry's item exists.
+# ARGV[1] is the guard: "" writes unconditionally; "-" only where the first entry's item
+# holds nothing; any other text only where it holds a value of that SHA-1 ("0": nothing).
 _WRITE = """
-if ARGV[1] == '1' and redis.call('HEXISTS', KEYS[1], ARGV[2]) == 1 then return 0 end
+if ARGV[1] ~= '' then
+  local current = redis.call('HGET', KEYS[1], ARGV[2])
+  if ARGV[1] == '-' then
+    if current then return 0 end
+  elseif (current and redis.sha1hex(current) or '0') ~= ARGV[1] then
+    return 0
+  end
+end
 local seq, all = KEYS[#KEYS - 1], KEYS[#KEYS]
 for i = 0, (#KEYS - 2) / 2 - 1 do
   local item = ARGV[2 + 3 * i]
@@ -65,9 +75,9 @@ class RedisStore:
         self._delete = self._redis.register_script(_DELETE)
         self._locks = [asyncio.Lock() for _ in range(_LOCKS)]
 
-    def _keys_args(self, guard: bool, entries: tuple[Entry, ...]) -> tuple[list[str], list[str | bytes]]:
+    def _keys_args(self, guard: str, entries: tuple[Entry, ...]) -> tuple[list[str], list[str | bytes]]:
         keys: list[str] = []
-        args: list[str | bytes] = ["1" if guard else "0"]
+        args: list[str | bytes] = [guard]
         for collection, item, value in entries:
             keys += [_hash(collection), _order(collection)]
             args += [item, encode(value), collection]
@@ -81,14 +91,14 @@ class RedisStore:
         return None if raw is None else decode(raw)
 
     async def put(self, collection: str, item: str, value: JSON) -> None:
-        keys, args = self._keys_args(False, ((collection, item, value),))
+        keys, args = self._keys_args("", ((collection, item, value),))
         try:
             await self._write(keys, args)
         except RedisError as exc:
             raise self._error(exc) from exc
 
     async def add(self, collection: str, item: str, value: JSON, *also: Entry) -> bool:
-        keys, args = self._keys_args(True, ((collection, item, value), *also))
+        keys, args = self._keys_args("-", ((collection, item, value), *also))
         try:
             return bool(await self._write(keys, args))
         except RedisError as exc:
@@ -97,19 +107,14 @@ class RedisStore:
     async def update(self, collection: str, item: str, change: Change) -> JSON:
         lock = self._locks[zlib.crc32(f"{collection}\0{item}".encode("utf-8", "surrogatepass")) % _LOCKS]
         try:
-            async with lock, self._redis.pipeline(transaction=True) as pipe:
+            async with lock:
                 while True:
-                    try:
-                        await pipe.watch(_hash(collection))
-                        raw = await pipe.hget(_hash(collection), item)  # type: ignore[misc]
-                        value = change(None if raw is None else decode(raw))
-                        pipe.multi()  # type: ignore[no-untyped-call]
-                        keys, args = self._keys_args(False, ((collection, item, value),))
-                        await self._write(keys, args, client=pipe)
-                        await pipe.execute()
+                    raw = await self._redis.hget(_hash(collection), item)  # type: ignore[misc]
+                    value = change(None if raw is None else decode(raw))
+                    seen = hashlib.sha1(raw).hexdigest() if raw is not None else "0"
+                    keys, args = self._keys_args(seen, ((collection, item, value),))
+                    if await self._write(keys, args):
                         return value
-                    except WatchError:
-                        continue
         except RedisError as exc:
             raise self._error(exc) from exc
 
