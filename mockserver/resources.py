@@ -181,8 +181,13 @@ class ResourceStage:
                 and not await self._deleted(key, candidate)
             ):
                 return candidate
-        count = len(await self.store.items(key)) + len(taken) + 1
-        return str(count) if kind.id_is_int else f"{kind.collection.path.rsplit('/', 1)[-1]}-{count}"
+        # The schema's ids ran out (a small enum, a name pool): number them, past every taken one.
+        count = len(await self.store.items(key)) + len(taken)
+        for number in range(count + 1, 2 * count + 2):
+            candidate = str(number) if kind.id_is_int else f"{kind.collection.path.rsplit('/', 1)[-1]}-{number}"
+            if candidate not in taken and await self.store.get(key, candidate) is None:
+                return candidate
+        return candidate  # only where other requests took every one meanwhile: the caller tries again
 
     async def _deleted(self, key: str, item_id: str) -> bool:
         return await self.store.get(key + "~deleted", item_id) is not None
