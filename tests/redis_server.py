@@ -12,6 +12,7 @@ import socket
 import subprocess
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -34,9 +35,15 @@ def _pong(port: int) -> bool:
         return False
 
 
+@dataclass
+class RedisServer:
+    url: str  # database 0
+    process: subprocess.Popen[bytes]
+
+
 @contextlib.contextmanager
-def redis_server(directory: Path) -> Iterator[str]:
-    """Run redis-server (no persistence) in `directory`; yields its URL (database 0)."""
+def redis_server(directory: Path) -> Iterator[RedisServer]:
+    """Run redis-server (no persistence) in `directory` until the block ends."""
     exe = shutil.which("redis-server")
     if exe is None:
         pytest.skip("redis-server is not installed (`make test` installs it with apt-get when run as root)")
@@ -50,7 +57,7 @@ def redis_server(directory: Path) -> Iterator[str]:
             if process.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError(f"redis-server did not start: {(directory / 'redis.log').read_text()[-500:]}")
             time.sleep(0.02)
-        yield f"redis://127.0.0.1:{port}/0"
+        yield RedisServer(f"redis://127.0.0.1:{port}/0", process)
     finally:
         process.terminate()
         try:

@@ -19,46 +19,46 @@ FIXTURE = {"notes": {"/notes": [{"id": "n1", "title": "from the fixture"}]}}
 
 
 @pytest.fixture
-def url(make_app: AppFactory, tmp_path: Path) -> Iterator[str]:
+def mock(make_app: AppFactory, tmp_path: Path) -> Iterator[httpx.Client]:
     """The mock (memory state: the engines' shared contract is `test_state`'s) with a fixture."""
     data = tmp_path / "data.yaml"
     data.write_text(yaml.safe_dump(FIXTURE), encoding="utf-8")
     app = make_app([SPECS / "datagrid.yaml", write_notes_spec(tmp_path)], data=str(data))
-    with serve(app) as base:
-        yield base
+    with serve(app) as base, httpx.Client(base_url=base) as client:
+        yield client
 
 
-def _notes(url: str) -> list[str]:
-    return [note["id"] for note in httpx.get(f"{url}/notes/notes", headers=BEARER).json()]
+def _notes(mock: httpx.Client) -> list[str]:
+    return [note["id"] for note in mock.get("/notes/notes", headers=BEARER).json()]
 
 
-def test_the_summary_counts_each_collection(url: str) -> None:
+def test_the_summary_counts_each_collection(mock: httpx.Client) -> None:
     for n in range(3):
-        httpx.patch(f"{url}/datagrid/v1/conversations/c{n}", json={"name": "x"}, headers=BEARER)
-    httpx.post(f"{url}/notes/notes", json={"title": "new"}, headers=BEARER)
-    summary = httpx.get(f"{url}/__mock/state/datagrid").json()
+        mock.patch(f"/datagrid/v1/conversations/c{n}", json={"name": "x"}, headers=BEARER)
+    mock.post("/notes/notes", json={"title": "new"}, headers=BEARER)
+    summary = mock.get("/__mock/state/datagrid").json()
     assert summary == {
         "api": "datagrid",
         "collections": [{"collection": "/conversations", "path": "/conversations", "count": 3}],
     }
-    notes = httpx.get(f"{url}/__mock/state/notes").json()["collections"]
-    assert notes == [{"collection": "/notes", "path": "/notes", "count": len(_notes(url))}]
+    notes = mock.get("/__mock/state/notes").json()["collections"]
+    assert notes == [{"collection": "/notes", "path": "/notes", "count": len(_notes(mock))}]
     assert notes[0]["count"] == 2
 
 
-def test_get_shows_what_is_stored(url: str) -> None:
-    assert httpx.get(f"{url}/__mock/state/notes/notes/n1").json() == {"id": "n1", "title": "from the fixture"}
-    assert httpx.get(f"{url}/__mock/state/notes/notes/never").status_code == 404
-    updated = httpx.patch(f"{url}/datagrid/v1/conversations/c1", json={"agent_ids": ["a"]}, headers=BEARER).json()
-    assert httpx.get(f"{url}/__mock/state/datagrid/conversations/c1").json() == updated
+def test_get_shows_what_is_stored(mock: httpx.Client) -> None:
+    assert mock.get("/__mock/state/notes/notes/n1").json() == {"id": "n1", "title": "from the fixture"}
+    assert mock.get("/__mock/state/notes/notes/never").status_code == 404
+    updated = mock.patch("/datagrid/v1/conversations/c1", json={"agent_ids": ["a"]}, headers=BEARER).json()
+    assert mock.get("/__mock/state/datagrid/conversations/c1").json() == updated
 
 
-def test_put_sets_up_what_the_api_answers(url: str) -> None:
+def test_put_sets_up_what_the_api_answers(mock: httpx.Client) -> None:
     note = {"title": "set up", "tags": ["x"]}
-    stored = httpx.put(f"{url}/__mock/state/notes/notes/n9", json=note)
+    stored = mock.put("/__mock/state/notes/notes/n9", json=note)
     assert stored.status_code == 200 and stored.json() == {**note, "id": "n9"}
-    assert httpx.get(f"{url}/notes/notes/n9", headers=BEARER).json() == {**note, "id": "n9"}
-    assert "n9" in _notes(url)
+    assert mock.get("/notes/notes/n9", headers=BEARER).json() == {**note, "id": "n9"}
+    assert "n9" in _notes(mock)
 
 
 @pytest.mark.parametrize(
@@ -70,50 +70,48 @@ def test_put_sets_up_what_the_api_answers(url: str) -> None:
         ([1], "expected an object"),
     ],
 )
-def test_put_refuses_what_breaks_the_read_schema(url: str, body: object, fragment: str) -> None:
-    answer = httpx.put(f"{url}/__mock/state/notes/notes/n1", json=body)
+def test_put_refuses_what_breaks_the_read_schema(mock: httpx.Client, body: object, fragment: str) -> None:
+    answer = mock.put("/__mock/state/notes/notes/n1", json=body)
     assert answer.status_code == 422
     assert any(fragment in problem for problem in answer.json()["detail"]), answer.json()
-    assert httpx.get(f"{url}/notes/notes/n1", headers=BEARER).json()["title"] == "from the fixture"
+    assert mock.get("/notes/notes/n1", headers=BEARER).json()["title"] == "from the fixture"
 
 
-def test_put_refuses_a_body_that_is_not_json(url: str) -> None:
-    answer = httpx.put(
-        f"{url}/__mock/state/notes/notes/n1", content=b"{nope", headers={"content-type": "application/json"}
-    )
+def test_put_refuses_a_body_that_is_not_json(mock: httpx.Client) -> None:
+    answer = mock.put("/__mock/state/notes/notes/n1", content=b"{nope", headers={"content-type": "application/json"})
     assert answer.status_code == 400 and "not JSON" in answer.json()["detail"]
 
 
-def test_delete_removes_and_the_api_then_answers_404(url: str) -> None:
-    assert httpx.delete(f"{url}/__mock/state/notes/notes/n1").status_code == 204
-    assert httpx.get(f"{url}/notes/notes/n1", headers=BEARER).status_code == 404
-    assert httpx.delete(f"{url}/__mock/state/notes/notes/n1").status_code == 404
-    assert "n1" not in _notes(url)
+def test_delete_removes_and_the_api_then_answers_404(mock: httpx.Client) -> None:
+    assert mock.delete("/__mock/state/notes/notes/n1").status_code == 204
+    assert mock.get("/notes/notes/n1", headers=BEARER).status_code == 404
+    assert mock.delete("/__mock/state/notes/notes/n1").status_code == 404
+    assert "n1" not in _notes(mock)
 
 
-def test_put_after_delete_brings_the_item_back(url: str) -> None:
-    httpx.delete(f"{url}/__mock/state/notes/notes/n1")
-    httpx.put(f"{url}/__mock/state/notes/notes/n1", json={"title": "back"})
-    assert httpx.get(f"{url}/notes/notes/n1", headers=BEARER).json()["title"] == "back"
+def test_put_after_delete_brings_the_item_back(mock: httpx.Client) -> None:
+    mock.delete("/__mock/state/notes/notes/n1")
+    mock.put("/__mock/state/notes/notes/n1", json={"title": "back"})
+    assert mock.get("/notes/notes/n1", headers=BEARER).json()["title"] == "back"
 
 
-def test_reset_one_api_restores_its_fixtures_and_leaves_the_others(url: str) -> None:
-    httpx.patch(f"{url}/notes/notes/n1", json={"title": "changed"}, headers=BEARER)
-    created = httpx.post(f"{url}/notes/notes", json={"title": "new"}, headers=BEARER).json()["id"]
-    httpx.patch(f"{url}/datagrid/v1/conversations/c1", json={"name": "kept"}, headers=BEARER)
-    answer = httpx.post(f"{url}/__mock/reset", params={"api": "notes"})
+def test_reset_one_api_restores_its_fixtures_and_leaves_the_others(mock: httpx.Client) -> None:
+    mock.patch("/notes/notes/n1", json={"title": "changed"}, headers=BEARER)
+    created = mock.post("/notes/notes", json={"title": "new"}, headers=BEARER).json()["id"]
+    mock.patch("/datagrid/v1/conversations/c1", json={"name": "kept"}, headers=BEARER)
+    answer = mock.post("/__mock/reset", params={"api": "notes"})
     assert answer.status_code == 200 and answer.json() == {"reset": ["notes"]}
-    assert httpx.get(f"{url}/notes/notes/n1", headers=BEARER).json()["title"] == "from the fixture"
-    assert httpx.get(f"{url}/__mock/state/notes/notes/{created}").status_code == 404
-    assert httpx.get(f"{url}/__mock/state/datagrid/conversations/c1").json()["name"] == "kept"
+    assert mock.get("/notes/notes/n1", headers=BEARER).json()["title"] == "from the fixture"
+    assert mock.get(f"/__mock/state/notes/notes/{created}").status_code == 404
+    assert mock.get("/__mock/state/datagrid/conversations/c1").json()["name"] == "kept"
 
 
-def test_reset_all_forgets_every_api(url: str) -> None:
-    httpx.patch(f"{url}/datagrid/v1/conversations/c1", json={"name": "gone"}, headers=BEARER)
-    httpx.delete(f"{url}/notes/notes/n1", headers=BEARER)
-    assert httpx.post(f"{url}/__mock/reset").json() == {"reset": ["datagrid", "notes"]}
-    assert httpx.get(f"{url}/__mock/state/datagrid").json()["collections"] == []
-    assert httpx.get(f"{url}/notes/notes/n1", headers=BEARER).status_code == 200
+def test_reset_all_forgets_every_api(mock: httpx.Client) -> None:
+    mock.patch("/datagrid/v1/conversations/c1", json={"name": "gone"}, headers=BEARER)
+    mock.delete("/notes/notes/n1", headers=BEARER)
+    assert mock.post("/__mock/reset").json() == {"reset": ["datagrid", "notes"]}
+    assert mock.get("/__mock/state/datagrid").json()["collections"] == []
+    assert mock.get("/notes/notes/n1", headers=BEARER).status_code == 200
 
 
 @pytest.mark.parametrize(
@@ -124,7 +122,9 @@ def test_reset_all_forgets_every_api(url: str) -> None:
         ("POST", "/__mock/reset?api=nope", "no API named 'nope'"),
     ],
 )
-def test_unknown_apis_and_paths_are_404_with_the_known_ones(url: str, method: str, path: str, fragment: str) -> None:
-    answer = httpx.request(method, url + path)
+def test_unknown_apis_and_paths_are_404_with_the_known_ones(
+    mock: httpx.Client, method: str, path: str, fragment: str
+) -> None:
+    answer = mock.request(method, path)
     assert answer.status_code == 404
     assert fragment in answer.json()["detail"]

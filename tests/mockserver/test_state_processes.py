@@ -20,6 +20,7 @@ import pytest
 
 from tests.mockserver.notes_api import write_notes_spec
 from tests.mockserver.seed_apis import BEARER, ROOT, SPECS
+from tests.redis_server import redis_server
 
 READY_TIMEOUT = 30.0
 DATAGRID = str(SPECS / "datagrid.yaml")
@@ -208,3 +209,15 @@ def test_a_state_that_cannot_be_had_is_a_one_line_start_up_error(args: list[str]
     assert fragment in result.stderr
     assert "Traceback" not in result.stderr
     assert len([line for line in result.stderr.splitlines() if "error" in line]) == 1
+
+
+def test_a_redis_lost_while_serving_is_a_503_not_a_500(tmp_path: Path) -> None:
+    spec = str(write_notes_spec(tmp_path))
+    with redis_server(tmp_path) as redis, serve(tmp_path, spec, "--state", redis.url) as server:
+        assert httpx.post(f"{server.url}/notes", json={"title": "kept"}, headers=BEARER).status_code == 201
+        redis.process.kill()
+        redis.process.wait(timeout=10)
+        answer = httpx.get(f"{server.url}/notes", headers=BEARER, timeout=40.0)
+        assert answer.status_code == 503
+        assert "state store is unavailable" in answer.json()["detail"]
+        assert httpx.get(f"{server.url}/__mock/state/notes", timeout=40.0).status_code == 503
