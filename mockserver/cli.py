@@ -199,16 +199,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"mockserver: {api.name} at http://{args.host}:{args.port}{api.prefix or '/'}", file=sys.stderr)
     # A local mock trusts no proxy: X-Forwarded-* headers are the client's own data.
     uvicorn_config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off", proxy_headers=False)
-    if args.workers > 1:  # each worker process builds the app anew (`worker_app`)
-        uvicorn_config = uvicorn.Config(
-            functools.partial(worker_app, args.targets or None, config, logging.getLogger().level),
-            factory=True,
-            workers=args.workers,
-            log_level="warning",
-            access_log=False,
-            lifespan="off",
-            proxy_headers=False,
-        )
+    if args.workers > 1:  # each worker process (a new interpreter) builds the app anew: `worker_app`
+        uvicorn_config.app = functools.partial(worker_app, args.targets or None, config, logging.getLogger().level)
+        uvicorn_config.factory = True
+        uvicorn_config.workers = args.workers
         from uvicorn.supervisors import Multiprocess
 
         Multiprocess(uvicorn_config, sockets=[sock]).run()
