@@ -51,11 +51,7 @@ class Collections:
         for op in api.operations:
             if op.binding is not None:
                 self.kinds.setdefault(op.binding.kind.collection.path, op.binding.kind)
-        self.validators = {
-            path: jsonschema_rs.Draft202012Validator(kind.collection.read_schema, validate_formats=True)
-            for path, kind in self.kinds.items()
-            if kind.collection.read_schema is not None
-        }
+        self._validators: dict[str, Any] = {}  # compiled on first use: start-up stays as fast
         self._collections: Router[Kind] = Router()
         self._items: Router[Kind] = Router()
         for path, kind in self.kinds.items():
@@ -89,9 +85,13 @@ class Collections:
         """What is wrong with `resource` as an item of `kind`'s collection: "field: message"."""
         if not isinstance(resource, dict):
             return [f"(resource): expected an object, got {type(resource).__name__}"]
-        validator = self.validators.get(kind.collection.path)
-        if validator is None:
+        schema = kind.collection.read_schema
+        if schema is None:
             return []
+        validator = self._validators.get(kind.collection.path)
+        if validator is None:
+            validator = jsonschema_rs.Draft202012Validator(schema, validate_formats=True)
+            self._validators[kind.collection.path] = validator
         found = []
         for error in validator.iter_errors(resource):
             where = "/".join(str(part) for part in error.instance_path) or "(resource)"
