@@ -32,10 +32,12 @@ from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
 from mockserver.admin import admin_app
+from mockserver.admin_state import state_routes
 from mockserver.bindings import UnknownIds, bind
 from mockserver.body import BodyReader, Limits
 from mockserver.errors import NotOpenAPIError, SpecError
 from mockserver.faults import ErrorRateStage, FaultStage, RateLimit
+from mockserver.fixtures import InitialState, load_fixtures
 from mockserver.generator import Generation, day_anchor
 from mockserver.journal import DEFAULT_SIZE as DEFAULT_JOURNAL_SIZE
 from mockserver.journal import Journal
@@ -49,7 +51,7 @@ from mockserver.profile import find_profile
 from mockserver.resources import ResourceStage
 from mockserver.routing import Router
 from mockserver.security import CredentialsStage
-from mockserver.state import MemoryStore, Store
+from mockserver.state import Store, open_store
 from mockserver.validation import ValidationStage
 
 INDEX = "/__mock/apis"  # the index, whatever the APIs declare
@@ -84,6 +86,8 @@ class ServerConfig:
     base_path: str | None = None  # instead of the server path ("" for /); single document: the only mount
     cors: bool = True  # answer preflights; Access-Control-* headers on every answer to a request with an Origin
     dynamic: bool = False  # every answer freshly generated, as if each request sent `Prefer: dynamic=true`
+    state: str = "memory"  # the store's engine when `store` is None (see `state.open_store`)
+    data: str | None = None  # a fixtures file (see `fixtures`)
 
 
 @dataclass
@@ -182,7 +186,8 @@ def create_app(targets: Sequence[str | Path] | None = None, config: ServerConfig
         for mount, operations in api.mounted():
             for op in operations:
                 router.add(mount + op.path, op.method, op)
-    store = config.store if config.store is not None else MemoryStore(config.max_items)
+    store = config.store if config.store is not None else open_store(config.state, config.max_items)
+    fixtures = load_fixtures(config.data, apis) if config.data else None
     epoch = config.epoch if config.epoch is not None else day_anchor(config.clock())
     generation = Generation(config.seed, epoch)
     negotiator = Negotiator(generation)
@@ -221,7 +226,7 @@ def create_app(targets: Sequence[str | Path] | None = None, config: ServerConfig
             if not api.spec_url and router.match("GET", url) is None:  # no operation (nor 405) of an API there
                 api.spec_url = url
     journal = Journal(config.journal_size, config.clock)
-    admin = admin_app(journal, config.admin_token, public_routes=public)
+    admin = admin_app(journal, config.admin_token, state_routes(apis, store, fixtures), public_routes=public)
     pipeline = Middleware(
         Pipeline,
         router=router,
@@ -231,7 +236,7 @@ def create_app(targets: Sequence[str | Path] | None = None, config: ServerConfig
         journal=journal,
         admin=admin,
     )
-    middleware = [pipeline]
+    middleware = [Middleware(InitialState, store=store, fixtures=fixtures), pipeline]
     if config.cors:
         middleware.insert(0, _cors(apis))
     app = Starlette(routes=routes, middleware=middleware)

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import contextlib
 import errno
+import functools
 import ipaddress
 import logging
 import math
@@ -13,6 +15,8 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import TypeVar
 
+from starlette.applications import Starlette
+
 from mockserver import __version__
 from mockserver.app import DEFAULT_SPECS, ServerConfig, create_app
 from mockserver.errors import MockServerError
@@ -20,6 +24,7 @@ from mockserver.faults import parse_latency, parse_rate_limit
 from mockserver.journal import DEFAULT_SIZE as DEFAULT_JOURNAL_SIZE
 from mockserver.prefer import MAX_DELAY_MS
 from mockserver.serving import ServeLimits, uvicorn_config
+from mockserver.state import is_shared, open_store
 
 T = TypeVar("T")
 _DESCRIPTION = """\
@@ -262,6 +267,25 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_false",
         help="turn CORS off: no preflight answers, no Access-Control-* headers (default: CORS on, any origin)",
     )
+    serve.add_argument(
+        "--state",
+        default="memory",
+        metavar="URL",
+        help="where resources live: 'memory' (default: this process, lost on exit), sqlite:///FILE.db "
+        "(sqlite:////abs/path.db; kept across kills and restarts) or redis://HOST:PORT/N (shared by workers and hosts)",
+    )
+    serve.add_argument(
+        "--workers",
+        type=positive_int,
+        default=1,
+        metavar="N",
+        help="worker processes sharing the port; more than 1 needs --state sqlite or redis (default: 1)",
+    )
+    serve.add_argument(
+        "--data",
+        metavar="FILE",
+        help="YAML or JSON fixtures: initial resources per API and collection, checked at start-up (default: none)",
+    )
     serve.add_argument("--quiet", action="store_true", help="no per-request log lines")
     serve.add_argument(
         "--admin-token",
@@ -339,9 +363,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         base_path=args.base_path,
         cors=args.cors,
         dynamic=args.dynamic,
+        state=args.state,
+        data=args.data,
     )
+    if args.workers > 1 and not is_shared(args.state):
+        print(
+            f"mockserver: error: --workers {args.workers} needs --state sqlite:///FILE.db or redis://HOST:PORT/N: "
+            "with memory state each worker would keep its own, and clients would see them disagree",
+            file=sys.stderr,
+        )
+        return 1
     try:
         app = create_app(args.targets or None, config)
+        asyncio.run(probe(args.state))
     except MockServerError as exc:
         print(f"mockserver: error: {exc}", file=sys.stderr)
         return 1
@@ -367,6 +401,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         shutdown_timeout=args.shutdown_timeout,
     )
     served = uvicorn_config(app, limits, log_level="warning", access_log=False, lifespan="off", proxy_headers=False)
+    if args.workers > 1:  # each worker process (a new interpreter) builds the app anew: `worker_app`
+        served.app = functools.partial(worker_app, args.targets or None, config, logging.getLogger().level)
+        served.factory = True
+        served.workers = args.workers
+        from uvicorn.supervisors import Multiprocess
+
+        Multiprocess(served, sockets=[sock]).run()
+        return 0
     server = uvicorn.Server(served)
     with contextlib.suppress(KeyboardInterrupt):  # uvicorn re-raises Ctrl-C after a graceful shutdown
         server.run(sockets=[sock])
@@ -385,3 +427,19 @@ def _contract(argv: list[str]) -> int:
         )
         return 1
     return contract_main(argv)
+
+
+async def probe(url: str) -> None:
+    """Open the store `url` names once and close it: an unreachable Redis or an unwritable
+    SQLite file is a `StateError` before the server starts."""
+    store = open_store(url)
+    try:
+        await store.get("~probe", "")
+    finally:
+        await store.close()
+
+
+def worker_app(targets: list[str] | None, config: ServerConfig, log_level: int) -> Starlette:
+    """The app of one `--workers` process (a new interpreter), as the parent built its own."""
+    logging.basicConfig(level=log_level, format="%(message)s", stream=sys.stderr)
+    return create_app(targets, config)

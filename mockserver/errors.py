@@ -5,6 +5,8 @@
     │   ├── NotOpenAPIError    the file is no OpenAPI document at all (a folder's other files)
     │   └── ProfileError       a per-API profile is malformed or names unknown fields
     ├── UsageError             bad command-line input (flags, paths)
+    ├── StateError             the state store cannot be opened or reached (SQLite, Redis)
+    ├── FixtureError           a `--data` file is malformed or breaks a collection's schema
     └── GeneratedBodyError     the generator built a body its own schema rejects (a bug of
                                the mock, never the client's; answered as a logged 500)
 
@@ -40,6 +42,20 @@ class ProfileError(SpecError):
 
 class UsageError(MockServerError):
     """Bad command-line input."""
+
+
+class StateError(MockServerError):
+    """The state store cannot be opened or reached: an unwritable SQLite file, no Redis."""
+
+
+class FixtureError(MockServerError):
+    """A `--data` file is malformed or a resource in it breaks its collection's schema."""
+
+    def __init__(self, source: str, message: str, where: str = "") -> None:
+        self.source = source
+        self.where = where
+        self.message = message
+        super().__init__(f"{source}: {where}: {message}" if where else f"{source}: {message}")
 
 
 class GeneratedBodyError(MockServerError):

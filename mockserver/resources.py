@@ -20,20 +20,22 @@ deterministically for the resource, and the stored fields are projected into it
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable, Mapping, Sequence
-
-import orjson
+import copy
+import logging
+from collections.abc import Callable, Collection, Mapping, Sequence
 
 from mockserver.bindings import Binding, Kind, UnknownIds, collection_key, scope_key
-from mockserver.errors import GeneratedBodyError, excerpt
+from mockserver.errors import GeneratedBodyError, StateError, excerpt
 from mockserver.generator import GenContext, Generation
 from mockserver.problems import Problem
 from mockserver.realism import format_datetime
 from mockserver.request import MockRequest
 from mockserver.responses import MockResponse, encode
-from mockserver.state import Store
+from mockserver.state import Change, Store
 from mockserver.types import JSON
+
+_CREATE_ATTEMPTS = 5
+log = logging.getLogger("mockserver")
 
 
 class ResourceStage:
@@ -56,6 +58,13 @@ class ResourceStage:
         self.max_resource_bytes = max_resource_bytes
 
     async def __call__(self, request: MockRequest) -> MockResponse | Problem | None:
+        try:
+            return await self._answer_with_state(request)
+        except StateError as exc:  # the store went away (Redis down, disk full): not the client's fault
+            log.error("mockserver: state: %s", exc)
+            return Problem(503, "the mock's state store is unavailable; try again", api_shaped=False)
+
+    async def _answer_with_state(self, request: MockRequest) -> MockResponse | Problem | None:
         op = request.op
         binding = op.binding
         if request.prefs.dynamic or binding is None:
@@ -150,33 +159,50 @@ class ResourceStage:
         marker = key + "~seeded"
         if await self.store.get(marker, "") is not None:
             return
-        await self.store.put(marker, "", True)
+        # The seeds and the marker are written in one step, by whichever process (worker)
+        # comes first; the seeds are the same in every process, being made from the seed.
+        seeds: dict[str, JSON] = {}
         for index in range(self.seed_items):
-            item_id = await self._fresh_id(kind, key, ("seed", index))
-            await self.store.put(key, item_id, self._new_item(kind, path_params, item_id))
+            item_id = await self._fresh_id(kind, key, ("seed", index), taken=seeds.keys())
+            seeds[item_id] = self._new_item(kind, path_params, item_id)
+        await self.store.add(marker, "", True, *((key, item_id, item) for item_id, item in seeds.items()))
 
-    async def _fresh_id(self, kind: Kind, key: str, parts: tuple[object, ...]) -> str:
-        """An id that follows the id field's schema and is unused in the collection."""
+    async def _fresh_id(self, kind: Kind, key: str, parts: tuple[object, ...], taken: Collection[str] = ()) -> str:
+        """An id that follows the id field's schema and is unused in the collection (nor in `taken`)."""
         for attempt in range(20):
             ctx = self.generation.context(kind.api, kind.collection.path, key, *parts, attempt)
             value = kind.id_generate(ctx) if kind.id_generate is not None else f"{attempt}"
             if kind.id_is_int and attempt >= 2:
-                value = await self._next_int(key)
+                value = await self._next_int(key, taken)
             candidate = _id_text(value)
-            if candidate and await self.store.get(key, candidate) is None and not await self._deleted(key, candidate):
+            if (
+                candidate
+                and candidate not in taken
+                and await self.store.get(key, candidate) is None
+                and not await self._deleted(key, candidate)
+            ):
                 return candidate
-        items = await self.store.items(key)
-        return str(len(items) + 1) if kind.id_is_int else f"{kind.collection.path.rsplit('/', 1)[-1]}-{len(items) + 1}"
+        # The schema's ids ran out (a small enum, a name pool): number them, past every taken one.
+        count = len(await self.store.items(key)) + len(taken)
+        for number in range(count + 1, 2 * count + 2):
+            candidate = str(number) if kind.id_is_int else f"{kind.collection.path.rsplit('/', 1)[-1]}-{number}"
+            if candidate not in taken and await self.store.get(key, candidate) is None:
+                return candidate
+        return candidate  # only where other requests took every one meanwhile: the caller tries again
 
-    async def _next_int(self, key: str) -> int:
-        """One above the highest integer id handed out or stored in the collection: a high-water
-        mark kept beside it, so that a full range of random ids costs one scan, not one per item."""
+    async def _next_int(self, key: str, taken: Collection[str]) -> int:
+        """One above the highest integer id handed out or stored in the collection (nor in
+        `taken`): a high-water mark kept beside it, so that a full range of random ids costs
+        one scan, not one per item. Only a hint: the caller still checks the id is free."""
         marker = key + "~next"
         found = await self.store.get(marker, "")
         if not isinstance(found, int):
             found = max((_as_int(i) for i, _ in await self.store.items(key)), default=0)
-        await self.store.put(marker, "", found + 1)
-        return found + 1
+        value = found + 1
+        while str(value) in taken:
+            value += 1
+        await self.store.put(marker, "", value)
+        return value
 
     async def _deleted(self, key: str, item_id: str) -> bool:
         return await self.store.get(key + "~deleted", item_id) is not None
@@ -205,8 +231,9 @@ class ResourceStage:
     def _not_found(binding: Binding, item_id: str, param: str) -> Problem:
         return Problem(404, f"no resource with {param}={item_id!r}")
 
-    async def _resolve(self, request: MockRequest, binding: Binding) -> tuple[str, str, JSON] | Problem:
-        """The addressed item: (collection key, id, resource), or why there is none."""
+    async def _resolve(self, request: MockRequest, binding: Binding) -> tuple[str, str, JSON, bool] | Problem:
+        """The addressed item: (collection key, id, resource, whether it is stored), or why
+        there is none."""
         kind = binding.kind
         param = kind.collection.id_param or ""
         key = await self._collection(request, binding)
@@ -220,33 +247,48 @@ class ResourceStage:
             param = kind.collection.id_field or "id"
         resource = await self.store.get(key, item_id)
         if resource is not None:
-            return key, item_id, resource
+            return key, item_id, resource, True
         if await self._deleted(key, item_id):
             if _gone(binding, request.op.method):
                 return self._not_found(binding, item_id, param)
         elif self._refuses_unknown(binding):
             return self._not_found(binding, item_id, param)
         resource = self._new_item(kind, request.path_params, item_id)
-        return key, item_id, resource
+        return key, item_id, resource, False
 
     async def _item(self, request: MockRequest, binding: Binding) -> MockResponse | Problem:
         found = await self._resolve(request, binding)
         if isinstance(found, Problem):
             return found
-        key, item_id, resource = found
+        key, item_id, resource, stored = found
         role = binding.role.kind
         if role == "delete":
             await self.store.delete(key, item_id)
             await self.store.put(key + "~deleted", item_id, True)
             return self._respond(request, self._answer(request, binding, resource, item_id))
-        if await self._deleted(key, item_id):
+        if not stored and await self._deleted(key, item_id):  # a stored item has no tombstone
             await self.store.delete(key + "~deleted", item_id)  # recreated by PUT
         if role == "update" or (role == "action" and request.op.method != "GET"):
-            resource = self._write(request, binding, self._writable(resource))
-            if (too_large := self._too_large(resource)) is not None:
-                return too_large
-        await self.store.put(key, item_id, resource)
+            try:
+                resource = await self.store.update(key, item_id, self._change(request, binding, resource))
+            except _TooLarge as exc:
+                return exc.problem
+        elif not stored:  # first read of a generated resource: kept, so later reads agree
+            await self.store.add(key, item_id, resource)
         return self._respond(request, self._answer(request, binding, resource, item_id))
+
+    def _change(self, request: MockRequest, binding: Binding, resource: JSON) -> Change:
+        """The request's write, for `Store.update`: applied to the stored value, or to
+        (a copy of) `resource` where nothing is stored (it may run again on a retry)."""
+
+        def change(current: JSON | None) -> JSON:
+            written = self._write(request, binding, current if current is not None else copy.deepcopy(resource))
+            too_large = self._too_large(written)
+            if too_large is not None:
+                raise _TooLarge(too_large)  # the store writes nothing
+            return written
+
+        return change
 
     def _write(self, request: MockRequest, binding: Binding, resource: JSON) -> JSON:
         body = _unwrapped(binding, request.body.value)
@@ -255,17 +297,6 @@ class ResourceStage:
             if extra:
                 body = {**extra, **body} if isinstance(body, dict) else extra
         return binding.write.apply(resource, body, request.headers, request.path_params, self.clock())
-
-    def _writable(self, resource: JSON) -> JSON:
-        """A copy to write into where an update may be refused: the write is in place, and
-        a refused update must leave the stored resource as it was."""
-        if self.max_resource_bytes is None:
-            return resource
-        raw = encode(resource)
-        try:
-            return orjson.loads(raw)
-        except orjson.JSONDecodeError:  # integers past 64 bits, escaped lone surrogates
-            return json.loads(raw)
 
     def _too_large(self, resource: JSON) -> Problem | None:
         """Refuse an update that would make the stored resource larger than the bound."""
@@ -282,21 +313,24 @@ class ResourceStage:
         if isinstance(body, dict) and kind.id_slot is not None and kind.collection.id_field in body:
             sent = body[kind.collection.id_field]
             text = _id_text(sent)
-            if kind.id_slot.is_valid(sent) and text and await self.store.get(key, text) is None:
-                item_id = text  # a client-chosen id, as some APIs allow
-        if item_id is None:
-            created = await self.store.get(key + "~created", "") or 0  # how many creates so far: ids by order
-            await self.store.put(key + "~created", "", created + 1)
-            item_id = await self._fresh_id(kind, key, ("create", created, index))
-        resource = self._new_item(kind, request.path_params, item_id)
-        now = format_datetime(self.clock())
-        for slot in kind.created_slots:
-            slot.write(resource, now)
-        resource = binding.write.apply(resource, body, request.headers, request.path_params, self.clock())
-        if kind.id_slot is not None:
-            kind.id_slot.write(resource, _typed_id(item_id, kind.id_is_int))
-        await self.store.put(key, item_id, resource)
-        return resource
+            if kind.id_slot.is_valid(sent) and text:
+                item_id = text  # a client-chosen id, as some APIs allow, where it is free
+        for _ in range(_CREATE_ATTEMPTS):
+            if item_id is None:
+                # how many creates so far: ids by order, one count across processes
+                created = await self.store.update(key + "~created", "", lambda count: (count or 0) + 1) - 1
+                item_id = await self._fresh_id(kind, key, ("create", created, index))
+            resource = self._new_item(kind, request.path_params, item_id)
+            now = format_datetime(self.clock())
+            for slot in kind.created_slots:
+                slot.write(resource, now)
+            resource = binding.write.apply(resource, body, request.headers, request.path_params, self.clock())
+            if kind.id_slot is not None:
+                kind.id_slot.write(resource, _typed_id(item_id, kind.id_is_int))
+            if await self.store.add(key, item_id, resource):  # else another request took the id meanwhile
+                return resource
+            item_id = None
+        raise StateError(f"no free id in {key} after {_CREATE_ATTEMPTS} attempts")
 
     async def _collection(self, request: MockRequest, binding: Binding) -> str | Problem:
         """The store key of the collection in the request's scope, seeded on first use, or
@@ -377,14 +411,25 @@ class ResourceStage:
         if isinstance(key, Problem):
             return key
         resource = await self.store.get(key, "")
+        stored = resource is not None
         if resource is None:
             resource = self._new_item(binding.kind, request.path_params, "")
         if binding.role.kind == "singleton_write":
-            resource = self._write(request, binding, self._writable(resource))
-            if (too_large := self._too_large(resource)) is not None:
-                return too_large
-        await self.store.put(key, "", resource)
+            try:
+                resource = await self.store.update(key, "", self._change(request, binding, resource))
+            except _TooLarge as exc:
+                return exc.problem
+        elif not stored:
+            await self.store.add(key, "", resource)
         return self._respond(request, self._answer(request, binding, resource))
+
+
+class _TooLarge(Exception):
+    """Raised inside a store update to refuse it: the resource would pass the size bound."""
+
+    def __init__(self, problem: Problem) -> None:
+        super().__init__(problem.message)
+        self.problem = problem
 
 
 def _unwrapped(binding: Binding, body: JSON) -> JSON:

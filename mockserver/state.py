@@ -1,25 +1,51 @@
 """Where resources live between requests.
 
 `Store` is the interface: resources are kept per collection (a string key naming the API,
-the collection and its scope, see `resources.CollectionKey`) and per item id (a string),
-listed in the order they were created. It is async so that SQLite or Redis can implement
-it. `MemoryStore` keeps them in process memory, bounded: past `max_items` in a collection the
-least recently used item is evicted, past `max_collections` the least recently used
-collection, so a fuzzing run cannot exhaust memory.
+the collection and its scope, see `bindings.collection_key`) and per item id (a string),
+listed in the order they were created. Values go in and come out as copies (each engine
+keeps them encoded, see `encode`), so a caller may change what it got without touching the
+store. Three engines, chosen by `open_store` from `--state`:
+
+    memory                  `MemoryStore`, this process only, bounded (least recently used dropped)
+    sqlite:///file.db       `state_sqlite.SqliteStore`, one file, survives a kill and a restart
+    redis://host:port/N     `state_redis.RedisStore`, shared by several workers and hosts
+
+No lost updates: `update` is an atomic read-modify-write of one item and `add` an atomic
+insert-if-absent, on every engine; `resources` builds creates, seeding and updates on them.
 """
 
 from __future__ import annotations
 
+import json
 from collections import OrderedDict
+from collections.abc import Callable
 from typing import Protocol
 
+import orjson
+
+from mockserver.errors import UsageError
 from mockserver.types import JSON
+
+Entry = tuple[str, str, JSON]
+"""(collection, item, value): one write of `Store.add`."""
+Change = Callable[[JSON | None], JSON]
+"""What `Store.update` does to an item: its stored value (None: none yet) to the new one."""
 
 
 class Store(Protocol):
     async def get(self, collection: str, item: str) -> JSON | None: ...
 
     async def put(self, collection: str, item: str, value: JSON) -> None: ...
+
+    async def add(self, collection: str, item: str, value: JSON, *also: Entry) -> bool:
+        """Store `value` (and the `also` entries with it, in one atomic step) only where the
+        item has no value yet; False, and nothing written, when it has one."""
+        ...
+
+    async def update(self, collection: str, item: str, change: Change) -> JSON:
+        """Replace the item by `change(stored value or None)` atomically (no write of another
+        request comes in between); returns the new value."""
+        ...
 
     async def delete(self, collection: str, item: str) -> bool:
         """Remove an item; False when there was none."""
@@ -29,25 +55,56 @@ class Store(Protocol):
         """Every (id, value) of a collection, oldest first."""
         ...
 
+    async def collections(self, prefix: str) -> dict[str, int]:
+        """The non-empty collections whose key starts with `prefix`, with their item counts."""
+        ...
+
+    async def clear(self, prefix: str) -> None:
+        """Remove every collection whose key starts with `prefix` ("" for all)."""
+        ...
+
+    async def close(self) -> None: ...
+
+
+# Big integers and lone surrogates are JSON orjson refuses: those values are kept in the
+# standard library's encoding, marked by a leading NUL byte (JSON text never starts with one).
+_STD = b"\x00"
+
+
+def encode(value: JSON) -> bytes:
+    try:
+        return orjson.dumps(value)
+    except orjson.JSONEncodeError:
+        return _STD + json.dumps(value, separators=(",", ":")).encode("utf-8", "surrogatepass")
+
+
+def decode(data: bytes) -> JSON:
+    if data[:1] == _STD:
+        return json.loads(data[1:].decode("utf-8", "surrogatepass"))
+    return orjson.loads(data)
+
 
 class _Bucket:
     __slots__ = ("recency", "values")
 
     def __init__(self) -> None:
-        self.values: dict[str, JSON] = {}  # creation order
+        self.values: dict[str, bytes] = {}  # creation order
         self.recency: OrderedDict[str, None] = OrderedDict()  # least recently used first
 
 
 class MemoryStore:
     """`max_items` per collection; `max_collections` collections (a scoped collection is one
-    per parent id: `/users/{id}/posts` fuzzed with random ids), the least recently used dropped."""
+    per parent id: `/users/{id}/posts` fuzzed with random ids), the least recently used dropped.
+
+    Each method runs without awaiting anything, so on one event loop every call, `update`
+    included, is atomic by construction."""
 
     def __init__(self, max_items: int = 10_000, max_collections: int = 10_000) -> None:
         self._buckets: OrderedDict[str, _Bucket] = OrderedDict()
         self.max_items = max_items
         self.max_collections = max_collections
 
-    async def get(self, collection: str, item: str) -> JSON | None:
+    def _get(self, collection: str, item: str) -> bytes | None:
         bucket = self._buckets.get(collection)
         if bucket is None:
             return None
@@ -57,7 +114,7 @@ class MemoryStore:
             bucket.recency.move_to_end(item)
         return value
 
-    async def put(self, collection: str, item: str, value: JSON) -> None:
+    def _put(self, collection: str, item: str, value: JSON) -> None:
         bucket = self._buckets.get(collection)
         if bucket is None:
             bucket = self._buckets[collection] = _Bucket()
@@ -65,12 +122,33 @@ class MemoryStore:
                 self._buckets.popitem(last=False)
         else:
             self._buckets.move_to_end(collection)
-        bucket.values[item] = value
+        bucket.values[item] = encode(value)
         bucket.recency[item] = None
         bucket.recency.move_to_end(item)
         while len(bucket.values) > self.max_items:
             oldest, _ = bucket.recency.popitem(last=False)
             del bucket.values[oldest]
+
+    async def get(self, collection: str, item: str) -> JSON | None:
+        value = self._get(collection, item)
+        return None if value is None else decode(value)
+
+    async def put(self, collection: str, item: str, value: JSON) -> None:
+        self._put(collection, item, value)
+
+    async def add(self, collection: str, item: str, value: JSON, *also: Entry) -> bool:
+        if self._get(collection, item) is not None:
+            return False
+        self._put(collection, item, value)
+        for entry in also:
+            self._put(*entry)
+        return True
+
+    async def update(self, collection: str, item: str, change: Change) -> JSON:
+        current = self._get(collection, item)
+        value = change(None if current is None else decode(current))
+        self._put(collection, item, value)
+        return value
 
     async def delete(self, collection: str, item: str) -> bool:
         bucket = self._buckets.get(collection)
@@ -82,7 +160,41 @@ class MemoryStore:
 
     async def items(self, collection: str) -> list[tuple[str, JSON]]:
         bucket = self._buckets.get(collection)
-        return list(bucket.values.items()) if bucket is not None else []
+        return [(k, decode(v)) for k, v in bucket.values.items()] if bucket is not None else []
+
+    async def collections(self, prefix: str) -> dict[str, int]:
+        return {k: len(b.values) for k, b in self._buckets.items() if k.startswith(prefix) and b.values}
+
+    async def clear(self, prefix: str) -> None:
+        for key in [k for k in self._buckets if k.startswith(prefix)]:
+            del self._buckets[key]
+
+    async def close(self) -> None:
+        return None
 
     def __len__(self) -> int:
         return sum(len(bucket.values) for bucket in self._buckets.values())
+
+
+STATE_HELP = "memory, sqlite:///FILE.db (sqlite:////abs/path.db) or redis://HOST:PORT/N"
+
+
+def open_store(url: str, max_items: int = 10_000) -> Store:
+    """The engine `url` names (see the module docstring); nothing is connected yet: every
+    engine connects on first use, on the event loop that uses it (see `Store.close`)."""
+    if url == "memory":
+        return MemoryStore(max_items)
+    if url.startswith("sqlite:///"):
+        from mockserver.state_sqlite import SqliteStore
+
+        return SqliteStore(url.removeprefix("sqlite:///"))
+    if url.startswith(("redis://", "rediss://", "unix://")):
+        from mockserver.state_redis import RedisStore
+
+        return RedisStore(url)
+    raise UsageError(f"--state {url!r}: expected {STATE_HELP}")
+
+
+def is_shared(url: str) -> bool:
+    """Whether several processes using `url` see one state."""
+    return url != "memory"

@@ -4,7 +4,8 @@ then kept in a store so that later requests see earlier updates."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
+import copy
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from typing import Any
 
@@ -136,8 +137,30 @@ class RecordingStore:
     async def delete(self, collection: str, item: str) -> bool:
         return self.values.pop((collection, item), None) is not None
 
+    async def add(self, collection: str, item: str, value: JSON, *also: tuple[str, str, JSON]) -> bool:
+        if (collection, item) in self.values:
+            return False
+        for entry in ((collection, item, value), *also):
+            await self.put(*entry)
+        return True
+
+    async def update(self, collection: str, item: str, change: Callable[[JSON | None], JSON]) -> JSON:
+        value = change(copy.deepcopy(self.values.get((collection, item))))
+        await self.put(collection, item, value)
+        return value
+
     async def items(self, collection: str) -> list[tuple[str, JSON]]:
         return [(item, value) for (name, item), value in self.values.items() if name == collection]
+
+    async def collections(self, prefix: str) -> dict[str, int]:
+        names = [name for name, _ in self.values if name.startswith(prefix)]
+        return {name: names.count(name) for name in names}
+
+    async def clear(self, prefix: str) -> None:
+        self.values = {k: v for k, v in self.values.items() if not k[0].startswith(prefix)}
+
+    async def close(self) -> None:
+        return None
 
 
 def test_a_custom_store_holds_the_state(make_app: AppFactory) -> None:

@@ -1,0 +1,176 @@
+"""The Redis engine of `state.Store`: one state shared by several workers and hosts.
+
+A collection is a hash (item id -> encoded value) beside a sorted set of its ids scored by
+a global counter, so it lists in creation order; a set names every collection, for
+`collections` and `clear`. Writes that touch several keys are Lua scripts (atomic in
+Redis). `update` is optimistic, per item: it reads the item, applies the change (Python),
+and a script writes the result only if the item still holds what was read (its SHA-1),
+else it reads again: a compare-and-set, finer than a `WATCH` of the whole collection.
+Within one process, updates of one item also wait on a local lock first, so concurrent
+requests of one worker queue instead of retrying against each other.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import zlib
+
+import redis.asyncio as redis
+from redis.exceptions import RedisError
+
+from mockserver.errors import StateError
+from mockserver.state import Change, Entry, decode, encode
+from mockserver.types import JSON
+
+_NS = "mockserver:"
+_SEQ = _NS + "seq"
+_ALL = _NS + "collections"
+# KEYS: (hash, order) per entry, then seq and all; ARGV: guard, then (item, value, collection)
+# per entry.
+# ARGV[1] is the guard: "" writes unconditionally; "-" only where the first entry's item
+# holds nothing; any other text only where it holds a value of that SHA-1 ("0": nothing).
+_WRITE = """
+if ARGV[1] ~= '' then
+  local current = redis.call('HGET', KEYS[1], ARGV[2])
+  if ARGV[1] == '-' then
+    if current then return 0 end
+  elseif (current and redis.sha1hex(current) or '0') ~= ARGV[1] then
+    return 0
+  end
+end
+local seq, all = KEYS[#KEYS - 1], KEYS[#KEYS]
+for i = 0, (#KEYS - 2) / 2 - 1 do
+  local item = ARGV[2 + 3 * i]
+  if redis.call('HSET', KEYS[1 + 2 * i], item, ARGV[3 + 3 * i]) == 1 then
+    redis.call('ZADD', KEYS[2 + 2 * i], redis.call('INCR', seq), item)
+    redis.call('SADD', all, ARGV[4 + 3 * i])
+  end
+end
+return 1
+"""
+_DELETE = """
+redis.call('ZREM', KEYS[2], ARGV[1])
+return redis.call('HDEL', KEYS[1], ARGV[1])
+"""
+_LOCKS = 256
+
+
+def _hash(collection: str) -> str:
+    return f"{_NS}h:{collection}"
+
+
+def _order(collection: str) -> str:
+    return f"{_NS}o:{collection}"
+
+
+class RedisStore:
+    def __init__(self, url: str) -> None:
+        self.url = url
+        try:
+            self._redis = redis.Redis.from_url(url, socket_connect_timeout=5.0, socket_timeout=30.0)
+        except ValueError as exc:
+            raise StateError(f"--state {url}: {exc}") from exc
+        self._write = self._redis.register_script(_WRITE)
+        self._delete = self._redis.register_script(_DELETE)
+        self._locks = [asyncio.Lock() for _ in range(_LOCKS)]
+
+    def _keys_args(self, guard: str, entries: tuple[Entry, ...]) -> tuple[list[str], list[str | bytes]]:
+        keys: list[str] = []
+        args: list[str | bytes] = [guard]
+        for collection, item, value in entries:
+            keys += [_hash(collection), _order(collection)]
+            args += [item, encode(value), collection]
+        return [*keys, _SEQ, _ALL], args
+
+    async def get(self, collection: str, item: str) -> JSON | None:
+        try:
+            raw = await self._redis.hget(_hash(collection), item)  # type: ignore[misc]
+        except RedisError as exc:
+            raise self._error(exc) from exc
+        return None if raw is None else decode(raw)
+
+    async def put(self, collection: str, item: str, value: JSON) -> None:
+        keys, args = self._keys_args("", ((collection, item, value),))
+        try:
+            await self._write(keys, args)
+        except RedisError as exc:
+            raise self._error(exc) from exc
+
+    async def add(self, collection: str, item: str, value: JSON, *also: Entry) -> bool:
+        keys, args = self._keys_args("-", ((collection, item, value), *also))
+        try:
+            return bool(await self._write(keys, args))
+        except RedisError as exc:
+            raise self._error(exc) from exc
+
+    async def update(self, collection: str, item: str, change: Change) -> JSON:
+        lock = self._locks[zlib.crc32(f"{collection}\0{item}".encode("utf-8", "surrogatepass")) % _LOCKS]
+        try:
+            async with lock:
+                while True:
+                    raw = await self._redis.hget(_hash(collection), item)  # type: ignore[misc]
+                    value = change(None if raw is None else decode(raw))
+                    seen = hashlib.sha1(raw).hexdigest() if raw is not None else "0"
+                    keys, args = self._keys_args(seen, ((collection, item, value),))
+                    if await self._write(keys, args):
+                        return value
+        except RedisError as exc:
+            raise self._error(exc) from exc
+
+    async def delete(self, collection: str, item: str) -> bool:
+        try:
+            return bool(await self._delete([_hash(collection), _order(collection)], [item]))
+        except RedisError as exc:
+            raise self._error(exc) from exc
+
+    async def items(self, collection: str) -> list[tuple[str, JSON]]:
+        try:
+            async with self._redis.pipeline(transaction=True) as pipe:
+                pipe.zrange(_order(collection), 0, -1)
+                pipe.hgetall(_hash(collection))
+                order, values = await pipe.execute()
+        except RedisError as exc:
+            raise self._error(exc) from exc
+        out = []
+        for raw_id in order:
+            value = values.get(raw_id)
+            if value is not None:
+                out.append((raw_id.decode("utf-8", "surrogatepass"), decode(value)))
+        return out
+
+    async def _names(self, prefix: str) -> list[str]:
+        names = [n.decode("utf-8", "surrogatepass") for n in await self._redis.smembers(_ALL)]  # type: ignore[misc]
+        return sorted(n for n in names if n.startswith(prefix))
+
+    async def collections(self, prefix: str) -> dict[str, int]:
+        try:
+            names = await self._names(prefix)
+            async with self._redis.pipeline(transaction=False) as pipe:
+                for name in names:
+                    pipe.hlen(_hash(name))
+                counts = await pipe.execute()
+        except RedisError as exc:
+            raise self._error(exc) from exc
+        return {name: count for name, count in zip(names, counts, strict=True) if count}
+
+    async def clear(self, prefix: str) -> None:
+        try:
+            names = await self._names(prefix)
+            if names:
+                await self._redis.delete(*[k for n in names for k in (_hash(n), _order(n))])
+                await self._redis.srem(_ALL, *names)  # type: ignore[misc]
+        except RedisError as exc:
+            raise self._error(exc) from exc
+
+    async def ping(self) -> None:
+        try:
+            await self._redis.ping()  # type: ignore[misc]
+        except RedisError as exc:
+            raise self._error(exc) from exc
+
+    async def close(self) -> None:
+        await self._redis.aclose()
+
+    def _error(self, exc: RedisError) -> StateError:
+        return StateError(f"redis at {self.url}: {exc}")

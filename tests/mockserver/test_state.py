@@ -1,0 +1,197 @@
+"""The `Store` contract, on every engine: memory, SQLite (a file) and Redis (a real server)."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+import pytest
+
+from mockserver.errors import StateError, UsageError
+from mockserver.state import MemoryStore, Store, decode, encode, open_store
+from mockserver.state_redis import RedisStore
+from mockserver.state_sqlite import SqliteStore
+from mockserver.types import JSON
+
+ENGINES = ["memory", "sqlite", "redis"]
+Opener = Callable[[], Store]
+
+
+@pytest.fixture(params=ENGINES)
+def opener(request: pytest.FixtureRequest, tmp_path: Path) -> Opener:
+    """Opens a store of one engine; every store it opens shares one state (as processes would)."""
+    if request.param == "memory":
+        store = MemoryStore()
+        return lambda: store
+    if request.param == "sqlite":
+        return lambda: SqliteStore(str(tmp_path / "state.db"))
+    url = request.getfixturevalue("redis_url")
+    return lambda: RedisStore(url)
+
+
+def run(opener: Opener, body: Callable[[Store], Awaitable[None]]) -> None:
+    async def main() -> None:
+        store = opener()
+        try:
+            await body(store)
+        finally:
+            await store.close()
+
+    asyncio.run(main())
+
+
+def test_put_get_delete_and_items_in_creation_order(opener: Opener) -> None:
+    async def body(store: Store) -> None:
+        assert await store.get("c", "a") is None
+        for name in ("b", "a", "c"):
+            await store.put("c", name, {"name": name})
+        await store.put("c", "b", {"name": "b2"})  # an update keeps the item's place
+        assert await store.get("c", "b") == {"name": "b2"}
+        assert [i for i, _ in await store.items("c")] == ["b", "a", "c"]
+        assert await store.delete("c", "a") is True
+        assert await store.delete("c", "a") is False
+        assert await store.items("c") == [("b", {"name": "b2"}), ("c", {"name": "c"})]
+        assert await store.items("other") == []
+
+    run(opener, body)
+
+
+def test_values_are_copies(opener: Opener) -> None:
+    async def body(store: Store) -> None:
+        value: JSON = {"list": [1, 2]}
+        await store.put("c", "x", value)
+        value["list"].append(3)
+        got = await store.get("c", "x")
+        assert got == {"list": [1, 2]}
+        got["list"].append(4)
+        assert await store.get("c", "x") == {"list": [1, 2]}
+        assert (await store.items("c"))[0][1] == {"list": [1, 2]}
+
+    run(opener, body)
+
+
+def test_json_orjson_refuses_survives_exactly(opener: Opener) -> None:
+    async def body(store: Store) -> None:
+        value = {"big": 10**30, "lone": "\ud800", "nested": [True, None, 1.5]}
+        await store.put("c", "x", value)
+        assert await store.get("c", "x") == value
+
+    run(opener, body)
+
+
+def test_add_writes_only_where_nothing_is_and_takes_its_companions_along(opener: Opener) -> None:
+    async def body(store: Store) -> None:
+        assert await store.add("marker", "", True, ("c", "1", {"n": 1}), ("c", "2", {"n": 2})) is True
+        assert await store.add("marker", "", True, ("c", "3", {"n": 3})) is False
+        assert [i for i, _ in await store.items("c")] == ["1", "2"]
+        assert await store.add("c", "1", {"n": "other"}) is False
+        assert await store.get("c", "1") == {"n": 1}
+
+    run(opener, body)
+
+
+def test_collections_and_clear_by_prefix(opener: Opener) -> None:
+    async def body(store: Store) -> None:
+        await store.put('["a","/x"]', "1", 1)
+        await store.put('["a","/x"]', "2", 2)
+        await store.put('["a","/y"]~seeded', "", True)
+        await store.put('["b","/x"]', "1", 1)
+        assert await store.collections('["a",') == {'["a","/x"]': 2, '["a","/y"]~seeded': 1}
+        await store.clear('["a",')
+        assert await store.collections("") == {'["b","/x"]': 1}
+        await store.clear("")
+        assert await store.collections("") == {}
+
+    run(opener, body)
+
+
+def test_concurrent_updates_of_one_item_lose_nothing(opener: Opener) -> None:
+    """100 read-modify-writes from two store clients (two processes' worth) at once."""
+
+    def append(value: int) -> Callable[[JSON | None], JSON]:
+        return lambda current: {"seen": [*(current or {}).get("seen", []), value]}
+
+    async def main() -> None:
+        first, second = opener(), opener()
+        try:
+            await asyncio.gather(*(((first, second)[n % 2]).update("c", "x", append(n)) for n in range(100)))
+            final = await first.get("c", "x")
+        finally:
+            await first.close()
+            if second is not first:
+                await second.close()
+        assert sorted(final["seen"]) == list(range(100))
+
+    asyncio.run(main())
+
+
+def test_concurrent_adds_of_one_id_have_one_winner(opener: Opener) -> None:
+    async def main() -> None:
+        first, second = opener(), opener()
+        try:
+            won = await asyncio.gather(*(((first, second)[n % 2]).add("c", "x", n) for n in range(20)))
+            assert won.count(True) == 1
+            assert await first.get("c", "x") == won.index(True)
+        finally:
+            await first.close()
+            if second is not first:
+                await second.close()
+
+    asyncio.run(main())
+
+
+def test_sqlite_keeps_its_state_across_connections(tmp_path: Path) -> None:
+    path = str(tmp_path / "kept.db")
+
+    async def write() -> None:
+        store = SqliteStore(path)
+        await store.put("c", "x", {"kept": True})
+        await store.close()
+
+    async def read() -> JSON:
+        store = SqliteStore(path)
+        try:
+            return await store.get("c", "x")
+        finally:
+            await store.close()
+
+    asyncio.run(write())
+    assert asyncio.run(read()) == {"kept": True}
+
+
+@pytest.mark.parametrize("url", ["sqlite:////nonexistent-dir/x.db", "sqlite:////proc/x.db"])
+def test_an_unopenable_sqlite_file_is_a_state_error(url: str) -> None:
+    async def main() -> None:
+        store = open_store(url)
+        await store.get("c", "x")
+
+    with pytest.raises(StateError, match="cannot open"):
+        asyncio.run(main())
+
+
+def test_an_unreachable_redis_is_a_state_error() -> None:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]  # bound, never listening: connections are refused
+
+        async def main() -> None:
+            store = open_store(f"redis://127.0.0.1:{port}/0")
+            try:
+                await store.get("c", "x")
+            finally:
+                await store.close()
+
+        with pytest.raises(StateError, match="redis at"):
+            asyncio.run(main())
+
+
+def test_an_unknown_engine_is_a_usage_error() -> None:
+    with pytest.raises(UsageError, match="--state"):
+        open_store("postgres://x")
+
+
+def test_encoding_round_trips() -> None:
+    for value in [{"a": 1}, [10**40], "\udfff", None, 1.25]:
+        assert decode(encode(value)) == value
