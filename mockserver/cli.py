@@ -23,7 +23,7 @@ from mockserver.errors import MockServerError
 from mockserver.faults import parse_latency, parse_rate_limit
 from mockserver.journal import DEFAULT_SIZE as DEFAULT_JOURNAL_SIZE
 from mockserver.prefer import MAX_DELAY_MS
-from mockserver.serving import ServeLimits, uvicorn_config
+from mockserver.serving import ServeLimits, use_limits, uvicorn_config
 from mockserver.state import is_shared, open_store
 
 T = TypeVar("T")
@@ -402,7 +402,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     served = uvicorn_config(app, limits, log_level="warning", access_log=False, lifespan="off", proxy_headers=False)
     if args.workers > 1:  # each worker process (a new interpreter) builds the app anew: `worker_app`
-        served.app = functools.partial(worker_app, args.targets or None, config, logging.getLogger().level)
+        served.app = functools.partial(worker_app, args.targets or None, config, logging.getLogger().level, limits)
         served.factory = True
         served.workers = args.workers
         from uvicorn.supervisors import Multiprocess
@@ -439,7 +439,9 @@ async def probe(url: str) -> None:
         await store.close()
 
 
-def worker_app(targets: list[str] | None, config: ServerConfig, log_level: int) -> Starlette:
-    """The app of one `--workers` process (a new interpreter), as the parent built its own."""
+def worker_app(targets: list[str] | None, config: ServerConfig, log_level: int, limits: ServeLimits) -> Starlette:
+    """The app of one `--workers` process (a new interpreter), as the parent built its own,
+    with the parent's connection limits."""
     logging.basicConfig(level=log_level, format="%(message)s", stream=sys.stderr)
+    use_limits(limits)
     return create_app(targets, config)

@@ -110,12 +110,22 @@ class _LimitedHttpTools(HttpToolsProtocol):
         self.transport.close()
 
 
+class LimitedHttpTools(_LimitedHttpTools):
+    """The protocol uvicorn is given: a module-level class, so that `--workers` processes
+    (which unpickle the configuration) find it; its limits are set by `use_limits`."""
+
+
+def use_limits(limits: ServeLimits) -> None:
+    """The limits every connection of this process gets (one server per process)."""
+    LimitedHttpTools.limits = limits
+
+
 def uvicorn_config(app: Any, limits: ServeLimits, **options: Any) -> uvicorn.Config:
     """A uvicorn configuration for `app` with `limits`; `options` go to `uvicorn.Config`."""
-    protocol = type("LimitedHttpTools", (_LimitedHttpTools,), {"limits": limits})
+    use_limits(limits)
     return uvicorn.Config(
         app,
-        http=protocol,
+        http=LimitedHttpTools,
         limit_concurrency=limits.limit_concurrency,
         timeout_keep_alive=limits.keep_alive_timeout,
         timeout_graceful_shutdown=limits.shutdown_timeout,

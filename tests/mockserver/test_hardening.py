@@ -13,6 +13,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import httpx
@@ -303,3 +304,14 @@ def test_no_error_answer_is_larger_than_the_bound() -> None:
     assert response.status_code == 400
     assert 0 < len(response.content) <= MAX_ERROR_BYTES
     assert "past the bound" in response.json()["detail"]
+
+
+def test_worker_processes_keep_the_header_limit(tmp_path: Path) -> None:
+    """`--workers` processes unpickle the server configuration: the limits must come along."""
+    state = f"sqlite:///{tmp_path}/state.db"
+    args = ("--workers", "2", "--state", state, "--max-header-bytes", str(HEADER_LIMIT), "--quiet")
+    with mock_process(*args, "specs/omi.yaml") as workers:
+        big = b"X-Filler: " + b"f" * (HEADER_LIMIT + 100) + b"\r\n"
+        for _ in range(4):  # the kernel spreads connections over both workers
+            answer, closed, _ = _raw(workers, b"GET / HTTP/1.1\r\nHost: x\r\n" + big + b"\r\n")
+            assert answer.startswith(b"HTTP/1.1 431") and closed, answer[:200]
