@@ -19,6 +19,7 @@ import jsonschema_rs
 
 from mockserver.coercion import primary_type as _primary_type
 from mockserver.coercion import scalar_coercer as _coercer
+from mockserver.coercion import with_format_ranges
 from mockserver.diagnostics import Violation, translate
 from mockserver.media import FORM as FORM  # re-exported: callers found these here before `media` existed
 from mockserver.media import MULTIPART, is_json_wire, select_media, specificity
@@ -38,12 +39,13 @@ MAX_ECHO = 100  # characters of a client's input (a value, a key) an answer repe
 
 class SchemaCheck:
     """A compiled JSON Schema that answers with violations located under `prefix`: at most
-    `MAX_VIOLATIONS` of them, and for a value of more than 2,000 nodes only the first."""
+    `MAX_VIOLATIONS` of them, and for a value of more than 2,000 nodes only the first.
+    `int32`/`int64`/`float` formats get their ranges (`coercion.with_format_ranges`)."""
 
     __slots__ = ("_validator", "is_valid", "prefix")
 
     def __init__(self, schema: Schema, prefix: Loc = ()) -> None:
-        self._validator = jsonschema_rs.Draft202012Validator(schema, validate_formats=True)
+        self._validator = jsonschema_rs.Draft202012Validator(with_format_ranges(schema), validate_formats=True)
         self.is_valid: Callable[[JSON], bool] = self._validator.is_valid
         self.prefix = prefix
 

@@ -229,6 +229,8 @@ INLINE_SPEC: dict[str, Any] = {
                         "properties": {"n": {"type": "integer", "exclusiveMinimum": True, "minimum": 0}},
                     },
                     "score": {"type": "number", "maximum": 1},
+                    "count": {"type": "integer", "format": "int32"},
+                    "big": {"type": "integer", "format": "int64", "minimum": 0},
                 },
             },
             "Problem": {
@@ -275,6 +277,10 @@ GOOD = {"name": "abc"}
         ("/api/items/5?q=ok", {}, {**GOOD, "score": 1.5}, [(("body", "score"), "less_than_equal")]),
         ("/api/items/5?q=ok", {}, {**GOOD, "score": "high"}, [(("body", "score"), "float_type")]),
         ("/api/items/5?q=ok", {}, {**GOOD, "note": 3}, [(("body", "note"), "string_type")]),
+        ("/api/items/5?q=ok", {}, {**GOOD, "count": 2**31 - 1, "big": 2**63 - 1}, []),
+        ("/api/items/5?q=ok", {}, {**GOOD, "count": 2**31}, [(("body", "count"), "less_than_equal")]),
+        ("/api/items/5?q=ok", {}, {**GOOD, "count": -(2**31) - 1}, [(("body", "count"), "greater_than_equal")]),
+        ("/api/items/5?q=ok", {}, {**GOOD, "big": 2**63}, [(("body", "big"), "less_than_equal")]),
         (
             "/api/items/abc?limit=0",
             {"X-Mode": "x"},
