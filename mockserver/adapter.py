@@ -49,8 +49,8 @@ def _make_nullable(schema: dict[str, Any]) -> None:
         schema["type"] = [kind, "null"]
     elif isinstance(kind, list) and "null" not in kind:
         schema["type"] = [*kind, "null"]
-    if "enum" in schema and None not in schema["enum"]:
-        schema["enum"] = [*schema["enum"], None]
+    # An `enum` keeps its values: null is allowed only where it lists null (OpenAPI 3.0.3's
+    # clarification of `nullable`, which Schemathesis and openapi-schema-validator follow).
     if kind is None and "$ref" in schema:
         ref = schema.pop("$ref")
         schema["anyOf"] = [{"$ref": ref}, {"type": "null"}]
