@@ -219,6 +219,19 @@ def checked(base: Generator, is_valid: Callable[[JSON], bool], tries: int = 8) -
     return generate
 
 
+def lazy(build: Callable[[], Generator]) -> Generator:
+    """A generator compiled by `build` on its first use: a large document's hundreds of
+    error answers cost nothing at start-up until one of them is asked for."""
+    compiled: list[Generator] = []
+
+    def generate(ctx: GenContext) -> JSON:
+        if not compiled:
+            compiled.append(build())
+        return compiled[0](ctx)
+
+    return generate
+
+
 def _without_null(schema: Schema) -> Schema:
     """`schema` as it was before a 3.1 `nullable` was read as allowing null."""
     out = _without(schema, SOFT_NULL)

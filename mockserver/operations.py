@@ -13,7 +13,7 @@ import jsonschema_rs
 
 from mockserver.diagnostics import Violation
 from mockserver.errors import SpecError
-from mockserver.generator import Generator, checked, compile_generator
+from mockserver.generator import Generator, checked, compile_generator, lazy
 from mockserver.loader import SpecDocument
 from mockserver.media import concrete, is_json_wire
 from mockserver.model import OperationShape, ResourceModel, infer_model
@@ -275,7 +275,7 @@ def _response(status: str, response: Any, source: str, where: str) -> ResponseSp
         main = variants[0] if variants else _variant("", {})
         # The resource stage builds its answers from the preferred type's schema, whatever the type.
         generate = main.generate or (
-            checked(compile_generator(main.schema), main.is_valid) if main.schema is not None else None
+            _response_generator(main.schema, main.is_valid) if main.schema is not None else None
         )
     except (ValueError, jsonschema_rs.ValidationError) as exc:
         raise SpecError(source, f"invalid response schema: {exc}", where) from exc
@@ -307,11 +307,17 @@ def _variant(media_type: str, declared: Any) -> MediaVariant:
     buildable = is_json_wire(wire) or (
         essence(wire).startswith("text/") and schema is not None and schema.get("type") in _SCALARS
     )
-    generate = checked(compile_generator(schema), is_valid) if schema is not None and buildable else None
+    generate = _response_generator(schema, is_valid) if schema is not None and buildable else None
     return MediaVariant(media_type, wire, schema, generate, is_valid, examples)
 
 
 _SCALARS = ("string", "integer", "number", "boolean")
+
+
+def _response_generator(schema: Schema, is_valid: IsValid) -> Generator:
+    """An answer's body generator, compiled on first use (most answers of a large document,
+    its errors above all, are never asked for)."""
+    return lazy(lambda: checked(compile_generator(schema), is_valid))
 
 
 def _message_slots(schema: Schema | None) -> tuple[FieldSlot, ...]:

@@ -22,7 +22,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 
-from mockserver.generator import GenContext, Generator, compile_generator, seeded_context
+from mockserver.generator import GenContext, Generator, compile_generator, lazy, seeded_context
 from tests.mockserver.conftest import NOW
 
 DAY = 86_400.0
@@ -659,3 +659,17 @@ def test_discriminated_one_of_with_overlapping_branches(write_spec: Any) -> None
         matched = [name.lower() for name, check in branches.items() if check.is_valid(value)]
         assert matched == [value["petType"]], value
     assert {v["petType"] for v in values} == {"dog", "cat"}
+
+
+def test_a_lazy_generator_is_compiled_once_on_first_use() -> None:
+    built: list[int] = []
+
+    def build() -> Generator:
+        built.append(1)
+        return compile_generator({"type": "integer", "minimum": 3, "maximum": 3})
+
+    generate = lazy(build)
+    assert built == []
+    ctx = seeded_context(("lazy",), NOW)
+    assert generate(ctx) == 3 and generate(ctx) == 3
+    assert built == [1]
