@@ -1,10 +1,13 @@
 """Schema-conformant, realistic values: each schema is compiled once into a closure.
 
-`compile_generator(schema, name)` walks a (`$ref`-free) schema at start-up and returns a
+`compile_generator(schema, name)` walks a schema at start-up and returns a
 `Generator`: a function of a `GenContext` (a seeded RNG, the clock and the response status)
 that builds a value. Realism comes from the format and the property name (see `realism`),
 from the schema's own `examples`, `default`s and enums, and from a per-object timeline that
 keeps related timestamps ordered: created/started <= finished/ended <= updated.
+The loader leaves a `$ref` only where a schema recurses: there generation stops with the
+shortest valid branch (an omitted optional property, an empty array, another branch of a
+union, null where allowed).
 """
 
 from __future__ import annotations
@@ -21,11 +24,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-import jsonschema_rs
 import rstr
 
 from mockserver import realism
 from mockserver.adapter import DISCRIMINATOR, SOFT_NULL, flagged
+from mockserver.schemas import validator as schema_validator
 from mockserver.types import JSON, Schema
 
 _DAY = 86_400.0
@@ -72,16 +75,18 @@ def compile_generator(schema: Schema, name: str = "", request: bool | None = Non
             _FOR_REQUEST.reset(token)
     if not isinstance(schema, dict):
         return lambda ctx: None if schema is False else "value"
+    if "$ref" in schema:
+        return lambda ctx: {}  # recursion, required where it is met: the smallest object
     tag = schema.get(DISCRIMINATOR)
     if isinstance(tag, list) and len(tag) == 2:
         base = compile_generator(_without(schema, DISCRIMINATOR), name)
         held = (schema.get("properties") or {}).get(tag[0])
-        if isinstance(held, dict) and not jsonschema_rs.Draft202012Validator(held).is_valid(tag[1]):
+        if isinstance(held, dict) and not schema_validator(held).is_valid(tag[1]):
             return base  # the branch's own schema names it otherwise (an enum): keep that
         return _tagged(base, str(tag[0]), tag[1])
     if "oneOf" in schema:
         # A value of one branch may match another too, which `oneOf` forbids: try again.
-        return checked(_one_of(schema, name), jsonschema_rs.Draft202012Validator(schema).is_valid)
+        return checked(_one_of(schema, name), schema_validator(schema).is_valid)
     if schema.get(SOFT_NULL):
         return compile_generator(_without_null(schema), name)
     if "const" in schema:
@@ -91,7 +96,7 @@ def compile_generator(schema: Schema, name: str = "", request: bool | None = Non
     if "allOf" in schema:
         return compile_generator(_merge_all_of(schema), name)
     if "anyOf" in schema:
-        branches = [{**_without(schema, "anyOf"), **branch} for branch in schema["anyOf"]]
+        branches = [{**_without(schema, "anyOf"), **branch} for branch in _finite(schema["anyOf"])]
         return _union([compile_generator(b, name) for b in branches], [_is_null(b) for b in branches])
     kind = schema.get("type")
     if isinstance(kind, list):
@@ -106,8 +111,27 @@ def compile_generator(schema: Schema, name: str = "", request: bool | None = Non
 _FOR_REQUEST: contextvars.ContextVar[bool] = contextvars.ContextVar("for_request", default=False)
 
 
+def _recursive(schema: Any) -> bool:
+    """Whether `schema` leads only back into a recursion (a `$ref` the loader kept, or a union
+    of such and null)."""
+    if not isinstance(schema, dict):
+        return False
+    if "$ref" in schema:
+        return True
+    branches = schema.get("anyOf") or schema.get("oneOf")
+    real = [b for b in branches or [] if not (isinstance(b, dict) and _is_null(b))]
+    return bool(real) and all(_recursive(b) for b in real)
+
+
+def _finite(branches: list[Any]) -> list[Any]:
+    """The branches of a union that do not recurse, if any do not."""
+    return [b for b in branches if not _recursive(b)] or branches
+
+
 def _one_of(schema: Schema, name: str) -> Generator:
-    branches = [{**_without(schema, "oneOf"), **branch} for branch in schema["oneOf"] if isinstance(branch, dict)]
+    branches = [
+        {**_without(schema, "oneOf"), **branch} for branch in _finite(schema["oneOf"]) if isinstance(branch, dict)
+    ]
     return _union([compile_generator(b, name) for b in branches], [_is_null(b) for b in branches])
 
 
@@ -176,6 +200,8 @@ def _is_null(schema: Schema) -> bool:
 def _merge_all_of(schema: Schema) -> Schema:
     merged: Schema = _without(schema, "allOf")
     for part in schema["allOf"]:
+        if _recursive(part):
+            continue
         for key, value in part.items():
             if key == "properties":
                 merged["properties"] = {**merged.get("properties", {}), **value}
@@ -206,7 +232,7 @@ def _with_samples(schema: Schema, base: Generator) -> Generator:
     if "default" in schema and not isinstance(schema["default"], dict | list):
         samples.append(schema["default"])
     if samples:
-        check = jsonschema_rs.Draft202012Validator(schema, validate_formats=True)
+        check = schema_validator(schema, validate_formats=True)
         samples = [s for s in samples if check.is_valid(s)]
     if not samples:
         return base
@@ -215,12 +241,13 @@ def _with_samples(schema: Schema, base: Generator) -> Generator:
 
 def _object(schema: Schema, name: str) -> Generator:
     hidden = "readOnly" if _FOR_REQUEST.get() else "writeOnly"
+    required = set(schema.get("required") or [])
     properties: dict[str, Schema] = {
-        key: sub for key, sub in (schema.get("properties") or {}).items() if not flagged(sub, hidden)
+        key: sub
+        for key, sub in (schema.get("properties") or {}).items()
+        if not flagged(sub, hidden) and (key in required or not _recursive(sub))
     }
-    required = {
-        key for key in schema.get("required") or [] if key in properties or key not in schema.get("properties", {})
-    }
+    required = {key for key in required if key in properties or key not in schema.get("properties", {})}
     fields = [(key, compile_generator(sub, key), key in required) for key, sub in properties.items()]
     missing_required = [key for key in required if key not in properties]
     fields += [(key, realism_string(key), True) for key in missing_required]
@@ -329,6 +356,8 @@ def _array(schema: Schema, name: str) -> Generator:
     item = compile_generator(schema.get("items") or {}, item_name)
     low = int(schema.get("minItems", 0))
     high = int(schema.get("maxItems", max(low, 3)))
+    if _recursive(schema.get("items")):
+        high = low  # recursion: as few items as allowed
     low = max(low, min(1, high))
     high = max(low, min(high, low + 3))
     unique = bool(schema.get("uniqueItems"))
@@ -398,7 +427,7 @@ def _pattern(pattern: str, low: int, high: int | None) -> Generator:
 
 def _number(schema: Schema, name: str, integer: bool) -> Generator:
     if name.lower() in ("status_code", "statuscode"):
-        check = jsonschema_rs.Draft202012Validator(schema)
+        check = schema_validator(schema)
         fallback = _number_in_range(schema, name, integer)
         return lambda ctx: ctx.status if check.is_valid(ctx.status) else fallback(ctx)
     return _number_in_range(schema, name, integer)

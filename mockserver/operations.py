@@ -17,6 +17,7 @@ from mockserver.generator import Generator, checked, compile_generator
 from mockserver.loader import SpecDocument
 from mockserver.model import OperationShape, ResourceModel, infer_model
 from mockserver.profile import ApiProfile, OperationProfile
+from mockserver.schemas import validator as schema_validator
 from mockserver.security import SecurityPolicy, compile_security
 from mockserver.types import JSON, IsValid, Schema
 from mockserver.update import FieldSlot, UpdatePlan, compile_update_plan
@@ -257,7 +258,7 @@ def _response(status: str, response: Any, source: str, where: str) -> ResponseSp
         examples.setdefault("default", media["example"])
     headers = frozenset(str(name).lower() for name in (response.get("headers") or {}))
     try:
-        is_valid = jsonschema_rs.Draft202012Validator(schema or {}, validate_formats=True).is_valid
+        is_valid = schema_validator(schema or {}, validate_formats=True).is_valid
         generate = checked(compile_generator(schema), is_valid) if schema is not None else None
     except (ValueError, jsonschema_rs.ValidationError) as exc:
         raise SpecError(source, f"invalid response schema: {exc}", where) from exc
@@ -290,7 +291,7 @@ def _message_slots(schema: Schema | None) -> tuple[FieldSlot, ...]:
             sub = properties[name]
             if not isinstance(sub, dict):
                 continue
-            check = jsonschema_rs.Draft202012Validator(sub, validate_formats=True).is_valid
+            check = schema_validator(sub, validate_formats=True).is_valid
             if check("x") or check(["x"]):
                 found.append(_MessageSlot((*prefix, name), check, as_list=not check("x")))
                 break

@@ -18,6 +18,7 @@ import jsonschema_rs
 from mockserver.diagnostics import Violation, translate
 from mockserver.problems import Problem
 from mockserver.request import MockRequest
+from mockserver.schemas import validator as schema_validator
 from mockserver.types import JSON, Loc, Schema
 
 MAX_VIOLATIONS = 50  # per value checked: a body with 100,000 wrong items gets a bounded answer, fast
@@ -30,7 +31,7 @@ class SchemaCheck:
     __slots__ = ("_validator", "is_valid", "prefix")
 
     def __init__(self, schema: Schema, prefix: Loc = ()) -> None:
-        self._validator = jsonschema_rs.Draft202012Validator(schema, validate_formats=True)
+        self._validator = schema_validator(schema, validate_formats=True)
         self.is_valid: Callable[[JSON], bool] = self._validator.is_valid
         self.prefix = prefix
 
