@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote, urldefrag, urljoin, urlsplit
+from urllib.parse import quote, unquote, urldefrag, urljoin, urlsplit
 from urllib.request import url2pathname
 
 import yaml
@@ -38,6 +38,7 @@ _ANNOTATIONS = frozenset(
 )
 _SPEC_SUFFIXES = (".yaml", ".yml", ".json")
 _MAX_LISTED = 20  # problems listed in one refusal
+_URI_SAFE = ":/#%~@!$&'()*+,;=?"
 
 
 class _SpecYamlLoader(yaml.CSafeLoader):
@@ -106,7 +107,7 @@ class SpecDocument:
             return node
         ref = node.get("$ref")
         if isinstance(ref, str):
-            ref = base + ref if ref.startswith("#") else urljoin(base, ref)
+            ref = absolute(base, ref)
             siblings = {k: v for k, v in node.items() if k != "$ref"}
             cycle = self._cycles.get(ref)
             if ref in stack or (cycle is not None and any(self._cycles.get(outer) == cycle for outer in stack)):
@@ -126,10 +127,15 @@ class SpecDocument:
             if not siblings or not isinstance(resolved, dict) or self.version.startswith("3.0"):
                 return resolved  # OpenAPI 3.0: a $ref's siblings are ignored
             siblings = self._inline(siblings, where, stack, base)
-            if set(siblings) <= _ANNOTATIONS:
+            if set(siblings) <= _ANNOTATIONS or "in" in resolved or "content" in resolved:
+                # Annotations, or fields over a parameter, response or body (`required: true`).
                 return {**resolved, **siblings}
             return {"allOf": [resolved, siblings]}  # 3.1: both apply
-        out = {key: self._inline(value, where, stack, base) for key, value in node.items()}
+        # Extensions are kept as written: `x-codeSamples` refers to source files, not schemas.
+        out = {
+            key: value if str(key).startswith("x-") else self._inline(value, where, stack, base)
+            for key, value in node.items()
+        }
         discriminator = node.get("discriminator")
         if isinstance(discriminator, dict) and isinstance(discriminator.get("propertyName"), str):
             _tag_branches(node, out, discriminator)
@@ -140,6 +146,12 @@ class SpecDocument:
             return self._registry.resolver(base_uri=self.uri).lookup(ref).contents
         except Unresolvable as exc:
             raise SpecError(str(self.path), _unresolvable(ref, exc), where) from exc
+
+
+def absolute(base: str, ref: str) -> str:
+    """`ref` made absolute against the URI of the file it is in, as a valid URI
+    (`paths/menu_{menuItemId}.yaml` has characters a URI must escape)."""
+    return quote(base + ref if ref.startswith("#") else urljoin(base, ref), safe=_URI_SAFE)
 
 
 def _document_of(ref: str) -> str:
@@ -237,6 +249,9 @@ def load_spec(path: Path) -> SpecDocument:
         ),
     )
     _check_references(spec, files)
+    for key, item in document["paths"].items():
+        if isinstance(item, dict) and "$ref" in item:  # a path item in a file of its own
+            document["paths"][key] = spec.inline(item, f"paths.{key}")
     schemas.register(files.contents)
     notes.log()
     return spec
@@ -285,7 +300,7 @@ def _check_references(spec: SpecDocument, files: _Files) -> None:
             ref = node.get("$ref")
             if not isinstance(ref, str):
                 continue
-            target = urljoin(uri, ref)
+            target = absolute(uri, ref)
             if target in resolved:
                 continue
             try:
@@ -345,7 +360,7 @@ def _recursions(spec: SpecDocument, targets: set[str]) -> dict[str, int]:
         base = urldefrag(target).url
         contents = resolver.lookup(target).contents
         graph[target] = [
-            urljoin(base, node["$ref"]) for _, node in _walk(contents, ()) if isinstance(node.get("$ref"), str)
+            absolute(base, node["$ref"]) for _, node in _walk(contents, ()) if isinstance(node.get("$ref"), str)
         ]
     index: dict[str, int] = {}
     low: dict[str, int] = {}
@@ -390,10 +405,11 @@ def _recursions(spec: SpecDocument, targets: set[str]) -> dict[str, int]:
 
 
 def _walk(node: Any, place: tuple[str, ...]) -> Iterator[tuple[tuple[str, ...], dict[str, Any]]]:
+    """Every mapping below `node` with its place, extensions (`x-...`) left out."""
     if isinstance(node, dict):
         yield place, node
         for key, value in node.items():
-            if isinstance(value, dict | list):
+            if isinstance(value, dict | list) and not str(key).startswith("x-"):
                 yield from _walk(value, (*place, str(key)))
     elif isinstance(node, list):
         for index, value in enumerate(node):
@@ -417,7 +433,8 @@ def _parse(path: Path, notes: Notes, fragment: bool = False) -> dict[str, Any]:
                 loader.dispose()
             if loader.dates:
                 where = f"{path.name + ' ' if fragment else ''}line {loader.dates[0]}"
-                notes(f"unquoted dates read as strings, not YAML 1.1 dates (lines {_lines(loader.dates)})", where, "")
+                lines = f"{path.name + ' ' if fragment else ''}lines {_lines(loader.dates)}"
+                notes("unquoted dates read as strings, not as YAML 1.1 dates", where, lines)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""

@@ -535,3 +535,31 @@ def test_a_well_formed_document_logs_no_warning(write_spec: SpecWriter, caplog: 
     with caplog.at_level("WARNING", logger="mockserver"):
         create_app([write_spec(minimal_spec())])
     assert _warnings(caplog) == []
+
+
+def test_path_items_and_parameters_in_files_of_their_own(tmp_path: Path, make_app: Any) -> None:
+    from starlette.testclient import TestClient
+
+    (tmp_path / "paths").mkdir()
+    (tmp_path / "parameters").mkdir()
+    (tmp_path / "parameters" / "limit.yaml").write_text(
+        "name: limit\nin: query\nschema: {type: integer, maximum: 10}\n", encoding="utf-8"
+    )
+    (tmp_path / "paths" / "things_{id}.yaml").write_text(
+        "get:\n  operationId: getThing\n  parameters:\n    - $ref: ../parameters/limit.yaml\n      required: true\n"
+        "    - {name: id, in: path, required: true, schema: {type: string}}\n"
+        "  responses:\n    '200':\n      description: ok\n      content:\n        application/json:\n"
+        "          schema: {type: object, properties: {id: {type: string}}}\n",
+        encoding="utf-8",
+    )
+    root = {
+        "openapi": "3.1.0",
+        "info": {"title": "split", "version": "1"},
+        "paths": {"/things/{id}": {"$ref": "paths/things_{id}.yaml"}},
+    }
+    path = tmp_path / "openapi.yaml"
+    path.write_text(yaml.safe_dump(root), encoding="utf-8")
+    client = TestClient(make_app([path]))
+    assert client.get("/things/a", params={"limit": 3}).status_code == 200
+    assert client.get("/things/a", params={"limit": 30}).status_code == 422
+    assert client.get("/things/a").status_code == 422, "`required: true` beside the $ref applies"
