@@ -161,8 +161,10 @@ def _document_of(ref: str) -> str:
 def _unresolvable(ref: str, exc: Exception) -> str:
     if urlsplit(ref).scheme not in ("", "file"):
         return f"$ref {ref!r} is a URL: the mock reads local files only (no network); save it beside the document"
-    cause = getattr(exc, "__cause__", None)
-    return f"unresolvable $ref {ref!r}" + (f" ({cause})" if isinstance(cause, SpecError | OSError) else "")
+    cause: BaseException | None = exc
+    while cause is not None and not isinstance(cause, SpecError):  # why a referred file could not be read
+        cause = cause.__cause__ or cause.__context__
+    return f"unresolvable $ref {ref!r}" + (f" ({cause})" if cause is not None else "")
 
 
 def _tag_branches(node: dict[str, Any], out: dict[str, Any], discriminator: dict[str, Any]) -> None:

@@ -563,3 +563,9 @@ def test_path_items_and_parameters_in_files_of_their_own(tmp_path: Path, make_ap
     assert client.get("/things/a", params={"limit": 3}).status_code == 200
     assert client.get("/things/a", params={"limit": 30}).status_code == 422
     assert client.get("/things/a").status_code == 422, "`required: true` beside the $ref applies"
+
+
+def test_a_broken_referred_file_is_named_with_its_line(write_spec: SpecWriter, tmp_path: Path) -> None:
+    (tmp_path / "bad.yaml").write_text("X: {type: [\n", encoding="utf-8")
+    message = str(_error(write_spec(minimal_spec({"$ref": "bad.yaml#/X"}))))
+    assert "bad.yaml#/X" in message and f"{tmp_path / 'bad.yaml'}: line 2" in message
