@@ -236,7 +236,7 @@ def load_spec(path: Path) -> SpecDocument:
     if webhooks_only:
         document["paths"] = {}
     uri = path.resolve().as_uri()
-    files = _Files(path, version, notes)
+    files = _Files(version, notes)
     files.contents[uri] = document
     spec = SpecDocument(
         name=path.stem,
@@ -262,8 +262,7 @@ def load_spec(path: Path) -> SpecDocument:
 class _Files:
     """The local files a document refers to, read once, parsed and normalised like it."""
 
-    def __init__(self, root: Path, version: str, notes: Notes) -> None:
-        self.root = root
+    def __init__(self, version: str, notes: Notes) -> None:
         self.version = version
         self.notes = notes
         self.contents: dict[str, Any] = {}

@@ -19,6 +19,10 @@ from mockserver.types import JSON
 
 # Document (or referred file) URI -> the registry holding it and its siblings.
 _REGISTRIES: dict[str, jsonschema_rs.Registry] = {}
+# The validators of the document being compiled, by schema object: the loader hands out one
+# object for a `$ref` target wherever it is met, so a large shared schema compiles once.
+# Emptied when the next document is registered; the schema is held, so its id stays its own.
+_BUILT: dict[tuple[int, bool], tuple[Any, jsonschema_rs.Validator]] = {}
 
 
 class _NotRegistered(LookupError):
@@ -29,6 +33,7 @@ def register(resources: Mapping[str, JSON]) -> None:
     """Hold `resources` (URI -> contents: a document and the files it refers to) for the
     references kept in its schemas. Registering a URI again replaces it."""
     registry = jsonschema_rs.Registry(list(resources.items()))
+    _BUILT.clear()
     for uri in resources:
         _REGISTRIES[uri] = registry
 
@@ -37,6 +42,17 @@ def validator(schema: Any, validate_formats: bool = False) -> jsonschema_rs.Vali
     """A Draft 2020-12 validator of `schema`; references kept by the loader are resolved in
     their document. Raises `jsonschema_rs.ValidationError` (or `ValueError`) for a schema
     jsonschema_rs refuses."""
+    key = (id(schema), validate_formats)
+    built = _BUILT.get(key)
+    if built is not None and built[0] is schema:
+        return built[1]
+    made = _build(schema, validate_formats)
+    if isinstance(schema, dict) and len(schema) > 1:
+        _BUILT[key] = (schema, made)
+    return made
+
+
+def _build(schema: Any, validate_formats: bool) -> jsonschema_rs.Validator:
     try:
         return jsonschema_rs.Draft202012Validator(schema, validate_formats=validate_formats, retriever=_unregistered)
     except jsonschema_rs.ValidationError:
