@@ -67,6 +67,7 @@ class CorpusEntry:
     shapes: tuple[str, ...]
     loads: bool
     load_error: str | None
+    schemathesis_skip: str | None = None  # why the Schemathesis run leaves the document out
 
     @property
     def path(self) -> Path:
@@ -84,6 +85,7 @@ def corpus_entries() -> list[CorpusEntry]:
             shapes=tuple(str(s) for s in item.get("shapes") or ()),
             loads=bool(item.get("loads", False)),
             load_error=str(item["load_error"]) if item.get("load_error") else None,
+            schemathesis_skip=str(item["schemathesis_skip"]) if item.get("schemathesis_skip") else None,
         )
         for item in raw
     ]
