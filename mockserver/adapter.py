@@ -5,7 +5,7 @@ becomes a `null` type, boolean `exclusiveMinimum`/`exclusiveMaximum` become numb
 `example` becomes `examples` (in 3.1 documents too, where published documents still use them).
 What a published document gets wrong but can be served anyway (duplicate `required` entries,
 3.0 keywords in a 3.1 document, formats no validator knows) is mended and noted, with its
-place, through the caller's `note(message, place)`.
+place, through the caller's `note(message, place, detail)`.
 """
 
 from collections.abc import Callable
