@@ -127,8 +127,11 @@ class SpecDocument:
             if not siblings or not isinstance(resolved, dict) or self.version.startswith("3.0"):
                 return resolved  # OpenAPI 3.0: a $ref's siblings are ignored
             siblings = self._inline(siblings, where, stack, base)
-            if set(siblings) <= _ANNOTATIONS or "in" in resolved or "content" in resolved:
-                # Annotations, or fields over a parameter, response or body (`required: true`).
+            if "in" in resolved or "content" in resolved:
+                # A Reference Object to a parameter, response or body: 3.1 lets `summary` and
+                # `description` override, and ignores the rest (`required: true`), as Schemathesis does.
+                return {**resolved, **{k: v for k, v in siblings.items() if k in ("summary", "description")}}
+            if set(siblings) <= _ANNOTATIONS:
                 return {**resolved, **siblings}
             return {"allOf": [resolved, siblings]}  # 3.1: both apply
         # Extensions are kept as written: `x-codeSamples` refers to source files, not schemas.
