@@ -16,13 +16,12 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-import jsonschema_rs
-
 from mockserver.generator import GenContext, Generator, checked, compile_generator, time_rank
 from mockserver.lists import Listing, compile_listing
 from mockserver.model import Collection, ResourceModel, Role, envelope_key, object_view, path_parameters, schema_key
 from mockserver.operations import Operation
 from mockserver.projection import Projector, affirmer
+from mockserver.schemas import validator as schema_validator
 from mockserver.types import JSON, IsValid, Schema
 from mockserver.update import FieldSlot, UpdatePlan, compile_update_plan, is_timestamp
 
@@ -88,12 +87,12 @@ def _kind(api: str, collection: Collection) -> Kind:
     properties = (schema or {}).get("properties") or {}
 
     def slot(name: str) -> FieldSlot:
-        return FieldSlot((name,), jsonschema_rs.Draft202012Validator(properties[name], validate_formats=True).is_valid)
+        return FieldSlot((name,), schema_validator(properties[name], validate_formats=True).is_valid)
 
     id_name = collection.id_field if collection.id_field in properties else None
     id_schema = properties.get(id_name) if id_name else None
     times = [n for n, s in properties.items() if isinstance(s, dict) and is_timestamp(s, n)]
-    is_valid = jsonschema_rs.Draft202012Validator(schema or {}, validate_formats=True).is_valid
+    is_valid = schema_validator(schema or {}, validate_formats=True).is_valid
     return Kind(
         api=api,
         collection=collection,
@@ -121,7 +120,7 @@ def _id_generator(schema: Schema, name: str) -> Generator:
     if found is None:
         return compile_generator(schema, name)
     prefix, length = found.group(1), len(found.group(2))
-    check = jsonschema_rs.Draft202012Validator(schema, validate_formats=True).is_valid
+    check = schema_validator(schema, validate_formats=True).is_valid
     fallback = compile_generator(schema, name)
 
     def generate(ctx: GenContext) -> JSON:

@@ -12,6 +12,7 @@ from typing import Any
 
 import jsonschema_rs
 
+from mockserver.schemas import validator as schema_validator
 from mockserver.types import JSON, Schema
 
 INEXACT = "x-mock-inexact"  # on an `allOf` merge that may miss a constraint of a part
@@ -37,8 +38,8 @@ def merge_all_of(schema: Schema) -> Schema:
     for part in schema["allOf"]:
         if part is True:
             continue
-        if not isinstance(part, dict):
-            exact = False
+        if not isinstance(part, dict) or "$ref" in part:  # a `$ref`: a recursion the loader kept
+            exact = False  # left to the check of the whole
             continue
         if "allOf" in part:
             part = merge_all_of(part)
@@ -115,7 +116,7 @@ def admitted(schema: Schema) -> list[JSON]:
         kinds = _types(rest["type"])
         return [v for v in options if _json_type(v) in kinds] or options
     try:
-        check = jsonschema_rs.Draft202012Validator(rest, validate_formats=True).is_valid
+        check = schema_validator(rest, validate_formats=True).is_valid
     except (ValueError, jsonschema_rs.ValidationError):
         return options
     return [v for v in options if check(v)] or options

@@ -26,6 +26,7 @@ import jsonschema_rs
 from jsonschema_rs import canonical
 
 from mockserver.adapter import flagged
+from mockserver.schemas import validator as schema_validator
 from mockserver.types import JSON, IsValid, Schema
 
 if TYPE_CHECKING:
@@ -84,7 +85,7 @@ def node_validator(schema: Schema, hidden: str | None = None) -> IsValid | None:
     property is never generated, so never required); None when the node cannot be validated
     on its own (an unresolvable `$ref`, an invalid pattern)."""
     try:
-        return jsonschema_rs.Draft202012Validator(_without_hidden(schema, hidden), validate_formats=True).is_valid
+        return schema_validator(_without_hidden(schema, hidden), validate_formats=True).is_valid
     except (ValueError, jsonschema_rs.ValidationError, jsonschema_rs.ReferencingError):
         return None
 

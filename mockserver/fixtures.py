@@ -22,7 +22,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import jsonschema_rs
 import yaml
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -30,6 +29,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from mockserver.bindings import Kind, collection_key
 from mockserver.errors import FixtureError, StateError
 from mockserver.routing import RouteMatch, Router
+from mockserver.schemas import validator as schema_validator
 from mockserver.state import Entry, Store
 from mockserver.types import JSON
 
@@ -90,7 +90,7 @@ class Collections:
             return []
         validator = self._validators.get(kind.collection.path)
         if validator is None:
-            validator = jsonschema_rs.Draft202012Validator(schema, validate_formats=True)
+            validator = schema_validator(schema, validate_formats=True)
             self._validators[kind.collection.path] = validator
         found = []
         for error in validator.iter_errors(resource):

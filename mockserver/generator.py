@@ -1,6 +1,6 @@
 """Schema-conformant, realistic values: each schema is compiled once into a closure.
 
-`compile_generator(schema, name)` walks a (`$ref`-free) schema at start-up and returns a
+`compile_generator(schema, name)` walks a schema at start-up and returns a
 `Generator`: a function of a `GenContext` (a seeded RNG, the clock and the response status)
 that builds a value. Realism comes from the format and the property name (see `realism`),
 from the schema's own `examples`, `default`s and enums, and from a per-object timeline that
@@ -9,6 +9,9 @@ keeps related timestamps ordered: created/started <= finished/ended <= updated.
 Most keywords are honoured by construction (`combine` merges `allOf`s, `object_keys` builds
 the keys of open objects). A node holding a keyword in `_HARD` (`oneOf`, `not`, `if`, ...) is
 guarded: its values are checked against it, with slower fallbacks (see `fallback`).
+The loader leaves a `$ref` only where a schema recurses: there generation stops with the
+shortest valid branch (an omitted optional property, an empty array, another branch of a
+union, null where allowed).
 """
 
 from __future__ import annotations
@@ -25,11 +28,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-import jsonschema_rs
-
 from mockserver import fallback, object_keys, realism
 from mockserver.adapter import DISCRIMINATOR, SOFT_NULL, flagged
 from mockserver.combine import INEXACT, admitted, is_annotation, merge_all_of, not_null, with_siblings
+from mockserver.schemas import validator as schema_validator
 from mockserver.types import JSON, Schema
 
 _DAY = 86_400.0
@@ -76,13 +78,15 @@ def compile_generator(schema: Schema, name: str = "", request: bool | None = Non
             _FOR_REQUEST.reset(token)
     if not isinstance(schema, dict):
         return lambda ctx: None if schema is False else "value"
+    if "$ref" in schema:
+        return lambda ctx: {}  # recursion, required where it is met: the smallest object
     if not _HARD.isdisjoint(schema) and not schema.get(_GUARDED):
         return _guarded(schema, name)
     tag = schema.get(DISCRIMINATOR)
     if isinstance(tag, list) and len(tag) == 2:
         base = compile_generator(_without(schema, DISCRIMINATOR), name)
         held = (schema.get("properties") or {}).get(tag[0])
-        if isinstance(held, dict) and not jsonschema_rs.Draft202012Validator(held).is_valid(tag[1]):
+        if isinstance(held, dict) and not schema_validator(held).is_valid(tag[1]):
             return base  # the branch's own schema names it otherwise (an enum): keep that
         return _tagged(base, str(tag[0]), tag[1])
     if "oneOf" in schema:
@@ -99,7 +103,9 @@ def compile_generator(schema: Schema, name: str = "", request: bool | None = Non
             return _guarded(schema, name)  # the merge may miss a constraint: check the value
         return compile_generator(merged, name)
     if "anyOf" in schema:
-        branches = [with_siblings(schema, "anyOf", branch) for branch in schema["anyOf"] if branch is not False]
+        branches = [
+            with_siblings(schema, "anyOf", branch) for branch in _non_recursive(schema["anyOf"]) if branch is not False
+        ]
         return _union([compile_generator(b, name) for b in branches], [_is_null(b) for b in branches])
     kind = schema.get("type")
     if isinstance(kind, list):
@@ -114,8 +120,27 @@ def compile_generator(schema: Schema, name: str = "", request: bool | None = Non
 _FOR_REQUEST: contextvars.ContextVar[bool] = contextvars.ContextVar("for_request", default=False)
 
 
+def _recursive(schema: Any) -> bool:
+    """Whether `schema` leads only back into a recursion (a `$ref` the loader kept, or a union
+    of such and null)."""
+    if not isinstance(schema, dict):
+        return False
+    if "$ref" in schema:
+        return True
+    branches = schema.get("anyOf") or schema.get("oneOf")
+    real = [b for b in branches or [] if not (isinstance(b, dict) and _is_null(b))]
+    return bool(real) and all(_recursive(b) for b in real)
+
+
+def _non_recursive(branches: list[Any]) -> list[Any]:
+    """The branches of a union that do not recurse, if any do not."""
+    return [b for b in branches if not _recursive(b)] or branches
+
+
 def _one_of(schema: Schema, name: str) -> Generator:
-    branches = [with_siblings(schema, "oneOf", branch) for branch in schema["oneOf"] if isinstance(branch, dict)]
+    branches = [
+        with_siblings(schema, "oneOf", branch) for branch in _non_recursive(schema["oneOf"]) if isinstance(branch, dict)
+    ]
     return _union([compile_generator(b, name) for b in branches], [_is_null(b) for b in branches])
 
 
@@ -287,7 +312,7 @@ def _with_samples(schema: Schema, base: Generator) -> Generator:
     if "default" in schema and not isinstance(schema["default"], dict | list):
         samples.append(schema["default"])
     if samples:
-        check = jsonschema_rs.Draft202012Validator(schema, validate_formats=True)
+        check = schema_validator(schema, validate_formats=True)
         samples = [s for s in samples if check.is_valid(s)]
     if not samples:
         return base
@@ -308,7 +333,10 @@ def _object(schema: Schema, name: str) -> Generator:
     properties: dict[str, Schema] = {
         key: sub
         for key, sub in declared.items()
-        if sub is not False and not flagged(sub, hidden) and (names_ok is None or names_ok(key))
+        if sub is not False
+        and not flagged(sub, hidden)
+        and (names_ok is None or names_ok(key))
+        and (key in (schema.get("required") or []) or not _recursive(sub))  # recursion: left out where it may be
     }
     needs = {k: v for k, v in (schema.get("dependentRequired") or {}).items() if isinstance(v, list)}
     required = object_keys.with_dependents(
@@ -401,6 +429,8 @@ def _array(schema: Schema, name: str) -> Generator:
     if prefix and not isinstance(items, dict):  # a tuple: as long as its prefix, where allowed
         high = min(high, len(prefix)) if items is False or "maxItems" in schema else max(low, len(prefix))
         low = max(low, min(len(prefix), high))
+    if _recursive(schema.get("items")):
+        high = low  # recursion: as few items as allowed
     low = max(low, min(1, high))
     high = max(low, min(high, low + 3))
     unique = bool(schema.get("uniqueItems"))
@@ -555,7 +585,7 @@ def _pattern(schema: Schema, name: str, low: int, high: int | None) -> Generator
 
 def _number(schema: Schema, name: str, integer: bool) -> Generator:
     if name.lower() in ("status_code", "statuscode"):
-        check = jsonschema_rs.Draft202012Validator(schema)
+        check = schema_validator(schema)
         fallback = _number_in_range(schema, name, integer)
         return lambda ctx: ctx.status if check.is_valid(ctx.status) else fallback(ctx)
     return _number_in_range(schema, name, integer)

@@ -13,9 +13,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import jsonschema_rs
-
 from mockserver.model import ListShape, object_view
+from mockserver.schemas import validator as schema_validator
 from mockserver.types import JSON, IsValid, Schema
 
 _LIMIT = ("limit", "per_page", "page_size", "pagesize", "perpage", "size", "max_results", "maxresults", "top", "first")
@@ -213,7 +212,7 @@ def _slots(view: Schema | None, items_key: str | None, prefix: tuple[str, ...] =
             continue
         meaning = next((m for m, names in _FIELDS.items() if _norm(name) in names), None)
         if meaning is not None:
-            check: Callable[[Any], bool] = jsonschema_rs.Draft202012Validator(sub, validate_formats=True).is_valid
+            check: Callable[[Any], bool] = schema_validator(sub, validate_formats=True).is_valid
             out.append(_Slot((*prefix, name), meaning, check, check(None), name in required))
         elif not prefix:
             inner = object_view(sub)

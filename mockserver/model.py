@@ -27,6 +27,8 @@ _PARAM = re.compile(r"\{([^{}/]+)\}")
 _WRITES = ("POST", "PUT", "PATCH", "DELETE")
 # Envelope properties that usually hold the items of a list answer, best first.
 _ITEM_KEYS = ("data", "items", "results", "records", "entries", "values", "list", "content", "elements", "nodes")
+# Properties that hold the resource in an envelope beside metadata (Qdrant's `{result, status, time}`).
+_ENVELOPE_KEYS = ("result", "data", "item", "resource")
 
 
 @dataclass(frozen=True)
@@ -176,6 +178,8 @@ def _classify(
             shape = _list_shape(op.success_schema)
             return Role("list", collection, list_shape=shape) if shape is not None else None
         if method == "POST":
+            if _answers_a_list(op.success_schema):
+                return None  # a query by POST (Qdrant's `POST /points` reads points by id)
             return Role("create", collection)
         if method in ("PUT", "PATCH") and collection.item_path is not None:
             return Role("update", collection)  # petstore's `PUT /pet`: the id is in the body
@@ -187,6 +191,21 @@ def _classify(
         if batch is not None:
             return Role("batch", owner, list_shape=_list_shape(op.success_schema), batch_key=batch or None)
     return _action(op, collections)
+
+
+def _answers_a_list(schema: Schema | None) -> bool:
+    """Whether an answer is a list of items rather than one item (bare or in an envelope)."""
+    if not isinstance(schema, dict):
+        return False
+    if _type(schema) == "array":
+        return True
+    view = object_view(schema)
+    key = envelope_key(view) if view is not None else None
+    if view is None or key is not None:
+        return False
+    properties = view.get("properties") or {}
+    wrapped = [k for k in _ENVELOPE_KEYS if k in properties]
+    return bool(wrapped) and _type(properties[wrapped[0]]) == "array" and id_field(view, None) is None
 
 
 def _action(op: OperationShape, collections: Mapping[str, Collection]) -> Role | None:
@@ -252,12 +271,15 @@ def object_view(schema: Schema | None) -> Schema | None:
 
 
 def envelope_key(view: Schema | None) -> str | None:
-    """The one property of an object that only wraps another object (`{"article": {...}}`)."""
+    """The property of an object that only wraps another object: its one property
+    (`{"article": {...}}`), or its one object-valued property named like a result beside
+    metadata (`{"result": {...}, "status": "ok", "time": 0.1}`)."""
     properties = (view or {}).get("properties") or {}
-    if len(properties) != 1:
-        return None
-    key, inner = next(iter(properties.items()))
-    return str(key) if object_view(inner) is not None else None
+    if len(properties) == 1:
+        key, inner = next(iter(properties.items()))
+        return str(key) if object_view(inner) is not None else None
+    objects = [str(key) for key, inner in properties.items() if object_view(inner) is not None]
+    return objects[0] if len(objects) == 1 and objects[0] in _ENVELOPE_KEYS else None
 
 
 def unwrap(view: Schema | None) -> Schema | None:
@@ -340,7 +362,11 @@ def id_field(schema: Schema | None, param: str | None) -> str | None:
         return "id"
     ending = [name for name in properties if name.lower().endswith("id") and len(name) > 2]
     ending = [name for name in ending if not name.lower().endswith("uuid") or name.lower() == "uuid"] or ending
-    return ending[0] if len(ending) == 1 else None
+    if len(ending) == 1:
+        return ending[0]
+    if param and "name" in properties and squash(param).endswith("name"):
+        return "name"  # `{snapshot_name}` names the item by its `name` (Qdrant)
+    return None
 
 
 def squash(name: str) -> str:

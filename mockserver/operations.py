@@ -18,6 +18,7 @@ from mockserver.loader import SpecDocument
 from mockserver.media import concrete, is_json_wire
 from mockserver.model import OperationShape, ResourceModel, infer_model
 from mockserver.profile import ApiProfile, OperationProfile
+from mockserver.schemas import validator as schema_validator
 from mockserver.security import SecurityPolicy, compile_security
 from mockserver.types import JSON, IsValid, Schema
 from mockserver.update import FieldSlot, UpdatePlan, compile_update_plan
@@ -303,7 +304,7 @@ def _variant(media_type: str, declared: Any) -> MediaVariant:
     if "example" in media:
         examples.setdefault("default", media["example"])
     wire = concrete(media_type) if media_type else media_type
-    is_valid = jsonschema_rs.Draft202012Validator(schema or {}, validate_formats=True).is_valid
+    is_valid = schema_validator(schema or {}, validate_formats=True).is_valid
     buildable = is_json_wire(wire) or (
         essence(wire).startswith("text/") and schema is not None and schema.get("type") in _SCALARS
     )
@@ -336,7 +337,7 @@ def _message_slots(schema: Schema | None) -> tuple[FieldSlot, ...]:
             sub = properties[name]
             if not isinstance(sub, dict):
                 continue
-            check = jsonschema_rs.Draft202012Validator(sub, validate_formats=True).is_valid
+            check = schema_validator(sub, validate_formats=True).is_valid
             if check("x") or check(["x"]):
                 found.append(_MessageSlot((*prefix, name), check, as_list=not check("x")))
                 break

@@ -13,10 +13,9 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass
 
-import jsonschema_rs
-
 from mockserver.adapter import flagged
 from mockserver.model import envelope_key, object_view, schema_key
+from mockserver.schemas import validator as schema_validator
 from mockserver.types import JSON, IsValid, Schema
 
 # Top-level booleans that tell a client its write worked (`{"success": true}`).
@@ -46,7 +45,7 @@ class Projector:
                 if not isinstance(sub, dict) or flagged(sub, "writeOnly"):
                     continue  # what a client writes is never shown back
                 inner = Projector(sub, depth=depth + 1) if depth < 8 and object_view(sub) is not None else None
-                check = jsonschema_rs.Draft202012Validator(sub, validate_formats=True).is_valid
+                check = schema_validator(sub, validate_formats=True).is_valid
                 fields.append(_Field(name, check, inner))
         self._fields = tuple(fields)
         # `{"transactionRule": {...}}` around the resource: the resource goes inside.
@@ -77,13 +76,13 @@ class Projector:
 def affirmer(schema: Schema | None, names: frozenset[str] = AFFIRMATIONS) -> Callable[[JSON], JSON]:
     """`true` for a boolean answer, and `true` in top-level booleans like `success`, where the
     schema allows it: what a successful write says about itself."""
-    check = jsonschema_rs.Draft202012Validator(schema or {}, validate_formats=True).is_valid
+    check = schema_validator(schema or {}, validate_formats=True).is_valid
     if isinstance(schema, dict) and schema.get("type") in ("boolean", ["boolean"]) and check(True):
         return lambda answer: True
     view = object_view(schema)
     slots = []
     for name, sub in ((view or {}).get("properties") or {}).items():
-        if name.lower() in names and isinstance(sub, dict) and jsonschema_rs.Draft202012Validator(sub).is_valid(True):
+        if name.lower() in names and isinstance(sub, dict) and schema_validator(sub).is_valid(True):
             slots.append(name)
     if not slots:
         return lambda answer: answer

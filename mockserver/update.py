@@ -17,8 +17,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-import jsonschema_rs
-
 from mockserver.adapter import flagged
 from mockserver.errors import ProfileError
 from mockserver.generator import time_rank
@@ -26,6 +24,7 @@ from mockserver.model import squash
 from mockserver.profile import OperationProfile
 from mockserver.projection import WriteOnlyCleaner
 from mockserver.realism import format_datetime
+from mockserver.schemas import validator as schema_validator
 from mockserver.types import JSON, IsValid, Schema
 
 
@@ -179,7 +178,7 @@ def compile_update_plan(
             if strict:
                 raise ProfileError(source, f"the response has no field {dotted!r}", f"{where}.{section}")
             return None
-        check = jsonschema_rs.Draft202012Validator(schema, validate_formats=True).is_valid
+        check = schema_validator(schema, validate_formats=True).is_valid
         return FieldSlot(path, check, WriteOnlyCleaner.compile(schema))
 
     def slot(dotted: str, section: str) -> FieldSlot:
@@ -193,7 +192,7 @@ def compile_update_plan(
     if strict:
         for dotted, value in profile.fixed.items():
             target = response_schema if dotted == "" else _subschema(response_schema, _dotted(dotted))
-            if target is None or not jsonschema_rs.Draft202012Validator(target, validate_formats=True).is_valid(value):
+            if target is None or not schema_validator(target, validate_formats=True).is_valid(value):
                 raise ProfileError(
                     source, f"fixed value {value!r} does not fit the response at {dotted!r}", f"{where}.fixed"
                 )

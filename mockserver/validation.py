@@ -30,6 +30,7 @@ from mockserver.multipart import Part
 from mockserver.parameters import MISSING, Decoder, Undecodable, compile_decoder
 from mockserver.problems import Problem
 from mockserver.request import MockRequest
+from mockserver.schemas import validator as schema_validator
 from mockserver.types import JSON, Loc, Schema
 
 MAX_VIOLATIONS = 100  # per request: a body with 100,000 wrong items gets a bounded answer, fast
@@ -45,7 +46,7 @@ class SchemaCheck:
     __slots__ = ("_validator", "is_valid", "prefix")
 
     def __init__(self, schema: Schema, prefix: Loc = ()) -> None:
-        self._validator = jsonschema_rs.Draft202012Validator(with_format_ranges(schema), validate_formats=True)
+        self._validator = schema_validator(with_format_ranges(schema), validate_formats=True)
         self.is_valid: Callable[[JSON], bool] = self._validator.is_valid
         self.prefix = prefix
 

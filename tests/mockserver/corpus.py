@@ -1,7 +1,8 @@
 """The public OpenAPI documents of `tests/corpus/`, and an independent oracle for them.
 
 `CorpusOracle` reads a corpus document itself (JSON, or YAML with the C loader), resolves its
-`$ref`s with `referencing` and validates with `openapi_schema_validator` (`OAS30Validator`
+`$ref`s with `referencing` (those into other local files too) and validates with
+`openapi_schema_validator` (`OAS30Validator`
 for 3.0.x, which knows `nullable` and boolean `exclusiveMinimum`, with 3.0's rule that a
 `$ref`'s siblings are ignored; `OAS31Validator` for 3.1.x, where `nullable` means nothing),
 formats checked. It imports nothing from `mockserver`: it is what the mock is judged by.
@@ -16,7 +17,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, unquote, urljoin, urlsplit
+from urllib.request import url2pathname
 
 import yaml
 from jsonschema.exceptions import ValidationError
@@ -28,7 +30,6 @@ from referencing.jsonschema import DRAFT4, DRAFT202012
 
 CORPUS_DIR = Path(__file__).resolve().parent.parent / "corpus"
 SOURCES = CORPUS_DIR / "SOURCES.yaml"
-DOCUMENT_URI = "urn:corpus:openapi"
 TOKEN = "T"
 BASIC_CREDENTIALS = "Basic " + base64.b64encode(f"user:{TOKEN}".encode()).decode()  # "Basic dXNlcjpU"
 _METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
@@ -66,6 +67,7 @@ class CorpusEntry:
     shapes: tuple[str, ...]
     loads: bool
     load_error: str | None
+    schemathesis_skip: str | None = None  # why the Schemathesis run leaves the document out
 
     @property
     def path(self) -> Path:
@@ -83,6 +85,7 @@ def corpus_entries() -> list[CorpusEntry]:
             shapes=tuple(str(s) for s in item.get("shapes") or ()),
             loads=bool(item.get("loads", False)),
             load_error=str(item["load_error"]) if item.get("load_error") else None,
+            schemathesis_skip=str(item["schemathesis_skip"]) if item.get("schemathesis_skip") else None,
         )
         for item in raw
     ]
@@ -173,44 +176,60 @@ class CorpusOracle:
         if self.version.startswith("3.0"):
             self._validator_class: Any = OAS30RefValidator
             self._format_checker = oas30_format_checker
-            resource: Resource[Any] = DRAFT4.create_resource(self.document)
+            self._specification = DRAFT4
         elif self.version.startswith("3.1"):
             self._validator_class = OAS31Validator
             self._format_checker = oas31_format_checker
-            resource = DRAFT202012.create_resource(self.document)
+            self._specification = DRAFT202012
         else:
             raise ValueError(f"{path}: unsupported openapi version {self.version!r}")
-        self.registry: Registry[Any] = Registry().with_resource(DOCUMENT_URI, resource)
-        self._resolver = self.registry.resolver(base_uri=DOCUMENT_URI)
+        # The document by its file's URI, and the local files it refers to read on demand.
+        self.uri = path.resolve().as_uri()
+        resource: Resource[Any] = self._specification.create_resource(self.document)
+        self.registry: Registry[Any] = Registry(retrieve=self._retrieve).with_resource(self.uri, resource)  # type: ignore[call-arg]
+        self._resolver = self.registry.resolver(base_uri=self.uri)
+        self._files: dict[str, Resource[Any]] = {}
         self._responses: dict[tuple[str, str, str], _Declared] = {}
         self._requests: dict[tuple[str, str], dict[str, Validator | None] | None] = {}
         self._parameters: dict[tuple[str, str, str, str], Validator | None] = {}
 
     # -- reading -----------------------------------------------------------------------
 
-    def _validator(self, pointer: str) -> Validator:
-        ref = f"{DOCUMENT_URI}#{quote(pointer, safe='/~')}"
+    def _retrieve(self, uri: str) -> Resource[Any]:
+        if uri not in self._files:
+            if not uri.startswith("file:"):
+                raise ValueError(f"{self.path}: will not fetch {uri}")
+            self._files[uri] = self._specification.create_resource(
+                read_document(Path(url2pathname(urlsplit(uri).path)))
+            )
+        return self._files[uri]
+
+    def _validator(self, location: str) -> Validator:
+        """A validator of the schema at `location` ("<file URI>#<JSON pointer>")."""
+        document, _, pointer = location.partition("#")
+        ref = f"{document}#{quote(pointer, safe='/~')}"
         validator: Validator = self._validator_class(
             {"$ref": ref}, registry=self.registry, format_checker=self._format_checker
         )
         return validator
 
-    def _deref(self, node: Any, pointer: str) -> tuple[Any, str]:
+    def _deref(self, node: Any, location: str) -> tuple[Any, str]:
         seen: set[str] = set()
         while isinstance(node, dict) and isinstance(node.get("$ref"), str):
-            ref = str(node["$ref"])
-            if not ref.startswith("#/") or ref in seen:
-                raise ValueError(f"{self.path}: cannot follow $ref {ref!r} at {pointer}")
+            ref = urljoin(location.partition("#")[0], quote(str(node["$ref"]), safe="/~#%:"))
+            if ref in seen:
+                raise ValueError(f"{self.path}: cannot follow $ref {node['$ref']!r} at {location}")
             seen.add(ref)
-            pointer = ref[1:]
+            document, _, fragment = ref.partition("#")
+            location = f"{document}#{unquote(fragment)}"
             node = self._resolver.lookup(ref).contents
-        return node, pointer
+        return node, location
 
     def _path_item(self, spec_path: str) -> tuple[dict[str, Any], str]:
         paths = self.document.get("paths") or {}
         if spec_path not in paths:
             raise KeyError(f"{self.path.name}: no path {spec_path!r}")
-        node, pointer = self._deref(paths[spec_path], f"/paths/{_escape(spec_path)}")
+        node, pointer = self._deref(paths[spec_path], f"{self.uri}#/paths/{_escape(spec_path)}")
         return node, pointer
 
     def operation(self, method: str, spec_path: str) -> tuple[dict[str, Any], str]:

@@ -1,5 +1,6 @@
-"""Loading specs: parsing, outline checks, 3.0 -> 3.1 normalisation, `$ref` inlining, and a
-clear `SpecError` (file and place named) for every way a document can be broken."""
+"""Loading specs: parsing, outline checks, 3.0 -> 3.1 normalisation, `$ref` inlining (recursive
+and multi-file documents too), one warning line per quirk of a published document, and a clear
+`SpecError` (file and places named, every problem at once) for every way a document can be broken."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from mockserver import create_app
 from mockserver.errors import MockServerError, ProfileError, SpecError
@@ -126,12 +128,6 @@ def test_external_ref_is_a_clear_error(write_spec: SpecWriter) -> None:
     assert "other.yaml#/Thing" in str(error)
 
 
-def test_recursive_schema_is_a_clear_error(write_spec: SpecWriter) -> None:
-    schemas = {"Node": {"type": "object", "properties": {"child": {"$ref": "#/components/schemas/Node"}}}}
-    error = _error(write_spec(minimal_spec({"$ref": "#/components/schemas/Node"}, schemas=schemas)))
-    assert "recursive" in str(error).lower()
-
-
 def test_broken_yaml_names_the_line(write_spec: SpecWriter) -> None:
     error = _error(write_spec("openapi: 3.1.0\ninfo: {title: x\npaths: {}\n"))
     assert "line" in str(error)
@@ -249,3 +245,328 @@ def test_swagger_2_is_refused_in_one_line_that_says_what_to_do(write_spec: SpecW
         create_app([path])
     message = str(refused.value)
     assert "\n" not in message and "Swagger 2.0" in message and "convert it" in message
+
+
+# -- recursion -------------------------------------------------------------------------------
+
+_NODE = {
+    "type": "object",
+    "required": ["name"],
+    "properties": {
+        "name": {"type": "string"},
+        "children": {"type": "array", "items": {"$ref": "#/components/schemas/Node"}},
+    },
+}
+
+
+def _nested(depth: int, leaf: Any = "leaf") -> dict[str, Any]:
+    node: dict[str, Any] = {"name": leaf}
+    for level in range(depth):
+        node = {"name": f"level {level}", "children": [node]}
+    return node
+
+
+def _tree_client(write_spec: SpecWriter, make_app: Any, schemas: dict[str, Any], root: str) -> Any:
+    from starlette.testclient import TestClient
+
+    path = write_spec(minimal_spec({"$ref": f"#/components/schemas/{root}"}, schemas=schemas))
+    return TestClient(make_app([path]), raise_server_exceptions=False)
+
+
+def test_a_recursive_schema_loads_and_is_validated_at_any_depth(write_spec: SpecWriter, make_app: Any) -> None:
+    client = _tree_client(write_spec, make_app, {"Node": _NODE}, "Node")
+    assert client.patch("/v2/things/a", json=_nested(5)).status_code == 200
+    refused = client.patch("/v2/things/a", json=_nested(5, leaf=7))
+    assert refused.status_code == 422, "a wrong value five levels down is still seen"
+    assert client.patch("/v2/things/a", json={"name": "x", "children": [{"children": []}]}).status_code == 422
+
+
+def test_a_recursive_schema_keeps_its_reference_absolute(write_spec: SpecWriter) -> None:
+    path = write_spec(minimal_spec({"$ref": "#/components/schemas/Node"}, schemas={"Node": _NODE}))
+    spec = load_spec(path)
+    inlined = spec.inline({"$ref": "#/components/schemas/Node"}, "test")
+    kept = inlined["properties"]["children"]["items"]
+    assert kept == {"$ref": path.resolve().as_uri() + "#/components/schemas/Node"}
+
+
+def test_mutual_recursion_loads_and_validates(write_spec: SpecWriter, make_app: Any) -> None:
+    schemas = {
+        "Filter": {
+            "type": "object",
+            "properties": {"must": {"type": "array", "items": {"$ref": "#/components/schemas/Condition"}}},
+        },
+        "Condition": {
+            "anyOf": [
+                {"type": "object", "required": ["key"], "properties": {"key": {"type": "string"}}},
+                {
+                    "type": "object",
+                    "required": ["nested"],
+                    "properties": {"nested": {"$ref": "#/components/schemas/Filter"}},
+                },
+            ]
+        },
+    }
+    client = _tree_client(write_spec, make_app, schemas, "Filter")
+    deep = {"must": [{"nested": {"must": [{"nested": {"must": [{"key": "a"}]}}]}}]}
+    assert client.patch("/v2/things/a", json=deep).status_code == 200
+    wrong = {"must": [{"nested": {"must": [{"nested": {"must": [{"key": 1}]}}]}}]}
+    assert client.patch("/v2/things/a", json=wrong).status_code == 422
+
+
+def test_generation_stops_at_recursion_with_the_shortest_valid_branch(write_spec: SpecWriter) -> None:
+    from mockserver.generator import compile_generator, seeded_context
+    from mockserver.schemas import validator
+
+    schemas = {
+        "Node": {
+            "type": "object",
+            "required": ["name"],
+            "properties": {
+                "name": {"type": "string"},
+                "children": {"type": "array", "items": {"$ref": "#/components/schemas/Node"}},
+                "parent": {"anyOf": [{"$ref": "#/components/schemas/Node"}, {"type": "null"}]},
+                "next": {"$ref": "#/components/schemas/Node"},
+            },
+        }
+    }
+    spec = load_spec(write_spec(minimal_spec({"$ref": "#/components/schemas/Node"}, schemas=schemas)))
+    schema = spec.inline({"$ref": "#/components/schemas/Node"}, "test")
+    generate, check = compile_generator(schema), validator(schema, validate_formats=True)
+    for seed in range(30):
+        value = generate(seeded_context(("tree", seed), 1_800_000_000.0))
+        assert check.is_valid(value), value
+        assert isinstance(value, dict)
+        child = value.get("children", [{}])
+        assert all(c.get("children") in (None, []) for c in child), "one level of recursion, no more"
+
+
+def test_dynamic_ref_recursion_loads(write_spec: SpecWriter, make_app: Any) -> None:
+    tree = {
+        "$dynamicAnchor": "node",
+        "type": "object",
+        "properties": {
+            "value": {"type": "integer"},
+            "children": {"type": "array", "items": {"$dynamicRef": "#node"}},
+        },
+    }
+    client = _tree_client(write_spec, make_app, {"Tree": tree}, "Tree")
+    body = {"value": 1, "children": [{"value": 2, "children": [{"value": 3}]}]}
+    assert client.patch("/v2/things/a", json=body).status_code == 200
+    body["children"][0]["children"][0]["value"] = "three"
+    assert client.patch("/v2/things/a", json=body).status_code == 422
+
+
+def test_recursive_ref_recursion_loads(write_spec: SpecWriter, make_app: Any) -> None:
+    tree = {
+        "$recursiveAnchor": True,
+        "type": "object",
+        "properties": {"value": {"type": "integer"}, "children": {"type": "array", "items": {"$recursiveRef": "#"}}},
+    }
+    client = _tree_client(write_spec, make_app, {"Tree": tree}, "Tree")
+    assert client.patch("/v2/things/a", json={"value": 1, "children": [{"value": 2}]}).status_code == 200
+    assert client.patch("/v2/things/a", json={"value": 1, "children": [{"value": "2"}]}).status_code == 422
+
+
+# -- several files ---------------------------------------------------------------------------
+
+
+def test_references_to_other_local_files_are_read_relative_to_the_referring_file(tmp_path: Path, make_app: Any) -> None:
+    from starlette.testclient import TestClient
+
+    (tmp_path / "schemas").mkdir()
+    (tmp_path / "schemas" / "pet.yaml").write_text(
+        "Pet:\n  type: object\n  required: [name, tag]\n  properties:\n    name: {type: string}\n"
+        "    tag: {$ref: './common.yaml#/Tag'}\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "schemas" / "common.yaml").write_text("Tag:\n  type: string\n  maxLength: 5\n", encoding="utf-8")
+    document = minimal_spec({"$ref": "./schemas/pet.yaml#/Pet"})
+    (tmp_path / "api").mkdir()
+    document = minimal_spec({"$ref": "../schemas/pet.yaml#/Pet"})
+    path = tmp_path / "api" / "openapi.yaml"
+    path.write_text(yaml.safe_dump(document), encoding="utf-8")
+    client = TestClient(make_app([path]))
+    assert client.patch("/v2/things/a", json={"name": "Rex", "tag": "dog"}).status_code == 200
+    assert client.patch("/v2/things/a", json={"name": "Rex", "tag": "a long tag"}).status_code == 422
+    answer = client.get("/v2/things/a")
+    assert answer.status_code in (200, 404, 405)
+
+
+def test_a_recursive_schema_in_another_file_loads(tmp_path: Path, make_app: Any) -> None:
+    from starlette.testclient import TestClient
+
+    (tmp_path / "tree.yaml").write_text(
+        "Tree:\n  type: object\n  properties:\n    n: {type: integer}\n"
+        "    kids: {type: array, items: {$ref: '#/Tree'}}\n",
+        encoding="utf-8",
+    )
+    path = tmp_path / "api.yaml"
+    path.write_text(yaml.safe_dump(minimal_spec({"$ref": "tree.yaml#/Tree"})), encoding="utf-8")
+    client = TestClient(make_app([path]))
+    assert client.patch("/v2/things/a", json={"n": 1, "kids": [{"n": 2, "kids": [{"n": 3}]}]}).status_code == 200
+    assert client.patch("/v2/things/a", json={"n": 1, "kids": [{"n": 2, "kids": [{"n": "3"}]}]}).status_code == 422
+
+
+def test_a_url_reference_is_one_clear_line(write_spec: SpecWriter) -> None:
+    error = _error(write_spec(minimal_spec({"$ref": "https://example.com/schemas/pet.json#/Pet"})))
+    assert "https://example.com/schemas/pet.json#/Pet" in str(error)
+    assert "network" in str(error) and "Traceback" not in str(error)
+
+
+def test_every_broken_reference_is_listed_at_once(write_spec: SpecWriter) -> None:
+    schemas = {
+        "Thing": {
+            "type": "object",
+            "properties": {
+                "a": {"$ref": "#/components/schemas/MissingA"},
+                "b": {"$ref": "#/components/schemas/MissingB"},
+                "c": {"$ref": "missing-file.yaml#/C"},
+            },
+        }
+    }
+    message = str(_error(write_spec(minimal_spec({"$ref": "#/components/schemas/Thing"}, schemas=schemas))))
+    assert "3 problems" in message
+    for ref, place in (
+        ("#/components/schemas/MissingA", "components.schemas.Thing.properties.a"),
+        ("#/components/schemas/MissingB", "components.schemas.Thing.properties.b"),
+        ("missing-file.yaml#/C", "components.schemas.Thing.properties.c"),
+    ):
+        assert any(ref in line and place in line for line in message.splitlines()), (ref, message)
+
+
+# -- documents as they are published ---------------------------------------------------------
+
+
+def _warnings(caplog: pytest.LogCaptureFixture) -> list[str]:
+    return [r.getMessage() for r in caplog.records if r.levelname == "WARNING" and r.name == "mockserver"]
+
+
+def _quirk(
+    write_spec: SpecWriter, caplog: pytest.LogCaptureFixture, document: dict[str, Any] | str, fragment: str
+) -> tuple[Any, str]:
+    with caplog.at_level("WARNING", logger="mockserver"):
+        path = write_spec(document)
+        app = create_app([path])
+    lines = [line for line in _warnings(caplog) if fragment in line]
+    assert len(lines) == 1, _warnings(caplog)
+    assert str(path) in lines[0]
+    return app, lines[0]
+
+
+def test_an_unquoted_date_is_a_string(write_spec: SpecWriter, caplog: pytest.LogCaptureFixture, make_app: Any) -> None:
+    from starlette.testclient import TestClient
+
+    schema = {"type": "object", "properties": {"day": {"type": "string", "example": "DAY"}}}
+    text = yaml.safe_dump(minimal_spec(schema)).replace("DAY", "2024-01-01")
+    _app, line = _quirk(write_spec, caplog, text, "unquoted dates")
+    assert "line " in line
+    spec = load_spec(write_spec(text))
+    day = spec.document["paths"]["/things/{thing_id}"]["patch"]["requestBody"]["content"]["application/json"]
+    assert day["schema"]["properties"]["day"]["examples"] == ["2024-01-01"]
+    client = TestClient(make_app([write_spec(text)]))
+    assert client.patch("/v2/things/a", json={"day": "2024-01-01"}).status_code == 200
+
+
+def test_duplicate_required_entries_are_dropped(write_spec: SpecWriter, caplog: pytest.LogCaptureFixture) -> None:
+    schema = {"type": "object", "required": ["name", "name"], "properties": {"name": {"type": "string"}}}
+    app, line = _quirk(write_spec, caplog, minimal_spec(schema), "duplicate entries in `required`")
+    assert "requestBody.content.application/json.schema.required" in line
+    [op] = app.state.apis[0].operations
+    assert op.request_schema["required"] == ["name"]
+
+
+def test_a_boolean_exclusive_minimum_in_31_is_read_as_30_meant(
+    write_spec: SpecWriter, caplog: pytest.LogCaptureFixture, make_app: Any
+) -> None:
+    from starlette.testclient import TestClient
+
+    schema = {
+        "type": "object",
+        "properties": {
+            "n": {"type": "integer", "minimum": 0, "exclusiveMinimum": True},
+            "m": {"type": "integer", "exclusiveMaximum": True},
+        },
+    }
+    _app, line = _quirk(write_spec, caplog, minimal_spec(schema), "exclusiveMinimum")
+    assert "properties.n" in line and "3 more places" in line  # n and m, in the request and the answer
+    client = TestClient(make_app([write_spec(minimal_spec(schema))]))
+    assert client.patch("/v2/things/a", json={"n": 1, "m": 5}).status_code == 200
+    assert client.patch("/v2/things/a", json={"n": 0}).status_code == 422
+
+
+def test_unknown_formats_are_accepted_and_named(
+    write_spec: SpecWriter, caplog: pytest.LogCaptureFixture, make_app: Any
+) -> None:
+    from starlette.testclient import TestClient
+
+    schema = {
+        "type": "object",
+        "properties": {"id": {"type": "string", "format": "snowflake"}, "n": {"type": "integer", "format": "uint64"}},
+    }
+    _app, line = _quirk(write_spec, caplog, minimal_spec(schema), "formats the mock does not know")
+    assert "snowflake" in line and "uint64" in line
+    client = TestClient(make_app([write_spec(minimal_spec(schema))]))
+    assert client.patch("/v2/things/a", json={"id": "anything at all", "n": 3}).status_code == 200
+
+
+def test_nullable_in_31_is_noted(write_spec: SpecWriter, caplog: pytest.LogCaptureFixture) -> None:
+    schema = {"type": "object", "properties": {"note": {"type": "string", "nullable": True}}}
+    _quirk(write_spec, caplog, minimal_spec(schema), "`nullable`")
+
+
+def test_a_document_with_only_webhooks_serves_its_index(
+    write_spec: SpecWriter, caplog: pytest.LogCaptureFixture
+) -> None:
+    from starlette.testclient import TestClient
+
+    document = {
+        "openapi": "3.1.0",
+        "info": {"title": "hooks", "version": "1"},
+        "webhooks": {"newPet": {"post": {"responses": {"200": {"description": "ok"}}}}},
+    }
+    app, line = _quirk(write_spec, caplog, document, "only webhooks")
+    assert "nothing but its index" in line
+    assert app.state.apis[0].operations == []
+    index = TestClient(app).get("/")
+    assert index.status_code == 200
+
+
+def test_a_well_formed_document_logs_no_warning(write_spec: SpecWriter, caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level("WARNING", logger="mockserver"):
+        create_app([write_spec(minimal_spec())])
+    assert _warnings(caplog) == []
+
+
+def test_path_items_and_parameters_in_files_of_their_own(tmp_path: Path, make_app: Any) -> None:
+    from starlette.testclient import TestClient
+
+    (tmp_path / "paths").mkdir()
+    (tmp_path / "parameters").mkdir()
+    (tmp_path / "parameters" / "limit.yaml").write_text(
+        "name: limit\nin: query\nschema: {type: integer, maximum: 10}\n", encoding="utf-8"
+    )
+    (tmp_path / "paths" / "things_{id}.yaml").write_text(
+        "get:\n  operationId: getThing\n  parameters:\n    - $ref: ../parameters/limit.yaml\n      required: true\n"
+        "    - {name: id, in: path, required: true, schema: {type: string}}\n"
+        "  responses:\n    '200':\n      description: ok\n      content:\n        application/json:\n"
+        "          schema: {type: object, properties: {id: {type: string}}}\n",
+        encoding="utf-8",
+    )
+    root = {
+        "openapi": "3.1.0",
+        "info": {"title": "split", "version": "1"},
+        "paths": {"/things/{id}": {"$ref": "paths/things_{id}.yaml"}},
+    }
+    path = tmp_path / "openapi.yaml"
+    path.write_text(yaml.safe_dump(root), encoding="utf-8")
+    client = TestClient(make_app([path]))
+    assert client.get("/things/a", params={"limit": 3}).status_code == 200
+    assert client.get("/things/a", params={"limit": 30}).status_code == 422
+    # 3.1: a Reference Object's fields other than summary and description are ignored.
+    assert client.get("/things/a").status_code == 200, "`required: true` beside the $ref is ignored"
+
+
+def test_a_broken_referred_file_is_named_with_its_line(write_spec: SpecWriter, tmp_path: Path) -> None:
+    (tmp_path / "bad.yaml").write_text("X: {type: [\n", encoding="utf-8")
+    message = str(_error(write_spec(minimal_spec({"$ref": "bad.yaml#/X"}))))
+    assert "bad.yaml#/X" in message and f"{tmp_path / 'bad.yaml'}: line 2" in message
