@@ -85,7 +85,7 @@ def node_validator(schema: Schema, hidden: str | None = None) -> IsValid | None:
     property is never generated, so never required); None when the node cannot be validated
     on its own (an unresolvable `$ref`, an invalid pattern)."""
     try:
-        return schema_validator(_without_hidden(schema, hidden), validate_formats=True).is_valid
+        return schema_validator(without_hidden(schema, hidden), validate_formats=True).is_valid
     except (ValueError, jsonschema_rs.ValidationError, jsonschema_rs.ReferencingError):
         return None
 
@@ -94,7 +94,7 @@ def canonical_form(schema: Schema, hidden: str | None) -> Schema | None:
     """`schema` in jsonschema_rs's canonical form, `hidden` properties ruled out; None when it
     admits no value, cannot be canonicalised, or grows too large to be worth compiling."""
     try:
-        return _plain(_canonicalize(_without_hidden(schema, hidden)))
+        return _plain(_canonicalize(without_hidden(schema, hidden)))
     except Exception:  # the canonical engine's errors: unsupported operands, unresolvable refs
         return None
 
@@ -104,7 +104,7 @@ def exclusive_forms(branches: list[Schema], hidden: str | None) -> list[Schema |
     does (None for a branch that admits nothing of its own); None when they cannot be made."""
     try:
         forms = [
-            jsonschema_rs.canonicalize(_without_hidden(b, hidden), draft=20, validate_formats=True) for b in branches
+            jsonschema_rs.canonicalize(without_hidden(b, hidden), draft=20, validate_formats=True) for b in branches
         ]
         out: list[Schema | None] = []
         for index, form in enumerate(forms):
@@ -130,7 +130,7 @@ def _plain(form: jsonschema_rs.CanonicalSchema) -> Schema | None:
     return out
 
 
-def _without_hidden(schema: Any, hidden: str | None) -> Any:
+def without_hidden(schema: Any, hidden: str | None) -> Any:
     """`schema` with each `hidden` property, at any depth, neither required nor allowed: the
     value the generator builds (which leaves them out) is what is judged."""
     if hidden is None or not isinstance(schema, dict):
@@ -140,16 +140,16 @@ def _without_hidden(schema: Any, hidden: str | None) -> Any:
     if isinstance(properties, dict):
         gone = {key for key, sub in properties.items() if flagged(sub, hidden)}
         out["properties"] = {
-            key: False if key in gone else _without_hidden(sub, hidden) for key, sub in properties.items()
+            key: False if key in gone else without_hidden(sub, hidden) for key, sub in properties.items()
         }
         if gone and isinstance(schema.get("required"), list):
             out["required"] = [key for key in schema["required"] if key not in gone]
     for key in ("items", "additionalProperties", "not", "if", "then", "else", "contains"):
         if isinstance(schema.get(key), dict):
-            out[key] = _without_hidden(schema[key], hidden)
+            out[key] = without_hidden(schema[key], hidden)
     for key in ("allOf", "anyOf", "oneOf", "prefixItems"):
         if isinstance(schema.get(key), list):
-            out[key] = [_without_hidden(sub, hidden) for sub in schema[key]]
+            out[key] = [without_hidden(sub, hidden) for sub in schema[key]]
     return out
 
 

@@ -13,6 +13,7 @@ import jsonschema_rs
 
 from mockserver.diagnostics import Violation
 from mockserver.errors import SpecError
+from mockserver.fallback import without_hidden
 from mockserver.generator import Generator, checked, compile_generator, lazy
 from mockserver.loader import SpecDocument
 from mockserver.media import concrete, is_json_wire
@@ -304,7 +305,8 @@ def _variant(media_type: str, declared: Any) -> MediaVariant:
     if "example" in media:
         examples.setdefault("default", media["example"])
     wire = concrete(media_type) if media_type else media_type
-    is_valid = schema_validator(schema or {}, validate_formats=True).is_valid
+    # An answer never holds a writeOnly property (nor needs a required one): it is judged so.
+    is_valid = schema_validator(without_hidden(schema or {}, "writeOnly"), validate_formats=True).is_valid
     buildable = is_json_wire(wire) or (
         essence(wire).startswith("text/") and schema is not None and schema.get("type") in _SCALARS
     )

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -297,7 +298,20 @@ class CorpusOracle:
         exact = [declared.media[m] for m in matching if _essence(m) == actual and declared.media[m] is not None]
         validator = (exact or validators)[0]
         assert validator is not None
-        return _messages(validator.iter_errors(body), f"response {declared.key}")
+        errors = [e for e in validator.iter_errors(body) if not self._write_only_required(e)]
+        return _messages(iter(errors), f"response {declared.key}")
+
+    def _write_only_required(self, error: ValidationError) -> bool:
+        """A `required` error for a `writeOnly` property: OpenAPI says "the required will take
+        effect on the request only" (3.0.3, Schema Object `writeOnly`)."""
+        if error.validator != "required" or not isinstance(error.schema, dict):
+            return False
+        found = re.match(r"'(.+)' is a required property$", error.message)
+        properties = error.schema.get("properties")
+        if found is None or not isinstance(properties, dict):
+            return False
+        sub = properties.get(found.group(1))
+        return isinstance(sub, dict) and sub.get("writeOnly") is True
 
     def request_body_errors(self, method: str, spec_path: str, body: Any) -> list[str]:
         """What is wrong with a JSON request body; [] also where no JSON schema is declared."""
