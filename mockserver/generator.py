@@ -194,8 +194,22 @@ _IN_FALLBACK: contextvars.ContextVar[bool] = contextvars.ContextVar("in_fallback
 def _guarded(schema: Schema, name: str) -> Generator:
     """`schema`'s fast generator, its values checked against `schema`; on repeated failure a
     generator of its canonical form, then a pool of valid values found once (see `fallback`).
-    One value is drawn at start-up: a schema no value is found for is warned about then."""
-    request = _FOR_REQUEST.get()
+    Built on first use (a large document holds thousands of such nodes, most never reached);
+    one value is drawn then: a schema no value is found for is warned about once, then."""
+    request, in_fallback = _FOR_REQUEST.get(), _IN_FALLBACK.get()
+
+    def build() -> Generator:
+        tokens = _FOR_REQUEST.set(request), _IN_FALLBACK.set(in_fallback)
+        try:
+            return _build_guarded(schema, name, request)
+        finally:
+            _FOR_REQUEST.reset(tokens[0])
+            _IN_FALLBACK.reset(tokens[1])
+
+    return lazy(build)
+
+
+def _build_guarded(schema: Schema, name: str, request: bool) -> Generator:
     hidden = "readOnly" if request else "writeOnly"
     fast = compile_generator({**schema, _GUARDED: True}, name)
     is_valid = fallback.node_validator(schema, hidden)

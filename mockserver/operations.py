@@ -5,6 +5,7 @@ role in the resource model, which `bindings.bind` turns into its `Binding`)."""
 from __future__ import annotations
 
 import dataclasses
+import functools
 import logging
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -123,6 +124,9 @@ class Operation:
 def compile_operations(spec: SpecDocument, profile: ApiProfile) -> tuple[list[Operation], ResourceModel]:
     """Every operation of `spec`, and the resource model inferred from all of them."""
     source = str(spec.path)
+    bad = _unreadable_pattern(spec.document, "")
+    if bad is not None:  # checked here once: answers' validators are compiled only on first use
+        raise SpecError(source, f"a pattern the mock cannot read as a regular expression: {bad[1]!r}", bad[0])
     schemes = spec.document.get("components", {}).get("securitySchemes") or {}
     global_security = spec.document.get("security")
     raw_ops: list[tuple[str, str, dict[str, Any], list[Any], str]] = []
@@ -305,8 +309,7 @@ def _variant(media_type: str, declared: Any) -> MediaVariant:
     if "example" in media:
         examples.setdefault("default", media["example"])
     wire = concrete(media_type) if media_type else media_type
-    # An answer never holds a writeOnly property (nor needs a required one): it is judged so.
-    is_valid = schema_validator(without_hidden(schema or {}, "writeOnly"), validate_formats=True).is_valid
+    is_valid = _answer_check(schema or {})
     buildable = is_json_wire(wire) or (
         essence(wire).startswith("text/") and schema is not None and schema.get("type") in _SCALARS
     )
@@ -315,6 +318,53 @@ def _variant(media_type: str, declared: Any) -> MediaVariant:
 
 
 _SCALARS = ("string", "integer", "number", "boolean")
+
+
+_NOT_SCHEMAS = frozenset({"example", "examples", "default", "const", "enum", "x-examples"})
+
+
+def _unreadable_pattern(node: Any, where: str) -> tuple[str, str] | None:
+    """The first `pattern` of the document (where, pattern) that is no regular expression."""
+    if isinstance(node, list):
+        return next((b for i, item in enumerate(node) if (b := _unreadable_pattern(item, f"{where}[{i}]"))), None)
+    if not isinstance(node, dict):
+        return None
+    pattern = node.get("pattern")
+    if isinstance(pattern, str) and not _readable(pattern):
+        return f"{where}.pattern".lstrip("."), pattern
+    for key, value in node.items():
+        if key not in _NOT_SCHEMAS and isinstance(value, dict | list):
+            found = _unreadable_pattern(value, f"{where}.{key}")
+            if found is not None:
+                return found
+    return None
+
+
+@functools.lru_cache(maxsize=4096)
+def _readable(pattern: str) -> bool:
+    try:
+        jsonschema_rs.Draft202012Validator({"pattern": pattern})
+    except (ValueError, jsonschema_rs.ValidationError):
+        return False
+    return True
+
+
+def _answer_check(schema: Schema) -> IsValid:
+    """Whether a body is a valid answer: `schema` without its writeOnly properties (an answer
+    never holds one, nor needs a required one), compiled on first use (most answers of a large
+    document are never given, and each validator of a big schema costs megabytes)."""
+    built: list[IsValid] = []
+
+    def is_valid(value: JSON) -> bool:
+        if not built:
+            try:
+                built.append(schema_validator(without_hidden(schema, "writeOnly"), validate_formats=True).is_valid)
+            except (ValueError, jsonschema_rs.ValidationError) as exc:  # a pattern Rust's regex cannot read
+                log.warning("mockserver: an answer's schema cannot be checked (%s); its bodies are sent unchecked", exc)
+                built.append(lambda value: True)
+        return built[0](value)
+
+    return is_valid
 
 
 def _response_generator(schema: Schema, is_valid: IsValid) -> Generator:

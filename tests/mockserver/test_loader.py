@@ -570,3 +570,15 @@ def test_a_broken_referred_file_is_named_with_its_line(write_spec: SpecWriter, t
     (tmp_path / "bad.yaml").write_text("X: {type: [\n", encoding="utf-8")
     message = str(_error(write_spec(minimal_spec({"$ref": "bad.yaml#/X"}))))
     assert "bad.yaml#/X" in message and f"{tmp_path / 'bad.yaml'}: line 2" in message
+
+
+def test_a_pattern_that_is_no_regular_expression_is_refused_at_start_up_with_its_place(write_spec: SpecWriter) -> None:
+    """Answers' validators are compiled on first use; their patterns are still checked at once."""
+    bad = {"type": "object", "properties": {"code": {"type": "string", "pattern": "(unclosed"}}}
+    responses = {"200": {"description": "ok", "content": {"application/json": {"schema": bad}}}}
+    path = write_spec(minimal_spec({"type": "object"}, responses=responses))
+    with pytest.raises(SpecError) as caught:
+        create_app([path])
+    message = str(caught.value)
+    assert "'(unclosed'" in message and "responses.200" in message and "properties.code.pattern" in message
+    assert "\n" not in message
