@@ -208,9 +208,9 @@ class BodyReader:
         raw = await self._read(receive, limit)
         if isinstance(raw, Problem):
             return raw
-        if not raw:
-            return RequestBody()
         content_type = headers.get("content-type")
+        if not raw and (content_type is None or essence(content_type) != FORM):
+            return RequestBody()  # (an empty urlencoded form is a form with no fields: decoded below)
         chosen = rule.select(content_type)
         if chosen is None:
             if content_type is None:  # a body declared without any media type

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from typing import Any
 
 from mockserver.diagnostics import Violation
@@ -196,9 +196,13 @@ def scalar_coercer(schema: Schema, loc: Loc) -> Callable[[str], JSON | Violation
     return coerce
 
 
-def with_format_ranges(schema: Schema) -> Schema:
-    """`schema` with `minimum`/`maximum` wherever `format` is `int32`, `int64` or `float`
-    (JSON Schema validators do not check these formats); `schema` itself when it has none."""
+INTEGER_FORMATS = ("int32", "int64")
+
+
+def with_format_ranges(schema: Schema, formats: Collection[str] | None = None) -> Schema:
+    """`schema` with `minimum`/`maximum` wherever `format` is `int32`, `int64` or `float` (or
+    only those of `formats`): JSON Schema validators do not check these formats. `schema`
+    itself when it has none."""
     memo: dict[int, Any] = {}
 
     def walk(node: Any, depth: int) -> Any:
@@ -219,7 +223,9 @@ def with_format_ranges(schema: Schema) -> Schema:
             and (new := walk(value, depth + 1)) is not value
         }
         fmt = node.get("format")
-        bounds = _RANGES.get(fmt) if isinstance(fmt, str) else None
+        bounds = _RANGES.get(fmt) if isinstance(fmt, str) and (formats is None or fmt in formats) else None
+        if bounds is not None and not _typed_for(node.get("type"), str(fmt)):
+            bounds = None  # `{"type": "number", "format": "int32"}` (Box): not an integer, not bounded
         if not changed and bounds is None:
             return node
         out = {**node, **changed}
@@ -234,6 +240,14 @@ def with_format_ranges(schema: Schema) -> Schema:
 
     result: Schema = walk(schema, 0)
     return result
+
+
+def _typed_for(kind: Any, fmt: str) -> bool:
+    """Whether a node of type `kind` is what format `fmt` bounds: integers for `int32`/`int64`,
+    numbers for `float` (no `type`: as Schemathesis, both)."""
+    wanted = "integer" if fmt in INTEGER_FORMATS else "number"
+    kinds = kind if isinstance(kind, list) else [kind]
+    return kind is None or wanted in kinds or (wanted == "number" and "integer" in kinds)
 
 
 def _number(value: object) -> bool:

@@ -17,9 +17,9 @@ from typing import Any
 
 import jsonschema_rs
 
+from mockserver.coercion import INTEGER_FORMATS, with_format_ranges
 from mockserver.coercion import primary_type as _primary_type
 from mockserver.coercion import scalar_coercer as _coercer
-from mockserver.coercion import with_format_ranges
 from mockserver.diagnostics import Violation, translate
 from mockserver.media import FORM as FORM  # re-exported: callers found these here before `media` existed
 from mockserver.media import MULTIPART, is_json_wire, select_media, specificity
@@ -41,12 +41,14 @@ MAX_ECHO = 100  # characters of a client's input (a value, a key) an answer repe
 class SchemaCheck:
     """A compiled JSON Schema that answers with violations located under `prefix`: at most
     `MAX_VIOLATIONS` of them, and for a value of more than 2,000 nodes only the first.
-    `int32`/`int64`/`float` formats get their ranges (`coercion.with_format_ranges`)."""
+    `int32`/`int64` formats get their ranges (`coercion.with_format_ranges`)."""
 
     __slots__ = ("_validator", "is_valid", "prefix")
 
     def __init__(self, schema: Schema, prefix: Loc = ()) -> None:
-        self._validator = schema_validator(with_format_ranges(schema), validate_formats=True)
+        # Integer formats' ranges everywhere; `float`'s only in parameters (`parameters.py`): in
+        # a JSON body a number past float32 is still a number (Schemathesis reads it so too).
+        self._validator = schema_validator(with_format_ranges(schema, INTEGER_FORMATS), validate_formats=True)
         self.is_valid: Callable[[JSON], bool] = self._validator.is_valid
         self.prefix = prefix
 
@@ -310,7 +312,8 @@ def _form_rule(schema: Schema, encoding: Mapping[str, Any], multipart: bool) -> 
     relaxed = {
         **schema,
         "properties": {k: v for k, v in properties.items() if k not in unchecked},
-        # Required names without a declared property have no form encoding either.
+        # Required names without a declared property have no form encoding either (Schemathesis
+        # sends none for them, valid or not).
         "required": [k for k in schema.get("required") or [] if k not in unchecked and k in properties],
     }
     if not relaxed["required"]:

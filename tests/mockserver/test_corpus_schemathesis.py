@@ -1,7 +1,8 @@
-"""An independent Schemathesis CLI run against the mock serving each corpus document, on a
-real socket, finds nothing: every check, positive mode, the examples, coverage, fuzzing and
-stateful phases (Schemathesis infers the links between operations from the responses, the
-path parameters and `Location` headers).
+"""Independent Schemathesis CLI runs against the mock serving each corpus document, on a
+real socket, find nothing: every check, in positive mode (the examples, coverage, fuzzing and
+stateful phases; Schemathesis infers the links between operations from the responses, the
+path parameters and `Location` headers) and in negative mode (coverage and fuzzing: requests
+the document says are invalid must be rejected).
 
 What Schemathesis reports is classified, not waived: a finding is tolerated only when the
 document itself, read by the independent `CorpusOracle`, shows that the mock was right:
@@ -11,6 +12,10 @@ document itself, read by the independent `CorpusOracle`, shows that the mock was
   demands the 404 that `status_code_conformance` then calls undocumented);
 - a rejection (4xx) of a request that the document says is invalid: Schemathesis filled a
   parameter from another response in the stateful phase, or its HTTP layer changed a value.
+
+- in negative mode, an undocumented status for an invalid request on an operation that
+  declares no answer for one (no 400, 422, `4XX` or `default`): any rejection there is the
+  document's gap.
 
 Every other finding fails the test. Operations whose path holds a `#` (Box documents
 variants of one operation as `/files/{id}#add_shared_link`) are left out: one URL cannot
@@ -40,7 +45,9 @@ from tests.servers import serve
 
 ST = Path(sys.executable).parent / "st"
 EXAMPLES = 5
-RUN_TIMEOUT = 300
+NEGATIVE_EXAMPLES = 3
+MODES = ("positive", "negative")
+RUN_TIMEOUT = 900
 PARALLEL_RUNS = 2
 TOKEN = "T"
 
@@ -166,7 +173,54 @@ def _value_problems(oracle: CorpusOracle, method: str, template: str, location: 
     return as_text if oracle.parameter_errors(method, template, location, name, typed) else []
 
 
-def _classify(entry: CorpusEntry, base: str, output: str) -> Verdict:
+_INVALID_REQUEST_ANSWERS = {"400", "422", "4XX", "4xx", "default"}
+
+
+def _lost_on_the_wire(oracle: CorpusOracle, document: dict[str, Any], base: str, finding: Finding) -> str:
+    """Why an accepted "invalid" request was no invalid request on the wire ('' if it was):
+    Schemathesis meant a value its serialisation cannot carry, so what it sent is also what a
+    valid value looks like, and no server can tell them apart."""
+    request = finding.last_request
+    if request is None:
+        return ""
+    sent = re.search(r"-H 'Content-Type: ([^';]+)", finding.text)
+    media = sent.group(1).strip().lower() if sent else ""
+    if media.endswith("/xml") or media.endswith("+xml"):
+        return "an XML body: the mock takes XML by content type and does not read its structure"
+    if media not in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        return ""
+    if re.search(r"Invalid component: in body - [^\n]+ -> ", finding.text) and media != "multipart/form-data":
+        return "a value inside a nested field of a urlencoded body: Schemathesis sends only its keys"
+    missing = re.search(r"Invalid component: Missing required property: (\S+)", finding.text)
+    if missing:
+        kind = _form_property_type(oracle, document, base, request[0], request[1], media, missing[1])
+        if kind == "array":
+            return f"no {missing[1]!r} field: an empty array and an absent one are the same form"
+        if kind == "undeclared":
+            return f"no {missing[1]!r} field: required but undeclared, Schemathesis sends it in no form"
+    return ""
+
+
+def _form_property_type(
+    oracle: CorpusOracle, document: dict[str, Any], base: str, method: str, url: str, media: str, name: str
+) -> str | None:
+    """The declared type of the form body's property `name`, following `$ref`s."""
+    path = urlsplit(url).path
+    template = next((t for pattern, t in _templates(document, base) if pattern.match(path)), None)
+    if template is None:
+        return None
+    operation, pointer = oracle.operation(method, template)
+    body, where = oracle._deref(operation.get("requestBody") or {}, f"{pointer}/requestBody")
+    content = (body.get("content") or {}).get(media) or {}
+    schema, where = oracle._deref(content.get("schema") or {}, f"{where}/content/{media}/schema")
+    if name not in (schema.get("properties") or {}):
+        return "undeclared"
+    prop, _ = oracle._deref(schema["properties"][name], where)
+    kind = prop.get("type") if isinstance(prop, dict) else None
+    return kind if isinstance(kind, str) else None
+
+
+def _classify(entry: CorpusEntry, base: str, output: str, mode: str = "positive") -> Verdict:
     oracle = CorpusOracle(entry.path)
     document = read_document(entry.path)
     verdict = Verdict()
@@ -178,6 +232,14 @@ def _classify(entry: CorpusEntry, base: str, output: str) -> Verdict:
         if code == "ST103" and status == 404 and not declared & {"404", "4XX", "4xx", "default"}:
             verdict.tolerated.append((finding, "404 for a deleted or unknown resource; the operation declares none"))
             continue
+        if mode == "negative" and code == "ST103" and not declared & _INVALID_REQUEST_ANSWERS:
+            verdict.tolerated.append((finding, f"{status} for an invalid request; the operation declares no answer"))
+            continue
+        if code == "ST201":
+            why = _lost_on_the_wire(oracle, document, base, finding)
+            if why:
+                verdict.tolerated.append((finding, why))
+                continue
         if code in ("ST103", "ST202") and status is not None and 400 <= status < 500:
             problems = _invalid_parts(oracle, document, base, finding)
             if problems:
@@ -204,13 +266,19 @@ def _headers(document: dict[str, Any]) -> list[str]:
 class StRun:
     entry: CorpusEntry
     base: str
+    mode: str
     command: list[str]
     returncode: int
     output: str
 
 
-def _run(entry: CorpusEntry, url: str, base: str, cwd: Path) -> StRun:
+def _run(entry: CorpusEntry, url: str, base: str, cwd: Path, mode: str) -> StRun:
     cwd.mkdir(parents=True)
+    phases, examples = (
+        ("examples,coverage,fuzzing,stateful", EXAMPLES)
+        if mode == "positive"
+        else ("coverage,fuzzing", NEGATIVE_EXAMPLES)
+    )
     command = [
         str(ST),
         "run",
@@ -220,11 +288,11 @@ def _run(entry: CorpusEntry, url: str, base: str, cwd: Path) -> StRun:
         "-c",
         "all",
         "--phases",
-        "examples,coverage,fuzzing,stateful",
+        phases,
         "-m",
-        "positive",
+        mode,
         "-n",
-        str(EXAMPLES),
+        str(examples),
         "--seed",
         "1",
         "--generation-with-security-parameters",
@@ -235,21 +303,24 @@ def _run(entry: CorpusEntry, url: str, base: str, cwd: Path) -> StRun:
     ]
     # A scratch directory per run: Schemathesis and hypothesis write caches into the cwd.
     result = subprocess.run(command, cwd=cwd, capture_output=True, text=True, timeout=RUN_TIMEOUT)
-    return StRun(entry, base, command, result.returncode, result.stdout + result.stderr)
+    return StRun(entry, base, mode, command, result.returncode, result.stdout + result.stderr)
 
 
 @pytest.fixture(scope="module")
-def st_runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, StRun]]:
-    """One mock serving every loadable document (each under /<file stem>), all runs against it."""
-    app = create_app([e.path for e in DOCUMENTS], ServerConfig(log_requests=False, tokens=frozenset({TOKEN})))
+def st_runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[tuple[str, str], StRun]]:
+    """One mock serving every loadable document (each under /<file stem>), all runs against it.
+    Its body limit is above what negative mode sends for a `maxLength` of 500,000 (Adyen)."""
+    config = ServerConfig(log_requests=False, tokens=frozenset({TOKEN}), max_body_size=16 * 1024 * 1024)
+    app = create_app([e.path for e in DOCUMENTS], config)
     bases = {api.name: api.prefix for api in app.state.apis}
     scratch = tmp_path_factory.mktemp("schemathesis")
     with serve(app) as url, ThreadPoolExecutor(max_workers=PARALLEL_RUNS) as pool:
         futures = {
-            e.file: pool.submit(_run, e, url, bases[e.path.stem], scratch / e.path.stem)
+            (e.file, mode): pool.submit(_run, e, url, bases[e.path.stem], scratch / f"{e.path.stem}-{mode}", mode)
             for e in sorted(DOCUMENTS, key=lambda e: -e.path.stat().st_size)  # the longest first
+            for mode in MODES
         }
-        yield {name: future.result() for name, future in futures.items()}
+        yield {key: future.result() for key, future in futures.items()}
 
 
 def test_enough_documents_are_run() -> None:
@@ -264,11 +335,12 @@ LEFT_OUT = [
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("mode", MODES)
 @pytest.mark.parametrize("entry", [*(pytest.param(e, id=e.file) for e in DOCUMENTS), *LEFT_OUT])
-def test_schemathesis_finds_nothing(st_runs: dict[str, StRun], entry: CorpusEntry) -> None:
-    run = st_runs[entry.file]
+def test_schemathesis_finds_nothing(st_runs: dict[tuple[str, str], StRun], entry: CorpusEntry, mode: str) -> None:
+    run = st_runs[entry.file, mode]
     assert "Tested:" in run.output and "generated" in run.output, run.output[-3000:]
-    verdict = _classify(entry, run.base, run.output)
+    verdict = _classify(entry, run.base, run.output, mode)
     counted = re.search(r"(\d+) generated[^\n]*", run.output)
     print(f"{entry.file}: {counted.group(0) if counted else '?'}; {len(verdict.tolerated)} tolerated")
     for finding, why in verdict.tolerated:
