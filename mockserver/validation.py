@@ -263,6 +263,18 @@ class BodyRule:
         return self.media[chosen] if chosen is not None else None
 
 
+def _form_properties(schema: Schema, depth: int = 0) -> dict[str, Any]:
+    """The properties a form's fields are typed by: its own, then those of its `allOf`,
+    `oneOf` and `anyOf` branches (the first schema that names a field types it)."""
+    out = dict(schema.get("properties") or {})
+    for key in ("allOf", "oneOf", "anyOf"):
+        for branch in schema.get(key) or []:
+            if isinstance(branch, dict) and depth < 8:
+                for name, sub in _form_properties(branch, depth + 1).items():
+                    out.setdefault(name, sub)
+    return out
+
+
 def _form_rule(schema: Schema, encoding: Mapping[str, Any], multipart: bool) -> FormRule:
     """Fields as `encoding` says; without it, as OpenAPI's defaults: scalars as text, arrays
     as repeated fields, and in a multipart body objects as JSON parts and binary strings
@@ -272,7 +284,8 @@ def _form_rule(schema: Schema, encoding: Mapping[str, Any], multipart: bool) -> 
     arrays: list[str] = []
     opaque: set[str] = set()
     files: set[str] = set()
-    properties = schema.get("properties") or {}
+    own = schema.get("properties") or {}
+    properties = _form_properties(schema)  # a oneOf of forms (Redocly's menu item) types its fields too
     for name, sub in properties.items():
         if not isinstance(sub, dict):
             continue
@@ -311,7 +324,7 @@ def _form_rule(schema: Schema, encoding: Mapping[str, Any], multipart: bool) -> 
     unchecked = opaque | files
     relaxed = {
         **schema,
-        "properties": {k: v for k, v in properties.items() if k not in unchecked},
+        "properties": {k: v for k, v in own.items() if k not in unchecked},
         # Required names without a declared property have no form encoding either (Schemathesis
         # sends none for them, valid or not).
         "required": [k for k in schema.get("required") or [] if k not in unchecked and k in properties],
