@@ -17,6 +17,7 @@ from typing import Any
 
 import jsonschema_rs
 
+from mockserver.adapter import flagged
 from mockserver.coercion import INTEGER_FORMATS, with_format_ranges
 from mockserver.coercion import primary_type as _primary_type
 from mockserver.coercion import scalar_coercer as _coercer
@@ -263,6 +264,26 @@ class BodyRule:
         return self.media[chosen] if chosen is not None else None
 
 
+def request_view(schema: Any, depth: int = 0) -> Any:
+    """`schema` as a request is judged by it: a `readOnly` property is not required (OpenAPI:
+    "the required will take effect on the response only"), at any depth; sent, it is allowed."""
+    if not isinstance(schema, dict) or depth > 64:
+        return schema
+    out = dict(schema)
+    properties = schema.get("properties")
+    if isinstance(properties, dict):
+        out["properties"] = {key: request_view(sub, depth + 1) for key, sub in properties.items()}
+        if isinstance(schema.get("required"), list):
+            out["required"] = [k for k in schema["required"] if not flagged(properties.get(k), "readOnly")]
+    for key in ("items", "additionalProperties", "not", "if", "then", "else", "contains"):
+        if isinstance(schema.get(key), dict):
+            out[key] = request_view(schema[key], depth + 1)
+    for key in ("allOf", "anyOf", "oneOf", "prefixItems"):
+        if isinstance(schema.get(key), list):
+            out[key] = [request_view(sub, depth + 1) for sub in schema[key]]
+    return out
+
+
 def _form_properties(schema: Schema, depth: int = 0) -> dict[str, Any]:
     """The properties a form's fields are typed by: its own, then those of its `allOf`,
     `oneOf` and `anyOf` branches (the first schema that names a field types it)."""
@@ -338,7 +359,7 @@ def _form_rule(schema: Schema, encoding: Mapping[str, Any], multipart: bool) -> 
     }
     required_files = tuple(k for k in schema.get("required") or [] if k in files)
     return FormRule(
-        SchemaCheck(relaxed, ("body",)),
+        SchemaCheck(request_view(relaxed), ("body",)),
         fields,
         tuple(arrays),
         frozenset(opaque),
@@ -436,7 +457,7 @@ def compile_body(request_body: Mapping[str, Any] | None) -> BodyRule | None:
         kind = essence(media_type)
         # A declared range that covers JSON (`*/*`, `application/*`) checks a JSON body too.
         json_like = is_json_media_type(kind) or specificity("application/json", kind)
-        check = SchemaCheck(schema or {}, ("body",)) if json_like else None
+        check = SchemaCheck(request_view(schema or {}), ("body",)) if json_like else None
         form = None
         if kind in (FORM, MULTIPART) and schema is not None:
             form = _form_rule(schema, holder.get("encoding") or {}, multipart=kind == MULTIPART)

@@ -17,7 +17,7 @@ import yaml
 from jsonschema import Draft202012Validator
 from starlette.testclient import TestClient
 
-from tests.mockserver.conftest import AppFactory
+from tests.mockserver.conftest import AppFactory, minimal_spec
 from tests.mockserver.seed_apis import SEED_APIS
 from tests.mockserver.spec_oracle import FASTAPI_VALIDATION_ERROR, SpecOracle
 
@@ -316,3 +316,32 @@ def _lower_header(loc: tuple[Any, ...]) -> tuple[Any, ...]:
     if loc and loc[0] == "header":
         return ("header", str(loc[1]).lower().replace("_", "-"))
     return loc
+
+
+def test_a_required_read_only_property_is_not_required_in_a_request(make_app: AppFactory, tmp_path: Path) -> None:
+    """OpenAPI: "If the property is marked as readOnly being true and is in the required list,
+    the required will take effect on the response only" (also inside items, and sent, it is allowed)."""
+    thing = {
+        "type": "object",
+        "required": ["id", "name", "parts"],
+        "properties": {
+            "id": {"type": "string", "readOnly": True},
+            "name": {"type": "string"},
+            "parts": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": ["serial"],
+                    "properties": {"serial": {"type": "integer", "readOnly": True}},
+                },
+            },
+        },
+    }
+    path = tmp_path / "things.yaml"
+    path.write_text(yaml.safe_dump(minimal_spec(thing, openapi="3.0.3")), encoding="utf-8")
+    client = TestClient(make_app([path]), raise_server_exceptions=False)
+    assert client.patch("/v2/things/t1", json={"name": "a", "parts": [{}]}).status_code == 200
+    assert client.patch("/v2/things/t1", json={"id": "x", "name": "a", "parts": []}).status_code == 200
+    refused = client.patch("/v2/things/t1", json={"parts": []})
+    assert refused.status_code == 422
+    assert [tuple(d["loc"]) for d in refused.json()["detail"]] == [("body", "name")]
