@@ -388,7 +388,7 @@ def _json_field(schema: Schema, loc: Loc) -> Callable[[list[str]], JSON | Violat
                 value = json.loads(text, parse_constant=_refuse_constant)
             except (ValueError, RecursionError) as exc:
                 return Violation(loc, f"JSON decode error: {exc}", "json_invalid", {})
-            if not many:
+            if not many or (value is None and len(values) == 1):  # one part: the value itself (null too)
                 return value
             out.extend(value) if isinstance(value, list) and len(values) == 1 else out.append(value)
         return out

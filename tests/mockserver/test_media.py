@@ -142,6 +142,7 @@ UPLOAD = {
         "meta": {"type": "object", "properties": {"size": {"type": "integer"}}, "required": ["size"]},
         "tags": {"type": "array", "items": {"type": "integer"}},
         "labels": {"type": "string"},
+        "notes": {"type": ["array", "null"], "items": {"type": "object"}},  # JSON parts by default
         "pictures": {"type": "array", "items": {"type": "string", "contentMediaType": "image/png"}, "maxItems": 2},
         "scans": {"type": "array", "items": {"type": "string", "format": "binary"}, "minItems": 1},
     },
@@ -298,6 +299,9 @@ def test_multipart_body_checked_with_its_encoding(media_client: TestClient) -> N
         ({"title": "x"}, [*files, *files[1:] * 2], (("body", "pictures"), "too_long")),
         ({"title": "x"}, [*files, ("scans", ("s.png", b"", "image/png"))], None),  # an optional array, sent
         ({"title": "x"}, files[:1], None),  # a required array of files, none sent: empty
+        ({"title": "x", "notes": "null"}, files, None),  # one JSON part is the value itself, null too
+        ({"title": "x", "notes": json.dumps([{"a": 1}])}, files, None),
+        ({"title": "x", "notes": json.dumps([1])}, files, (("body", "notes", 0), "dict_type")),
     ]
     for fields, parts, expected in cases:
         answer = media_client.post("/uploads", data=fields, files=parts or {"other": ("o", b"")})
