@@ -197,7 +197,7 @@ def create_app(targets: Sequence[str | Path] | None = None, config: ServerConfig
     prefer = PreferStage(negotiator, DYNAMIC if config.dynamic else NO_PREFERENCES)
     # The request line, in order; each stage may answer (see `pipeline`).
     stages: list[Stage] = [
-        FaultStage(config.latency, config.rate_limit, config.seed),
+        FaultStage(config.latency, config.rate_limit, config.seed, _redis_url(config.state)),
         CredentialsStage(config.tokens),
         BodyReader(Limits(config.max_body_size, config.body_timeout)),
         ValidationStage(),
@@ -246,6 +246,11 @@ def create_app(targets: Sequence[str | Path] | None = None, config: ServerConfig
     app.state.store = store
     app.state.journal = journal
     return app
+
+
+def _redis_url(state: str) -> str | None:
+    """The Redis URL of `--state`, where the rate limit's window is shared; None otherwise."""
+    return state if state.startswith(("redis://", "rediss://")) else None
 
 
 def _cors(apis: Sequence[MountedApi]) -> Middleware:

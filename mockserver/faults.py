@@ -8,7 +8,7 @@ Two pipeline stages (`app.create_app` places them):
   endpoint (API, method and path template) has had its requests in the sliding window,
   with `Retry-After`, `X-RateLimit-Limit` and `X-RateLimit-Remaining` and a body of the
   declared 429 response (`negotiator.Negotiator.render`). The window is a moving window
-  of the `limits` library.
+  of the `limits` library, kept in Redis with `--state redis://...` (shared by every worker).
 - `ErrorRateStage`, after validation and `Prefer`, so that a client's mistakes and its
   explicit `Prefer: code=` keep their own answers: with probability `rate` a valid request
   gets one of the operation's declared 4xx/5xx responses (a body generated from its schema),
@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
 
 import limits
-from limits.aio.storage import MemoryStorage
+from limits.aio.storage import MemoryStorage, RedisStorage, Storage
 from limits.aio.strategies import MovingWindowRateLimiter
 
 from mockserver.negotiator import PreferStage
@@ -86,11 +86,15 @@ def parse_latency(text: str) -> tuple[int, int]:
 
 
 class RateLimiter:
-    """A sliding (moving) window per endpoint, in this process's memory."""
+    """A sliding (moving) window per endpoint: in this process's memory, or with Redis state
+    (`shared`, a `redis://` URL) in Redis, one window for every worker and host."""
 
-    def __init__(self, limit: RateLimit) -> None:
+    def __init__(self, limit: RateLimit, shared: str | None = None) -> None:
         self.limit = limit
-        self.window = MovingWindowRateLimiter(MemoryStorage())
+        storage: Storage = MemoryStorage()
+        if shared is not None:
+            storage = RedisStorage(f"async+{shared}", implementation="redispy", key_prefix="mockserver-rate-limit")
+        self.window = MovingWindowRateLimiter(storage)
 
     async def __call__(self, op: Operation) -> Problem | None:
         key = (op.api, op.method, op.path)
@@ -111,10 +115,14 @@ class FaultStage:
     """Delays, resets and the rate limit: first in the line, so they apply to every answer."""
 
     def __init__(
-        self, latency: tuple[int, int] | None = None, rate_limit: RateLimit | None = None, seed: int = 0
+        self,
+        latency: tuple[int, int] | None = None,
+        rate_limit: RateLimit | None = None,
+        seed: int = 0,
+        shared: str | None = None,
     ) -> None:
         self.latency = latency
-        self.limiter = RateLimiter(rate_limit) if rate_limit is not None else None
+        self.limiter = RateLimiter(rate_limit, shared) if rate_limit is not None else None
         self.rng = random.Random(f"latency:{seed}")
 
     async def __call__(self, request: MockRequest) -> MockResponse | Problem | None:

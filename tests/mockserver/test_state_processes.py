@@ -221,3 +221,24 @@ def test_a_redis_lost_while_serving_is_a_503_not_a_500(tmp_path: Path) -> None:
         assert answer.status_code == 503
         assert "state store is unavailable" in answer.json()["detail"]
         assert httpx.get(f"{server.url}/__mock/state/notes", timeout=40.0).status_code == 503
+
+
+def test_with_redis_state_the_rate_limit_window_is_one_for_every_process(tmp_path: Path, redis_url: str) -> None:
+    """Two server processes on one Redis: 10 requests a minute in all, not 10 each."""
+    spec = str(write_notes_spec(tmp_path))
+    args = (spec, "--state", redis_url, "--rate-limit", "10/min")
+    with serve(tmp_path, *args) as first, serve(tmp_path, *args) as second:
+        statuses = [httpx.get(f"{server.url}/notes", headers=BEARER).status_code for server in (first, second) * 8]
+    assert statuses.count(200) == 10 and statuses.count(429) == 6, statuses
+    assert statuses[:10] == [200] * 10
+
+
+def test_with_memory_state_each_process_has_its_own_rate_limit_window(tmp_path: Path) -> None:
+    """The contrast that shows the window above is shared: memory state keeps one per process."""
+    spec = str(write_notes_spec(tmp_path))
+    with (
+        serve(tmp_path, spec, "--rate-limit", "10/min") as first,
+        serve(tmp_path, spec, "--rate-limit", "10/min") as second,
+    ):
+        statuses = [httpx.get(f"{server.url}/notes", headers=BEARER).status_code for server in (first, second) * 8]
+    assert statuses.count(200) == 16, statuses
