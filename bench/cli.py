@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
+import shutil
 import signal
+import socket
 import statistics
 import subprocess
 import sys
@@ -41,6 +44,7 @@ Benchmark the mock on this machine, each server on its own 127.0.0.1 port, one w
               largest corpus document is served, with its RSS), median of --startup-runs.
   contract    wall time and cases/s of the contract suite (`pytest contracts`, as `make contract`),
               read from its JUnit report.
+  engines     the seed updates with SQLite state, and Redis state with 1 and 2 workers.
   growth      list/create req/s and RSS with 1k, 10k and 100k stored pets, and start-up time and
               RSS of every corpus document against its size; plots in bench/results/*.svg.
 """
@@ -75,6 +79,7 @@ def build_parser() -> argparse.ArgumentParser:
     add("--no-prism", action="store_true", help="leave Prism out")
     add("--no-startup", action="store_true", help="skip the start-up timing")
     add("--no-contract", action="store_true", help="skip timing the contract suite")
+    add("--no-engines", action="store_true", help="skip the SQLite and Redis (1 and 2 workers) rows")
     add("--no-growth", action="store_true", help="skip the growth curves (stored resources, document size)")
     add("--results", type=Path, default=ROOT / "bench" / "results", metavar="DIR", help="default bench/results")
     add("--check", action="store_true", help="exit 1 when a target is missed")
@@ -85,8 +90,8 @@ def say(text: str) -> None:
     print(text, file=sys.stderr, flush=True)
 
 
-def mock_argv(targets: Sequence[str] = MOCK_TARGETS) -> Callable[[int], list[str]]:
-    options = ["--quiet", "--token", TOKEN, "--seed-items", str(LIST_ITEMS)]
+def mock_argv(targets: Sequence[str] = MOCK_TARGETS, *extra: str) -> Callable[[int], list[str]]:
+    options = ["--quiet", "--token", TOKEN, "--seed-items", str(LIST_ITEMS), *extra]
     return lambda port: [sys.executable, "-m", "mockserver", "serve", *targets, "--port", str(port), *options]
 
 
@@ -142,7 +147,8 @@ def measure(servers: Sequence[tuple[Server, str]], w: Workload, args: argparse.N
     rows = []
     for server, _ in servers:
         result = wrk.merge(slices[server.name])
-        cpu_us = cpu[server.name] / result.requests * 1e6 if result.requests else None
+        # Worker processes (`--workers 2`) are not counted in their parent's CPU time: none shown.
+        cpu_us = cpu[server.name] / result.requests * 1e6 if result.requests and cpu[server.name] > 0 else None
         figures = f"{result.rps:>8,.0f} req/s  p99 {result.p99_ms:6.2f} ms  CPU {cpu_us or 0:.0f} us"
         say(f"  {w.name:<13} {server.name:<10} {figures}")
         rows.append(report.Row(w.name, server.name, result, cpu_us))
@@ -166,6 +172,8 @@ def throughput(args: argparse.Namespace) -> list[report.Row]:
         for w in workloads:
             preflight(reference, w)
             rows += measure([(reference, w.path), (mock, w.path)], w, args)
+        if not args.no_engines:
+            rows += engines(servers, [w for w in workloads if w.name in SEED_WORKLOADS], args)
     if not args.no_prism and PRISM.exists():
         for w in workloads:
             spec = next(ROOT / t for t in (f"specs/{w.api}.yaml", f"tests/corpus/{w.api}.yaml") if (ROOT / t).exists())
@@ -179,6 +187,36 @@ def throughput(args: argparse.Namespace) -> list[report.Row]:
     elif not args.no_prism:
         say(f"Prism is not installed at {PRISM} (`make bench` installs it with npm): left out")
     return report.with_ratios(rows)
+
+
+def engines(servers: Servers, workloads: Sequence[Workload], args: argparse.Namespace) -> list[report.Row]:
+    """The seed updates on the other state engines: SQLite, and Redis with 1 and 2 workers
+    (a redis-server of its own on a free port; left out, with a note, where there is none)."""
+    scratch = Path(tempfile.mkdtemp(prefix="bench-state-"))
+    variants: list[tuple[str, tuple[str, ...]]] = [("mock-sqlite", ("--state", f"sqlite:///{scratch / 'state.db'}"))]
+    redis = shutil.which("redis-server")
+    if redis is None:
+        say("redis-server is not installed (`make test` installs it): the Redis rows are left out")
+    else:
+        port = free_port()
+        argv = [redis, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--dir", str(scratch)]
+        servers.start(Server("redis", argv, port, ROOT)).wait_until(lambda: _pong(port), interval=0.05)
+        url = f"redis://127.0.0.1:{port}/0"
+        variants += [("mock-redis", ("--state", url)), ("mock-redis-2w", ("--state", url, "--workers", "2"))]
+    rows: list[report.Row] = []
+    for name, options in variants:
+        server = start(servers, name, mock_argv(["specs"], *options))
+        for w in workloads:
+            preflight(server, w)
+            rows += measure([(server, w.path)], w, args)
+    return rows
+
+
+def _pong(port: int) -> bool:
+    with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=1) as conn:
+        conn.sendall(b"PING\r\n")
+        return conn.recv(16).startswith(b"+PONG")
+    return False
 
 
 def startup(args: argparse.Namespace) -> dict[str, Any]:
