@@ -32,10 +32,26 @@ def test_a_bad_flag_is_one_line() -> None:
 @pytest.mark.skipif(shutil.which("wrk") is None, reason="wrk is not installed (`make bench` installs it)")
 def test_a_short_run_writes_rows_for_reference_and_mock(tmp_path: Path) -> None:
     args = ["--duration", "1", "--rounds", "1", "--warmup", "0", "--workload", "omi", "--workload", "pets-list"]
-    done = bench(*args, "--no-prism", "--no-startup", "--no-contract", "--results", str(tmp_path))
+    done = bench(
+        *args, "--no-prism", "--no-startup", "--no-contract", "--no-engines", "--no-growth", "--results", str(tmp_path)
+    )
     assert done.returncode == 0, done.stderr[-2000:]
     payload = json.loads((tmp_path / "latest.json").read_text())
     found = {(row["workload"], row["server"]): row for row in payload["throughput"]}
     assert set(found) == {("omi", "reference"), ("omi", "mock"), ("pets-list", "reference"), ("pets-list", "mock")}
     assert all(row["requests"] > 0 and row["errors"] == 0 for row in found.values())
     assert found["omi", "reference"]["ratio"] == 1.0 and found["omi", "mock"]["ratio"] > 0
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(shutil.which("wrk") is None, reason="wrk is not installed (`make bench` installs it)")
+@pytest.mark.skipif(
+    shutil.which("redis-server") is None, reason="redis-server is not installed (`make test` installs it)"
+)
+def test_the_state_engines_get_rows_of_their_own(tmp_path: Path) -> None:
+    args = ["--duration", "1", "--rounds", "1", "--warmup", "0", "--workload", "omi", "--no-prism", "--no-startup"]
+    done = bench(*args, "--no-contract", "--no-growth", "--results", str(tmp_path))
+    assert done.returncode == 0, done.stderr[-2000:]
+    rows = {row["server"]: row for row in json.loads((tmp_path / "latest.json").read_text())["throughput"]}
+    assert {"mock-sqlite", "mock-redis", "mock-redis-2w"} <= set(rows)
+    assert all(rows[name]["requests"] > 0 and rows[name]["errors"] == 0 for name in ("mock-sqlite", "mock-redis-2w"))
