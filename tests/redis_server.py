@@ -17,6 +17,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.servers import stop_process
+
 START_TIMEOUT = 10.0
 
 
@@ -59,10 +61,5 @@ def redis_server(directory: Path) -> Iterator[RedisServer]:
             time.sleep(0.02)
         yield RedisServer(f"redis://127.0.0.1:{port}/0", process)
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=5)
+        stop_process(process)
         log.close()

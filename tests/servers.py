@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import contextlib
+import os
+import signal
 import socket
+import subprocess
 import threading
 import time
 from collections.abc import Iterator
@@ -12,6 +15,23 @@ import uvicorn
 from starlette.types import ASGIApp
 
 START_TIMEOUT = 10.0
+
+
+def stop_process(process: subprocess.Popen[bytes], group: bool = False) -> None:
+    """SIGTERM, then SIGKILL (to its whole process group with `group`, where its workers are)
+    if it has not ended within 10 s."""
+    if process.poll() is not None:
+        return
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        if group:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGKILL)
+        else:
+            process.kill()
+        process.wait(timeout=5)
 
 
 @contextlib.contextmanager

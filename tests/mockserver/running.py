@@ -16,6 +16,7 @@ from pathlib import Path
 import httpx
 
 from tests.mockserver.seed_apis import ROOT
+from tests.servers import stop_process
 
 READY_TIMEOUT = 30.0
 
@@ -66,10 +67,4 @@ def mock_process(*args: str, host: str = "127.0.0.1", ready_path: str = "/__mock
                 time.sleep(0.05)
             yield mock
         finally:
-            if process.poll() is None:
-                process.terminate()
-                try:
-                    process.wait(timeout=10)
-                except subprocess.TimeoutExpired:
-                    process.kill()
-                    process.wait(timeout=5)
+            stop_process(process)

@@ -19,6 +19,7 @@ import pytest
 from mockserver.cli import bind_warning
 from tests.mockserver.conftest import SpecWriter, minimal_spec
 from tests.mockserver.seed_apis import API_NAMES, ROOT, SEED_APIS
+from tests.servers import stop_process
 
 CONSOLE_SCRIPT = Path(sys.executable).parent / "mockserver"
 RUN_TIMEOUT = 60
@@ -147,13 +148,7 @@ def _start(args: list[str]) -> Iterator[Running]:
             time.sleep(0.05)
         yield Running(process, base_url)
     finally:
-        if process.poll() is None:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(timeout=5)
+        stop_process(process)
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
 import signal
 import socket
 import subprocess
@@ -21,6 +20,7 @@ import pytest
 from tests.mockserver.notes_api import write_notes_spec
 from tests.mockserver.seed_apis import BEARER, ROOT, SPECS
 from tests.redis_server import redis_server
+from tests.servers import stop_process
 
 READY_TIMEOUT = 30.0
 DATAGRID = str(SPECS / "datagrid.yaml")
@@ -82,13 +82,7 @@ def serve(tmp_path: Path, *args: str) -> Iterator[Server]:
             time.sleep(0.05)
         yield Server(process, url, log)
     finally:
-        if process.poll() is None:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait(timeout=5)
+        stop_process(process, group=True)
 
 
 def _patch(url: str, conversation: str, body: dict[str, object]) -> httpx.Response:
