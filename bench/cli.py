@@ -25,6 +25,7 @@ from bench import growth, report, wrk
 from bench.servers import BenchError, Server, Servers, call, free_port
 from bench.workloads import LIST_ITEMS, MOCK_TARGETS, SEED_WORKLOADS, TABLE, TOKEN, Workload, from_index
 from mockserver.cli import positive_int
+from mockserver.serving_granian import granian_installed
 
 ROOT = Path(__file__).resolve().parent.parent
 PRISM = ROOT / "bench" / ".node" / "node_modules" / ".bin" / "prism"  # installed by `make bench`
@@ -36,22 +37,27 @@ Benchmark the mock on this machine, each server on its own 127.0.0.1 port, one w
 
   throughput  the bare Starlette reference (bench/reference.py, answering the bytes the mock
               answered), the mock (all five seed specs and the petstore-expanded corpus
-              document, credentials checked, state kept) and Prism 5 (`prism mock -d`, when
+              document, credentials checked, state kept), each on uvicorn and on granian
+              (`-granian` rows, where granian is installed), and Prism 5 (`prism mock -d`, when
               `make bench` could install it), under wrk on each workload of bench/workloads.py.
-              Reference and mock take turns in --rounds slices of --duration seconds, so that
-              other work on the machine weighs on both alike.
+              The servers take turns in --rounds slices of --duration seconds, so that other
+              work on the machine weighs on all alike.
   start-up    seconds from process start until the five seed operations answer (and until the
               largest corpus document is served, with its RSS), median of --startup-runs.
   contract    wall time and cases/s of the contract suite (`pytest contracts`, as `make contract`),
               read from its JUnit report.
-  engines     the seed updates with SQLite state, and Redis state with 1 and 2 workers.
+  engines     the seed updates with SQLite state, Redis state with 1 and 2 workers, and
+              --dynamic answers (no state touched) with 1 and 2 workers, taking turns.
   growth      list/create req/s and RSS with 1k, 10k and 100k stored pets, and start-up time and
               RSS of every corpus document against its size; plots in bench/results/*.svg.
 """
 _EPILOG = """\
-targets (issue 11; figures, not tests, unless --check): seed workloads >= 0.85 x the reference,
-p99 < 10 ms, no errors; the corpus list and create >= 0.6 x; seed specs ready < 0.5 s; the
-largest corpus document ready < 2 s and < 250 MB RSS.
+targets (issue 11; figures, not tests, unless --check): seed workloads >= 0.85 x the reference
+on the same server, p99 < 10 ms, no errors; the mock on the faster server >= 1.0 x the reference
+on uvicorn; the corpus list and create >= 0.6 x; SQLite >= 0.5 x memory, Redis with 2 workers
+>= 1.0 x memory, --dynamic with 2 workers >= 1.6 x 1 worker; seed specs ready < 0.5 s; the
+largest corpus document ready < 2 s and < 250 MB RSS. The ratio column is over the reference
+on uvicorn.
 
 examples:
   make bench
@@ -77,9 +83,10 @@ def build_parser() -> argparse.ArgumentParser:
     add("--startup-runs", type=positive_int, default=5, metavar="N", help="start-ups timed per server (default 5)")
     add("--no-throughput", action="store_true", help="skip the load runs")
     add("--no-prism", action="store_true", help="leave Prism out")
+    add("--no-granian", action="store_true", help="leave the granian rows out (uvicorn only)")
     add("--no-startup", action="store_true", help="skip the start-up timing")
     add("--no-contract", action="store_true", help="skip timing the contract suite")
-    add("--no-engines", action="store_true", help="skip the SQLite and Redis (1 and 2 workers) rows")
+    add("--no-engines", action="store_true", help="skip the SQLite, Redis and --dynamic (1 and 2 workers) rows")
     add("--no-growth", action="store_true", help="skip the growth curves (stored resources, document size)")
     add("--results", type=Path, default=ROOT / "bench" / "results", metavar="DIR", help="default bench/results")
     add("--check", action="store_true", help="exit 1 when a target is missed")
@@ -95,9 +102,24 @@ def mock_argv(targets: Sequence[str] = MOCK_TARGETS, *extra: str) -> Callable[[i
     return lambda port: [sys.executable, "-m", "mockserver", "serve", *targets, "--port", str(port), *options]
 
 
-def reference_argv(port: int) -> list[str]:
-    options = "--workers 1 --log-level warning --no-access-log --lifespan off --no-proxy-headers"
-    return [sys.executable, "-m", "uvicorn", "bench.reference:app", "--port", str(port), *options.split()]
+def reference_argv(server: str) -> Callable[[int], list[str]]:
+    """The reference on `server`, set up as the mock sets it up (one worker, HTTP/1.1, no
+    lifespan, no access log)."""
+    options = {
+        "uvicorn": "--workers 1 --log-level warning --no-access-log --lifespan off --no-proxy-headers",
+        "granian": "--interface asginl --workers 1 --http 1 --no-ws --log-level warning",
+    }[server].split()
+    return lambda port: [sys.executable, "-m", server, "bench.reference:app", "--port", str(port), *options]
+
+
+def http_servers(args: argparse.Namespace) -> list[str]:
+    """uvicorn, and granian where it is installed and wanted."""
+    if args.no_granian:
+        return ["uvicorn"]
+    if granian_installed():
+        return ["uvicorn", "granian"]
+    say("granian is not installed (`make install` installs the granian extra): its rows are left out")
+    return ["uvicorn"]
 
 
 def prism_argv(spec: Path) -> Callable[[int], list[str]]:
@@ -147,10 +169,9 @@ def measure(servers: Sequence[tuple[Server, str]], w: Workload, args: argparse.N
     rows = []
     for server, _ in servers:
         result = wrk.merge(slices[server.name])
-        # Worker processes (`--workers 2`) are not counted in their parent's CPU time: none shown.
         cpu_us = cpu[server.name] / result.requests * 1e6 if result.requests and cpu[server.name] > 0 else None
         figures = f"{result.rps:>8,.0f} req/s  p99 {result.p99_ms:6.2f} ms  CPU {cpu_us or 0:.0f} us"
-        say(f"  {w.name:<13} {server.name:<10} {figures}")
+        say(f"  {w.name:<13} {server.name:<17} {figures}")
         rows.append(report.Row(w.name, server.name, result, cpu_us))
     return rows
 
@@ -158,7 +179,9 @@ def measure(servers: Sequence[tuple[Server, str]], w: Workload, args: argparse.N
 def throughput(args: argparse.Namespace) -> list[report.Row]:
     rows: list[report.Row] = []
     with Servers() as servers, tempfile.NamedTemporaryFile("w", suffix=".json") as answers:
+        others = http_servers(args)[1:]  # beside uvicorn
         mock = start(servers, "mock", mock_argv())
+        mocks = [mock, *(start(servers, f"mock-{s}", mock_argv(MOCK_TARGETS, "--server", s)) for s in others)]
         workloads = from_index(index_of(mock), args.workload)
         recorded = []
         for w in workloads:
@@ -168,10 +191,14 @@ def throughput(args: argparse.Namespace) -> list[report.Row]:
             recorded.append({"method": w.method, "path": path, "has_body": w.body is not None, **answer})
         answers.write(json.dumps(recorded))
         answers.flush()
-        reference = start(servers, report.REFERENCE, reference_argv, {"BENCH_ANSWERS": answers.name})
+        env = {"BENCH_ANSWERS": answers.name}
+        references = [start(servers, report.REFERENCE, reference_argv("uvicorn"), env)]
+        references += [start(servers, f"{report.REFERENCE}-{s}", reference_argv(s), env) for s in others]
+        pairs = [s for pair in zip(references, mocks, strict=True) for s in pair]  # reference, mock, per server
         for w in workloads:
-            preflight(reference, w)
-            rows += measure([(reference, w.path), (mock, w.path)], w, args)
+            for server in pairs:
+                preflight(server, w)
+            rows += measure([(server, w.path) for server in pairs], w, args)
         if not args.no_engines:
             rows += engines(servers, [w for w in workloads if w.name in SEED_WORKLOADS], args)
     if not args.no_prism and PRISM.exists():
@@ -191,9 +218,16 @@ def throughput(args: argparse.Namespace) -> list[report.Row]:
 
 def engines(servers: Servers, workloads: Sequence[Workload], args: argparse.Namespace) -> list[report.Row]:
     """The seed updates on the other state engines: SQLite, and Redis with 1 and 2 workers
-    (a redis-server of its own on a free port; left out, with a note, where there is none)."""
+    (a redis-server of its own on a free port; left out, with a note, where there is none);
+    and --dynamic answers, which touch no state, with 1 and 2 workers (the CLI wants a shared
+    state for 2: SQLite, left untouched). All take turns on each workload."""
     scratch = Path(tempfile.mkdtemp(prefix="bench-state-"))
-    variants: list[tuple[str, tuple[str, ...]]] = [("mock-sqlite", ("--state", f"sqlite:///{scratch / 'state.db'}"))]
+    sqlite = ("--state", f"sqlite:///{scratch / 'state.db'}")
+    variants: list[tuple[str, tuple[str, ...]]] = [
+        ("mock-sqlite", sqlite),
+        ("mock-dynamic", ("--dynamic", *sqlite)),
+        ("mock-dynamic-2w", ("--dynamic", *sqlite, "--workers", "2")),
+    ]
     redis = shutil.which("redis-server")
     if redis is None:
         say("redis-server is not installed (`make test` installs it): the Redis rows are left out")
@@ -203,12 +237,12 @@ def engines(servers: Servers, workloads: Sequence[Workload], args: argparse.Name
         servers.start(Server("redis", argv, port, ROOT)).wait_until(lambda: _pong(port), interval=0.05)
         url = f"redis://127.0.0.1:{port}/0"
         variants += [("mock-redis", ("--state", url)), ("mock-redis-2w", ("--state", url, "--workers", "2"))]
+    started = [start(servers, name, mock_argv(["specs"], *options)) for name, options in variants]
     rows: list[report.Row] = []
-    for name, options in variants:
-        server = start(servers, name, mock_argv(["specs"], *options))
-        for w in workloads:
+    for w in workloads:
+        for server in started:
             preflight(server, w)
-            rows += measure([(server, w.path)], w, args)
+        rows += measure([(server, w.path) for server in started], w, args)
     return rows
 
 

@@ -1,5 +1,6 @@
-"""Results: ratios to the bare reference, the targets of issue 11, the table, the JSON files
-in bench/results/ (a timestamped one and latest.json)."""
+"""Results: ratios to the bare reference on uvicorn, the targets of issue 11 (some of them
+ratios between two other rows of a workload), the table, the JSON files in bench/results/
+(a timestamped one and latest.json)."""
 
 from __future__ import annotations
 
@@ -19,6 +20,14 @@ MAX_P99_MS = 10.0
 MAX_SEED_STARTUP_S = 0.5
 MAX_LARGE_STARTUP_S = 2.0
 MAX_LARGE_RSS_MB = 250.0
+FASTER_SERVER_MIN_RATIO = 1.0  # the mock on its faster server over the reference on uvicorn
+# (server, over server, floor) for the seed workloads, where both rows were measured
+RELATIVE = (
+    ("mock-granian", "reference-granian", SEED_MIN_RATIO),  # the mock against the bare app, on granian
+    ("mock-sqlite", "mock", 0.5),
+    ("mock-redis-2w", "mock", 1.0),
+    ("mock-dynamic-2w", "mock-dynamic", 1.6),
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +79,7 @@ def check_targets(rows: Sequence[Row], seeds: Sequence[str], startup: dict[str, 
             p99 = row.result.p99_ms
             checks.append(Check(f"{row.workload}: p99 < {MAX_P99_MS:g} ms", p99 < MAX_P99_MS, f"{p99:.2f} ms"))
         checks.append(Check(f"{row.workload}: no errors", row.result.errors == 0, str(row.result.errors)))
+    checks += relative_checks(rows, seeds)
     if "seed" in startup:
         seconds = startup["seed"]["median_s"]
         checks.append(Check(f"seed specs ready < {MAX_SEED_STARTUP_S} s", seconds < MAX_SEED_STARTUP_S, f"{seconds} s"))
@@ -80,6 +90,25 @@ def check_targets(rows: Sequence[Row], seeds: Sequence[str], startup: dict[str, 
         checks.append(Check(f"{what} ready < {MAX_LARGE_STARTUP_S:g} s", ok, f"{large['median_s']} s"))
         ok = large["rss_mb"] < MAX_LARGE_RSS_MB
         checks.append(Check(f"{what} RSS < {MAX_LARGE_RSS_MB:g} MB", ok, f"{large['rss_mb']} MB"))
+    return checks
+
+
+def relative_checks(rows: Sequence[Row], seeds: Sequence[str]) -> list[Check]:
+    """The `RELATIVE` targets, and the mock on its faster server against the reference on
+    uvicorn, per seed workload, where the rows were measured."""
+    rps = {(r.workload, r.server): r.result.rps for r in rows if r.result is not None and r.result.rps}
+    checks = []
+    for workload in seeds:
+        for server, base, floor in RELATIVE:
+            if (workload, server) in rps and (workload, base) in rps:
+                ratio = rps[workload, server] / rps[workload, base]
+                checks.append(Check(f"{workload}: {server} >= {floor} x {base}", ratio >= floor, f"{ratio:.2f}"))
+        mocks = [(rps[workload, m], m) for m in ("mock", "mock-granian") if (workload, m) in rps]
+        if mocks and (workload, REFERENCE) in rps and (workload, "mock-granian") in rps:
+            best, name = max(mocks)
+            ratio = best / rps[workload, REFERENCE]
+            what = f"{workload}: the mock on the faster server >= {FASTER_SERVER_MIN_RATIO} x reference on uvicorn"
+            checks.append(Check(what, ratio >= FASTER_SERVER_MIN_RATIO, f"{ratio:.2f} ({name})"))
     return checks
 
 

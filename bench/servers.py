@@ -1,7 +1,7 @@
 """Servers under test as child processes on 127.0.0.1: start, wait until they answer, stop.
 
 Each child runs in a session of its own, so stopping it ends its whole process group
-(Prism's node workers, uvicorn's worker processes), also when the harness is interrupted
+(Prism's node workers, uvicorn's and granian's worker processes), also when the harness is interrupted
 (`Servers` as a context manager).
 """
 
@@ -80,12 +80,20 @@ class Server:
             return None
 
     def cpu_seconds(self) -> float | None:
-        """CPU time (user + system) of the process and its reaped children; None off Linux."""
-        stat = self._proc("stat")
-        if stat is None:
+        """CPU time (user + system) of the process and all its descendants, running or reaped
+        (granian's and `--workers` worker processes); None off Linux."""
+        if self.process is None or self._proc("stat") is None:
             return None
-        fields = stat.rsplit(")", 1)[1].split()  # from the 3rd field on: utime is the 14th
-        return sum(int(f) for f in fields[11:15]) / os.sysconf("SC_CLK_TCK")
+        stats = _stats()
+        children: dict[int, list[int]] = {}
+        for pid, fields in stats.items():
+            children.setdefault(int(fields[1]), []).append(pid)
+        ticks, todo = 0, [self.process.pid]
+        while todo:
+            pid = todo.pop()
+            ticks += sum(int(f) for f in stats.get(pid, [])[11:15])  # utime, stime, cutime, cstime
+            todo += children.get(pid, [])
+        return ticks / os.sysconf("SC_CLK_TCK")
 
     def rss_mb(self) -> float | None:
         status = self._proc("status") or ""
@@ -121,6 +129,16 @@ class Server:
                 with contextlib.suppress(subprocess.TimeoutExpired):
                     process.wait(grace)
         self._log.close()
+
+
+def _stats() -> dict[int, list[str]]:
+    """Every process's /proc/PID/stat fields from the 3rd on (state, ppid, ...; utime is [11])."""
+    out = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            with contextlib.suppress(OSError):
+                out[int(entry.name)] = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+    return out
 
 
 class Servers:

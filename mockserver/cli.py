@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import errno
 import functools
 import ipaddress
@@ -23,7 +22,8 @@ from mockserver.errors import MockServerError
 from mockserver.faults import parse_latency, parse_rate_limit
 from mockserver.journal import DEFAULT_SIZE as DEFAULT_JOURNAL_SIZE
 from mockserver.prefer import MAX_DELAY_MS
-from mockserver.serving import ServeLimits, use_limits, uvicorn_config
+from mockserver.serving import ServeLimits, serve_uvicorn, use_limits
+from mockserver.serving_granian import MIN_HEADER_BYTES, granian_installed, serve_granian
 from mockserver.state import is_shared, open_store
 
 T = TypeVar("T")
@@ -282,6 +282,15 @@ def build_parser() -> argparse.ArgumentParser:
         help="worker processes sharing the port; more than 1 needs --state sqlite or redis (default: 1)",
     )
     serve.add_argument(
+        "--server",
+        choices=("uvicorn", "granian"),
+        default="uvicorn",
+        help="the HTTP server: uvicorn, or granian (Rust; pip install 'mockserver[granian]'), where a slow or "
+        "idle client is closed after --header-timeout without a 408, --keep-alive-timeout has no equivalent "
+        "(--header-timeout bounds idle connections), past --limit-concurrency connections wait instead of "
+        "getting 503, and --max-header-bytes is at least 8192 (default: uvicorn)",
+    )
+    serve.add_argument(
         "--data",
         metavar="FILE",
         help="YAML or JSON fixtures: initial resources per API and collection, checked at start-up (default: none)",
@@ -379,6 +388,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except MockServerError as exc:
         print(f"mockserver: error: {exc}", file=sys.stderr)
         return 1
+    if args.server == "granian":
+        refusal = granian_refusal(args.max_header_bytes)
+        if refusal is not None:
+            print(refusal, file=sys.stderr)
+            return 1
     try:
         family = socket.AF_INET6 if ":" in args.host else socket.AF_INET
         sock = socket.create_server((args.host, args.port), family=family)
@@ -386,13 +400,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         why = "the port is already in use" if exc.errno == errno.EADDRINUSE else exc.strerror
         print(f"mockserver: error: cannot listen on {args.host}:{args.port}: {why}", file=sys.stderr)
         return 1
-    import uvicorn
-
-    apis = app.state.apis
-    for api in apis:
+    for api in app.state.apis:
         where = " and ".join(f"http://{args.host}:{args.port}{mount or '/'}" for mount in api.mounts)
         print(f"mockserver: {api.name} at {where}", file=sys.stderr)
-    # A local mock trusts no proxy: X-Forwarded-* headers are the client's own data.
     limits = ServeLimits(
         header_timeout=args.header_timeout,
         max_header_bytes=args.max_header_bytes,
@@ -400,19 +410,27 @@ def main(argv: Sequence[str] | None = None) -> int:
         keep_alive_timeout=args.keep_alive_timeout,
         shutdown_timeout=args.shutdown_timeout,
     )
-    served = uvicorn_config(app, limits, log_level="warning", access_log=False, lifespan="off", proxy_headers=False)
-    if args.workers > 1:  # each worker process (a new interpreter) builds the app anew: `worker_app`
-        served.app = functools.partial(worker_app, args.targets or None, config, logging.getLogger().level, limits)
-        served.factory = True
-        served.workers = args.workers
-        from uvicorn.supervisors import Multiprocess
-
-        Multiprocess(served, sockets=[sock]).run()
-        return 0
-    server = uvicorn.Server(served)
-    with contextlib.suppress(KeyboardInterrupt):  # uvicorn re-raises Ctrl-C after a graceful shutdown
-        server.run(sockets=[sock])
+    # Each worker process (a new interpreter, or granian's worker) builds the app anew.
+    build = functools.partial(worker_app, args.targets or None, config, logging.getLogger().level, limits)
+    if args.server == "granian":
+        host = sock.getsockname()[0]  # granian binds the port itself: the check is closed
+        sock.close()
+        serve_granian(build, host, args.port, limits, args.workers)
+    else:
+        serve_uvicorn(app, build, sock, limits, args.workers)
     return 0
+
+
+def granian_refusal(max_header_bytes: int) -> str | None:
+    """Why `--server granian` cannot be had: not installed, or a header limit below hyper's."""
+    if not granian_installed():
+        return "mockserver: error: --server granian needs granian: pip install 'mockserver[granian]'"
+    if max_header_bytes < MIN_HEADER_BYTES:
+        return (
+            f"mockserver: error: --server granian needs --max-header-bytes of at least {MIN_HEADER_BYTES} "
+            f"(its HTTP parser's smallest buffer), got {max_header_bytes}"
+        )
+    return None
 
 
 def _contract(argv: list[str]) -> int:

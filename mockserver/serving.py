@@ -1,4 +1,5 @@
-"""How the mock is served: uvicorn, with its limits set on purpose (`ServeLimits`).
+"""How the mock is served on uvicorn (the default `--server`), with its limits set on
+purpose (`ServeLimits`, which `serving_granian` maps onto granian's options).
 
 uvicorn bounds neither how long a client may take to send its request head nor how large
 the head may be (its httptools protocol buffers any number of header bytes), so
@@ -12,10 +13,14 @@ requests still running, such as an answer to a client that does not read).
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import socket
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import uvicorn
+from starlette.types import ASGIApp
 from uvicorn.protocols.http.httptools_impl import STATUS_LINE as _STATUS_LINE
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
@@ -131,3 +136,20 @@ def uvicorn_config(app: Any, limits: ServeLimits, **options: Any) -> uvicorn.Con
         timeout_graceful_shutdown=limits.shutdown_timeout,
         **options,
     )
+
+
+def serve_uvicorn(
+    app: ASGIApp, worker_app: Callable[[], ASGIApp], sock: socket.socket, limits: ServeLimits, workers: int
+) -> None:
+    """Serve `app` on the bound `sock` until SIGTERM or Ctrl-C; with several `workers`, each
+    worker process (a new interpreter) builds its own with `worker_app` (a picklable callable)."""
+    # A local mock trusts no proxy: X-Forwarded-* headers are the client's own data.
+    served = uvicorn_config(app, limits, log_level="warning", access_log=False, lifespan="off", proxy_headers=False)
+    if workers > 1:
+        from uvicorn.supervisors import Multiprocess
+
+        served.app, served.factory, served.workers = worker_app, True, workers
+        Multiprocess(served, sockets=[sock]).run()
+        return
+    with contextlib.suppress(KeyboardInterrupt):  # uvicorn re-raises Ctrl-C after a graceful shutdown
+        uvicorn.Server(served).run(sockets=[sock])
