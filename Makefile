@@ -10,10 +10,10 @@ PORT   ?= 4010
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev]'
+	$(PY) -m pip install --quiet -e '.[dev,granian]'
 	touch $(STAMP)
 
-install: $(STAMP) ## create .venv and install the project with its test tools
+install: $(STAMP) ## create .venv and install the project with its test tools and granian
 
 mock: install ## serve every spec in specs/ on http://127.0.0.1:$(PORT)
 	$(PY) -m mockserver serve --port $(PORT)

@@ -382,17 +382,17 @@ def main(argv: Sequence[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 1
+    if args.server == "granian":
+        refusal = granian_refusal(args.max_header_bytes)
+        if refusal is not None:
+            print(refusal, file=sys.stderr)
+            return 1
     try:
         app = create_app(args.targets or None, config)
         asyncio.run(probe(args.state))
     except MockServerError as exc:
         print(f"mockserver: error: {exc}", file=sys.stderr)
         return 1
-    if args.server == "granian":
-        refusal = granian_refusal(args.max_header_bytes)
-        if refusal is not None:
-            print(refusal, file=sys.stderr)
-            return 1
     try:
         family = socket.AF_INET6 if ":" in args.host else socket.AF_INET
         sock = socket.create_server((args.host, args.port), family=family)

@@ -1,20 +1,31 @@
-"""Real servers over real sockets for tests: uvicorn on 127.0.0.1, a free port, bounded time."""
+"""Real servers over real sockets for tests: uvicorn (in a thread) or granian (in a process of
+its own) on 127.0.0.1, a free port, bounded time; `SERVERS` parametrises a test over both."""
 
 from __future__ import annotations
 
 import contextlib
+import multiprocessing
 import os
 import signal
 import socket
 import subprocess
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from pathlib import Path
 
+import pytest
 import uvicorn
 from starlette.types import ASGIApp
 
+from mockserver.serving import ServeLimits
+from mockserver.serving_granian import granian_installed, serve_granian
+
 START_TIMEOUT = 10.0
+NO_GRANIAN = "granian is not installed (`make install` installs the granian extra)"
+# A test parametrised over the HTTP servers `mockserver serve --server` offers.
+NEEDS_GRANIAN = pytest.mark.skipif(not granian_installed(), reason=NO_GRANIAN)
+SERVERS = ["uvicorn", pytest.param("granian", marks=NEEDS_GRANIAN)]
 
 
 def stop_process(process: subprocess.Popen[bytes], group: bool = False) -> None:
@@ -56,3 +67,40 @@ def serve(app: ASGIApp, host: str = "127.0.0.1") -> Iterator[str]:
         server.should_exit = True
         thread.join(timeout=START_TIMEOUT)
         sock.close()
+
+
+def _granian_child(build: Callable[[], ASGIApp], port: int, log: str, limits: ServeLimits) -> None:
+    descriptor = os.open(log, os.O_WRONLY | os.O_CREAT | os.O_APPEND)
+    os.dup2(descriptor, 1)
+    os.dup2(descriptor, 2)
+    serve_granian(build, "127.0.0.1", port, limits, workers=1)
+
+
+@contextlib.contextmanager
+def serve_on_granian(build: Callable[[], ASGIApp], log: Path, limits: ServeLimits | None = None) -> Iterator[str]:
+    """Serve the app `build` makes (a picklable callable, such as a `functools.partial` of
+    `create_app`) on granian, as `mockserver serve --server granian` does, in a process of its
+    own whose output goes to `log`; yields the base URL. Stopped with SIGTERM, as a user would."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = int(probe.getsockname()[1])
+    process = multiprocessing.get_context("spawn").Process(
+        target=_granian_child, args=(build, port, str(log), limits or ServeLimits())
+    )
+    process.start()
+    deadline = time.monotonic() + START_TIMEOUT * 3  # a new interpreter, then granian's worker
+    try:
+        while True:
+            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=1):
+                break
+            if not process.is_alive() or time.monotonic() > deadline:
+                raise RuntimeError(f"granian did not start on port {port}: {log.read_text(errors='replace')[-2000:]}")
+            time.sleep(0.05)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        if process.pid is not None and process.is_alive():
+            os.kill(process.pid, signal.SIGTERM)
+        process.join(timeout=START_TIMEOUT)
+        if process.is_alive():
+            process.kill()
+            process.join(timeout=5)

@@ -16,10 +16,11 @@ from pathlib import Path
 import httpx
 import pytest
 
+from mockserver import cli
 from mockserver.cli import bind_warning
 from tests.mockserver.conftest import SpecWriter, minimal_spec
 from tests.mockserver.seed_apis import API_NAMES, ROOT, SEED_APIS
-from tests.servers import stop_process
+from tests.servers import NEEDS_GRANIAN, SERVERS, stop_process
 
 CONSOLE_SCRIPT = Path(sys.executable).parent / "mockserver"
 RUN_TIMEOUT = 60
@@ -71,6 +72,7 @@ def test_top_level_help_names_the_command() -> None:
         (["serve", "--base-path", "v1"], "base-path"),
         (["serve", "--base-path", "/v1?x=1"], "base-path"),
         (["serve", "--base-path", "/{tenant}"], "base-path"),
+        (["serve", "--server", "hypercorn"], "--server"),
         ([], "command"),
         (["explode"], "explode"),
     ],
@@ -108,15 +110,34 @@ def test_unresolvable_ref_is_a_clear_error(write_spec: SpecWriter) -> None:
     _no_traceback(result)
 
 
-def test_port_in_use_is_a_clear_error() -> None:
+@pytest.mark.parametrize("server", SERVERS)
+def test_port_in_use_is_a_clear_error(server: str) -> None:
     with socket.socket() as busy:
         busy.bind(("127.0.0.1", 0))
         busy.listen()
         port = busy.getsockname()[1]
-        result = _module("serve", "--port", str(port), "--quiet")
+        result = _module("serve", "--port", str(port), "--quiet", "--server", server)
     assert result.returncode != 0
     assert str(port) in result.stderr and "in use" in result.stderr
     _no_traceback(result)
+
+
+@NEEDS_GRANIAN
+def test_granian_refuses_a_header_limit_below_its_parsers_buffer() -> None:
+    result = _module("serve", "--port", str(_free_port()), "--server", "granian", "--max-header-bytes", "4096")
+    assert result.returncode == 1 and "at least 8192" in result.stderr and "4096" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    _no_traceback(result)
+
+
+def test_granian_missing_is_a_one_line_error(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr(cli, "granian_installed", lambda: False)
+    assert cli.main(["serve", "--server", "granian", "--port", str(_free_port()), "--quiet"]) == 1
+    assert capsys.readouterr().err.strip() == (
+        "mockserver: error: --server granian needs granian: pip install 'mockserver[granian]'"
+    )
 
 
 class Running:
@@ -175,9 +196,11 @@ def test_console_script_serves_every_spec(console_script: Running) -> None:
 
 
 @pytest.mark.slow
-def test_module_serves_a_single_spec_quietly() -> None:
+@pytest.mark.parametrize("server", SERVERS)
+def test_module_serves_a_single_spec_quietly(server: str) -> None:
     spec = str(SEED_APIS["omi"].spec)
-    with _start([sys.executable, "-m", "mockserver", "serve", spec, "--quiet", "--token", "T"]) as running:
+    argv = [sys.executable, "-m", "mockserver", "serve", spec, "--quiet", "--token", "T", "--server", server]
+    with _start(argv) as running:
         response = httpx.patch(
             running.base_url + "/v1/dev/user/conversations/c1",
             json={"title": "single"},
@@ -194,13 +217,15 @@ def test_module_serves_a_single_spec_quietly() -> None:
         )
         assert from_a_page.headers["access-control-allow-origin"] == "http://localhost:3000"  # CORS is on by default
         running.process.terminate()
-        _, err = running.process.communicate(timeout=10)
-        assert "PATCH" not in err
+        out, err = running.process.communicate(timeout=10)
+        assert "omi at http://127.0.0.1:" in err  # the ready message, and no access log (nor the server's)
+        assert "PATCH" not in err + out and "Traceback" not in err
 
 
 @pytest.mark.slow
-def test_ctrl_c_stops_the_server_without_a_traceback() -> None:
-    with _start([sys.executable, "-m", "mockserver", "serve", "--quiet"]) as running:
+@pytest.mark.parametrize("server", SERVERS)
+def test_ctrl_c_stops_the_server_without_a_traceback(server: str) -> None:
+    with _start([sys.executable, "-m", "mockserver", "serve", "--quiet", "--server", server]) as running:
         running.process.send_signal(signal.SIGINT)
         _, err = running.process.communicate(timeout=10)
     assert "Traceback" not in err and "KeyboardInterrupt" not in err, err

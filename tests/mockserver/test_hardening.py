@@ -1,10 +1,13 @@
 """Hostile input meets bounded answers, over real sockets to a real `mockserver serve`
-process: every answer bounded in size (and in time, loosely: seconds, not a benchmark),
-and another client served meanwhile."""
+process on each HTTP server (`--server uvicorn|granian`): every answer bounded in size (and
+in time, loosely: seconds, not a benchmark), and another client served meanwhile. Where the
+servers differ (granian closes a slow or idle connection without a 408, and holds connections
+past --limit-concurrency back instead of answering 503), each test says so."""
 
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import signal
 import socket
@@ -33,7 +36,7 @@ from mockserver.routing import Router
 from mockserver.validation import MAX_VIOLATIONS
 from tests.mockserver.running import Mock, mock_process
 from tests.mockserver.seed_apis import ROOT, SEED_APIS, TOKEN
-from tests.servers import serve
+from tests.servers import NEEDS_GRANIAN, SERVERS, serve, serve_on_granian
 
 TIMEOUT = 15.0
 RESOURCE_LIMIT = 20_000
@@ -41,10 +44,15 @@ HEADER_LIMIT = 8192
 DATAGRID = SEED_APIS["datagrid"]
 
 
+@pytest.fixture(scope="module", params=SERVERS)
+def server(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
 @pytest.fixture(scope="module")
-def mock() -> Iterator[Mock]:
+def mock(server: str) -> Iterator[Mock]:
     flags = ["--quiet", "--token", TOKEN, "--header-timeout", "1", "--max-header-bytes", str(HEADER_LIMIT)]
-    flags += ["--max-resource-bytes", str(RESOURCE_LIMIT), "--keep-alive-timeout", "1"]
+    flags += ["--max-resource-bytes", str(RESOURCE_LIMIT), "--keep-alive-timeout", "1", "--server", server]
     with mock_process(*flags) as running:
         yield running
 
@@ -175,16 +183,21 @@ def test_a_resource_cannot_grow_past_its_bound(mock: Mock) -> None:
     _served(mock)
 
 
-def test_a_client_slow_to_send_its_headers_gets_408_and_is_closed(mock: Mock) -> None:
+def _timed_out(server: str, answer: bytes) -> bool:
+    """uvicorn (with `serving._LimitedHttpTools`) answers 408; granian closes without a word."""
+    return answer.startswith(b"HTTP/1.1 408") if server == "uvicorn" else answer == b""
+
+
+def test_a_client_slow_to_send_its_headers_gets_408_and_is_closed(mock: Mock, server: str) -> None:
     with Meanwhile(mock):
         answer, closed, seconds = _raw(mock, b"GET / HTTP/1.1\r\nHost: x\r\n")  # and nothing more
-    assert answer.startswith(b"HTTP/1.1 408"), answer[:200]
+    assert _timed_out(server, answer), answer[:200]
     assert closed and seconds < 5  # --header-timeout 1
 
 
-def test_an_idle_connection_is_closed(mock: Mock) -> None:
+def test_an_idle_connection_is_closed(mock: Mock, server: str) -> None:
     answer, closed, seconds = _raw(mock, b"")
-    assert closed and seconds < 5 and answer.startswith(b"HTTP/1.1 408")
+    assert closed and seconds < 5 and _timed_out(server, answer), answer[:200]
 
 
 def test_headers_past_the_limit_get_431_and_the_connection_is_closed(mock: Mock) -> None:
@@ -197,7 +210,8 @@ def test_headers_past_the_limit_get_431_and_the_connection_is_closed(mock: Mock)
 
 def test_a_keep_alive_connection_is_closed_after_the_timeout(mock: Mock) -> None:
     answer, closed, seconds = _raw(mock, b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
-    assert answer.startswith(b"HTTP/1.1 200") and closed and seconds < 5  # --keep-alive-timeout 1
+    # uvicorn: --keep-alive-timeout 1; granian has none: the next head's --header-timeout 1
+    assert answer.startswith(b"HTTP/1.1 200") and closed and seconds < 5
 
 
 def test_413_closes_the_connection(mock: Mock) -> None:
@@ -213,9 +227,12 @@ def test_413_closes_the_connection(mock: Mock) -> None:
     assert closed and seconds < 5
 
 
-def test_408_closes_the_connection() -> None:
-    app = create_app(None, ServerConfig(log_requests=False, tokens=frozenset({TOKEN}), body_timeout=0.5))
-    with serve(app) as url:
+@pytest.mark.parametrize("server", SERVERS)
+def test_408_closes_the_connection(server: str, tmp_path: Path) -> None:
+    config = ServerConfig(log_requests=False, tokens=frozenset({TOKEN}), body_timeout=0.5)
+    build = functools.partial(create_app, None, config)
+    served = serve_on_granian(build, tmp_path / "log") if server == "granian" else serve(build())
+    with served as url:
         parts = urlsplit(url)
         head = (
             f"PATCH {DATAGRID.url('c1')} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {TOKEN}\r\n"
@@ -244,8 +261,30 @@ def test_past_the_concurrency_limit_a_request_gets_503() -> None:
         assert httpx.get(mock.base_url + "/", timeout=TIMEOUT).status_code == 200
 
 
-def test_sigterm_does_not_wait_for_a_request_that_never_ends() -> None:
-    with mock_process("specs/datagrid.yaml", "--quiet", "--shutdown-timeout", "1") as mock:
+@NEEDS_GRANIAN
+def test_on_granian_past_the_concurrency_limit_a_connection_waits_its_turn() -> None:
+    with mock_process("specs/omi.yaml", "--quiet", "--limit-concurrency", "3", "--server", "granian") as mock:
+        parts = urlsplit(mock.base_url)
+        idle = [socket.create_connection((parts.hostname, parts.port), timeout=TIMEOUT) for _ in range(3)]
+        answered: list[int] = []
+        waiting = threading.Thread(
+            target=lambda: answered.append(httpx.get(mock.base_url + "/", timeout=TIMEOUT).status_code)
+        )
+        try:
+            time.sleep(0.2)
+            waiting.start()
+            time.sleep(1.0)
+            assert answered == []  # held back while the three connections are open
+        finally:
+            for sock in idle:
+                sock.close()
+        waiting.join(timeout=TIMEOUT)
+        assert answered == [200]
+
+
+@pytest.mark.parametrize("server", SERVERS)
+def test_sigterm_does_not_wait_for_a_request_that_never_ends(server: str) -> None:
+    with mock_process("specs/datagrid.yaml", "--quiet", "--shutdown-timeout", "1", "--server", server) as mock:
         api_url = mock.base_url + "/conversations/c1"
 
         def slow() -> None:
@@ -259,7 +298,8 @@ def test_sigterm_does_not_wait_for_a_request_that_never_ends() -> None:
         mock.process.send_signal(signal.SIGTERM)
         mock.process.wait(timeout=TIMEOUT)
         assert time.monotonic() - started < 6  # --shutdown-timeout 1, not the 10 s the request asked for
-        assert "Traceback" not in mock.stderr()
+        # uvicorn re-raises the SIGTERM once it has shut down; granian's supervisor exits 0
+        assert mock.process.returncode in (0, -signal.SIGTERM) and "Traceback" not in mock.stderr()
 
 
 def test_version() -> None:
@@ -306,10 +346,11 @@ def test_no_error_answer_is_larger_than_the_bound() -> None:
     assert "past the bound" in response.json()["detail"]
 
 
-def test_worker_processes_keep_the_header_limit(tmp_path: Path) -> None:
+@pytest.mark.parametrize("server", SERVERS)
+def test_worker_processes_keep_the_header_limit(tmp_path: Path, server: str) -> None:
     """`--workers` processes unpickle the server configuration: the limits must come along."""
     state = f"sqlite:///{tmp_path}/state.db"
-    args = ("--workers", "2", "--state", state, "--max-header-bytes", str(HEADER_LIMIT), "--quiet")
+    args = ("--workers", "2", "--state", state, "--max-header-bytes", str(HEADER_LIMIT), "--quiet", "--server", server)
     with mock_process(*args, "specs/omi.yaml") as workers:
         big = b"X-Filler: " + b"f" * (HEADER_LIMIT + 100) + b"\r\n"
         for _ in range(4):  # the kernel spreads connections over both workers

@@ -1,14 +1,16 @@
-"""Over a real socket (uvicorn on 127.0.0.1): malformed, oversized, truncated and abandoned
-bodies never get a 500 and never hang the server, which keeps answering normal requests.
-Every client-side wait is bounded."""
+"""Over a real socket (uvicorn and granian on 127.0.0.1): malformed, oversized, truncated and
+abandoned bodies never get a 500 and never hang the server, which keeps answering normal
+requests. Every client-side wait is bounded."""
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import socket
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import httpx
@@ -17,7 +19,7 @@ import pytest
 from mockserver import create_app
 from mockserver.app import ServerConfig
 from tests.mockserver.seed_apis import API_NAMES, SEED_APIS, TOKEN
-from tests.servers import serve
+from tests.servers import SERVERS, serve, serve_on_granian
 
 BODY_TIMEOUT = 0.5
 CLIENT_TIMEOUT = 10.0
@@ -34,12 +36,22 @@ class _Collect(logging.Handler):
 
 
 SERVER_ERRORS = _Collect()
+GRANIAN_LOG: list[Path] = []  # the output of the granian process under test, when it is granian
 
 
-@pytest.fixture(scope="module")
-def base_url() -> Iterator[str]:
-    app = create_app(None, ServerConfig(log_requests=False, tokens=frozenset({TOKEN}), body_timeout=BODY_TIMEOUT))
-    with serve(app) as url:
+@pytest.fixture(scope="module", params=SERVERS)
+def base_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    config = ServerConfig(log_requests=False, tokens=frozenset({TOKEN}), body_timeout=BODY_TIMEOUT)
+    if request.param == "granian":
+        log = tmp_path_factory.mktemp("granian") / "output.txt"
+        with serve_on_granian(functools.partial(create_app, None, config), log) as url:
+            GRANIAN_LOG[:] = [log]
+            try:
+                yield url
+            finally:
+                GRANIAN_LOG.clear()
+        return
+    with serve(create_app(None, config)) as url:
         # An exception escaping the app is logged by uvicorn (and answered 500 if it still can).
         # The handler goes on after start-up: uvicorn's logging set-up replaces handlers.
         logger = logging.getLogger("uvicorn.error")
@@ -59,6 +71,10 @@ def http(base_url: str) -> Iterator[httpx.Client]:
 def _healthy(base_url: str) -> None:
     """The server still answers a normal request, and nothing has crashed inside it so far."""
     crashes = [r.getMessage() + (r.exc_text or "") for r in SERVER_ERRORS.records]
+    for log in GRANIAN_LOG:  # granian logs an exception escaping the app as [ERROR] (and answers 500)
+        crashes += [
+            line for line in log.read_text(errors="replace").splitlines() if "[ERROR]" in line or "Traceback" in line
+        ]
     assert crashes == [], crashes
     api = SEED_APIS["datagrid"]
     response = httpx.patch(base_url + api.url("health"), json={"name": "ok"}, headers=api.auth, timeout=CLIENT_TIMEOUT)
@@ -193,7 +209,7 @@ def test_client_that_disconnects_after_the_headers(base_url: str) -> None:
 )
 def test_broken_framing_is_not_a_500(base_url: str, payload: bytes) -> None:
     answer, seconds = _raw_exchange(base_url, payload)
-    if answer:  # uvicorn may also just close the connection
+    if answer:  # the server may also just close the connection
         assert 400 <= _status(answer) < 500, answer[:300]
     assert seconds < CLIENT_TIMEOUT
     _healthy(base_url)

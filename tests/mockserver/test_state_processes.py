@@ -20,7 +20,7 @@ import pytest
 from tests.mockserver.notes_api import write_notes_spec
 from tests.mockserver.seed_apis import BEARER, ROOT, SPECS
 from tests.redis_server import redis_server
-from tests.servers import stop_process
+from tests.servers import NEEDS_GRANIAN, stop_process
 
 READY_TIMEOUT = 30.0
 DATAGRID = str(SPECS / "datagrid.yaml")
@@ -39,14 +39,18 @@ class Server:
         self.log = log
 
     def workers(self) -> list[int]:
-        """The pids of the worker processes (`--workers N`): the spawned children."""
+        """The pids of the worker processes (`--workers N`): the children (spawned by uvicorn,
+        forked by granian), multiprocessing's resource tracker aside."""
         found = []
         for entry in Path("/proc").iterdir():
             if entry.name.isdigit():
                 with contextlib.suppress(OSError):
                     stat = (entry / "stat").read_text()
                     cmdline = (entry / "cmdline").read_bytes()
-                    if int(stat.rsplit(")", 1)[1].split()[1]) == self.process.pid and b"spawn_main" in cmdline:
+                    if (
+                        int(stat.rsplit(")", 1)[1].split()[1]) == self.process.pid
+                        and b"resource_tracker" not in cmdline
+                    ):
                         found.append(int(entry.name))
         return found
 
@@ -123,14 +127,18 @@ async def _burst(url: str, count: int) -> list[int]:
         return await asyncio.gather(*(one(n) for n in range(count)))
 
 
-@pytest.mark.parametrize("engine", ["redis", "sqlite"])
+@pytest.mark.parametrize(
+    ("engine", "http_server"),
+    [("redis", "uvicorn"), ("sqlite", "uvicorn"), pytest.param("sqlite", "granian", marks=NEEDS_GRANIAN)],
+)
 def test_concurrent_updates_across_two_workers_lose_nothing(
-    tmp_path: Path, engine: str, request: pytest.FixtureRequest
+    tmp_path: Path, engine: str, http_server: str, request: pytest.FixtureRequest
 ) -> None:
     """200 concurrent PATCHes of one Datagrid conversation, each assigning another agent,
     across `--workers 2` on one state: `participated_agent_ids` ends holding all 200."""
     state = request.getfixturevalue("redis_url") if engine == "redis" else f"sqlite:///{tmp_path / 's.db'}"
-    with serve(tmp_path, DATAGRID, str(write_notes_spec(tmp_path)), "--state", state, "--workers", "2") as server:
+    options = ("--state", state, "--workers", "2", "--server", http_server)
+    with serve(tmp_path, DATAGRID, str(write_notes_spec(tmp_path)), *options) as server:
         workers = server.workers()
         assert len(workers) == 2, workers
         before = {pid: cpu_ticks(pid) for pid in workers}
