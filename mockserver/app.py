@@ -8,7 +8,7 @@ its first server URL's path (`/v1/...`); several documents each under
 single document, is its only mount. The mock's own pages: GET / lists the APIs (unless an
 API mounted at `/` declares `GET /`: its operation wins) and so does GET /__mock/apis,
 always; each document is at `<stem>/openapi.json` and /__mock/apis/<name>/openapi.json.
-CORS (on by default, as in Prism) is Starlette's `CORSMiddleware` in front of everything,
+CORS (on by default, as in Prism) is Starlette's `CORSMiddleware` (`cors.CORS`) in front of everything,
 so a preflight is answered before credentials and validation, and errors carry the
 `Access-Control-*` headers too."""
 
@@ -25,7 +25,7 @@ from typing import Any
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
-from starlette.middleware.cors import ALL_METHODS, CORSMiddleware
+from starlette.middleware.cors import ALL_METHODS
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
@@ -35,6 +35,7 @@ from mockserver.admin import admin_app
 from mockserver.admin_state import state_routes
 from mockserver.bindings import UnknownIds, bind
 from mockserver.body import BodyReader, Limits
+from mockserver.cors import CORS
 from mockserver.errors import NotOpenAPIError, SpecError
 from mockserver.faults import ErrorRateStage, FaultStage, RateLimit
 from mockserver.fixtures import InitialState, load_fixtures
@@ -259,7 +260,7 @@ def _cors(apis: Sequence[MountedApi]) -> Middleware:
     operations = [op for api in apis for op in api.operations]
     declared = sorted({name for op in operations for r in op.responses.values() for name in r.headers})
     return Middleware(
-        CORSMiddleware,
+        CORS,
         allow_origins=["*"],
         allow_methods=sorted({*ALL_METHODS, *(op.method for op in operations)}),
         allow_headers=["*"],

@@ -9,10 +9,13 @@ from typing import Any
 
 import httpx
 import pytest
+from starlette.middleware.cors import CORSMiddleware
 from starlette.testclient import TestClient
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from mockserver import create_app
 from mockserver.app import ServerConfig
+from mockserver.cors import CORS
 from tests.mockserver.conftest import AppFactory, SpecWriter, minimal_spec
 from tests.servers import serve
 
@@ -136,3 +139,27 @@ def test_a_real_socket_preflight_then_the_request(write_spec: SpecWriter) -> Non
         response = http.patch(URL, json={"name": "b"}, headers={"Origin": ORIGIN, "Authorization": "Bearer T"})
         assert response.status_code == 200 and response.json()["name"] == "b"
         _assert_cors(response)
+
+
+def _answer_with_vary(vary: list[bytes]) -> ASGIApp:
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        headers = [(b"content-length", b"2"), *((b"vary", v) for v in vary), (b"x-after", b"1")]
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
+        await send({"type": "http.response.body", "body": b"{}"})
+
+    return app
+
+
+@pytest.mark.parametrize("vary", [[], [b"Accept"], [b"Accept", b"Accept-Encoding"]])
+@pytest.mark.parametrize("origin", [None, ORIGIN])
+def test_the_short_way_without_origin_answers_as_starlette_does(vary: list[bytes], origin: str | None) -> None:
+    """`cors.CORS` skips Starlette's header parsing when there is no `Origin`: the raw header
+    lists of both answers are the same, `Vary` included, with an `Origin` or without."""
+    options: dict[str, Any] = {"allow_origins": ["*"], "allow_credentials": True, "expose_headers": ["ETag"]}
+    headers = {"Origin": origin} if origin else {}
+    answers = []
+    for middleware in (CORS, CORSMiddleware):
+        app = middleware(_answer_with_vary(vary), **options)
+        answers.append(TestClient(app).get("/", headers=headers).headers.raw)  # no lifespan: not entered
+    assert answers[0] == answers[1]
+    assert (b"vary", b", ".join([*vary, b"Origin"])) in answers[0]
