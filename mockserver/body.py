@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl
 
+import orjson
 from starlette.types import Receive
 
 from mockserver.diagnostics import Violation
@@ -84,12 +85,22 @@ class _StrictDecoder:
 
 _DECODER = _StrictDecoder()
 _SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
+# orjson turns integers beyond 64 bits into floats; any such literal has 19 digits or more.
+_LONG_DIGITS = re.compile(rb"[0-9]{19}")
 _UNICODE_MSG = "Input should be a valid string, unable to parse raw data as a unicode string"
 
 
 def decode_json(raw: bytes, unicode_only: bool = True) -> RequestBody:
     """Strict JSON (UTF-8, finite numbers, with `unicode_only` no lone surrogates) or a
     located diagnostic."""
+    if not _LONG_DIGITS.search(raw):
+        # orjson takes what the strict decoder takes, to the same values, and refuses the rest
+        # (invalid UTF-8, NaN, Infinity, 1e400, lone surrogates, depth past 1024), about five
+        # times faster; what it refuses, the strict decoder then locates and names.
+        try:
+            return RequestBody(value=orjson.loads(raw), present=True)
+        except orjson.JSONDecodeError:
+            pass
     try:
         value = _DECODER.decode(raw.decode("utf-8"))
     except UnicodeDecodeError as exc:
