@@ -231,9 +231,9 @@ class ResourceStage:
     def _not_found(binding: Binding, item_id: str, param: str) -> Problem:
         return Problem(404, f"no resource with {param}={item_id!r}")
 
-    async def _resolve(self, request: MockRequest, binding: Binding) -> tuple[str, str, JSON, bool] | Problem:
-        """The addressed item: (collection key, id, resource, whether it is stored), or why
-        there is none."""
+    async def _address(self, request: MockRequest, binding: Binding) -> tuple[str, str, str] | Problem:
+        """The addressed item's collection key, id and the parameter (or body field) that
+        names it, or why there is none."""
         kind = binding.kind
         param = kind.collection.id_param or ""
         key = await self._collection(request, binding)
@@ -245,30 +245,50 @@ class ResourceStage:
             body = _unwrapped(binding, request.body.value)
             item_id = _id_text(body.get(kind.collection.id_field)) if isinstance(body, dict) else ""
             param = kind.collection.id_field or "id"
+        return key, item_id, param
+
+    async def _resolve(
+        self, request: MockRequest, binding: Binding, address: tuple[str, str, str]
+    ) -> tuple[JSON, bool] | Problem:
+        """The addressed item: (resource, whether it is stored), or why there is none."""
+        key, item_id, param = address
         resource = await self.store.get(key, item_id)
         if resource is not None:
-            return key, item_id, resource, True
+            return resource, True
         if await self._deleted(key, item_id):
             if _gone(binding, request.op.method):
                 return self._not_found(binding, item_id, param)
         elif self._refuses_unknown(binding):
             return self._not_found(binding, item_id, param)
-        resource = self._new_item(kind, request.path_params, item_id)
-        return key, item_id, resource, False
+        resource = self._new_item(binding.kind, request.path_params, item_id)
+        return resource, False
 
     async def _item(self, request: MockRequest, binding: Binding) -> MockResponse | Problem:
-        found = await self._resolve(request, binding)
+        address = await self._address(request, binding)
+        if isinstance(address, Problem):
+            return address
+        key, item_id, _ = address
+        role = binding.role.kind
+        writes = role == "update" or (role == "action" and request.op.method != "GET")
+        if writes:  # an item already stored (the usual case) takes one atomic update, no read before it
+            try:
+                resource = await self.store.update(key, item_id, self._change(request, binding, None))
+                return self._respond(request, self._answer(request, binding, resource, item_id))
+            except _Absent:
+                pass  # nothing written: on as for any other request
+            except _TooLarge as exc:
+                return exc.problem
+        found = await self._resolve(request, binding, address)
         if isinstance(found, Problem):
             return found
-        key, item_id, resource, stored = found
-        role = binding.role.kind
+        resource, stored = found
         if role == "delete":
             await self.store.delete(key, item_id)
             await self.store.put(key + "~deleted", item_id, True)
             return self._respond(request, self._answer(request, binding, resource, item_id))
         if not stored and await self._deleted(key, item_id):  # a stored item has no tombstone
             await self.store.delete(key + "~deleted", item_id)  # recreated by PUT
-        if role == "update" or (role == "action" and request.op.method != "GET"):
+        if writes:
             try:
                 resource = await self.store.update(key, item_id, self._change(request, binding, resource))
             except _TooLarge as exc:
@@ -277,11 +297,14 @@ class ResourceStage:
             await self.store.add(key, item_id, resource)
         return self._respond(request, self._answer(request, binding, resource, item_id))
 
-    def _change(self, request: MockRequest, binding: Binding, resource: JSON) -> Change:
+    def _change(self, request: MockRequest, binding: Binding, resource: JSON | None) -> Change:
         """The request's write, for `Store.update`: applied to the stored value, or to
-        (a copy of) `resource` where nothing is stored (it may run again on a retry)."""
+        (a copy of) `resource` where nothing is stored (it may run again on a retry); with no
+        `resource`, nothing stored is `_Absent`."""
 
         def change(current: JSON | None) -> JSON:
+            if current is None and resource is None:
+                raise _Absent  # the store writes nothing
             written = self._write(request, binding, current if current is not None else copy.deepcopy(resource))
             too_large = self._too_large(written)
             if too_large is not None:
@@ -422,6 +445,10 @@ class ResourceStage:
         elif not stored:
             await self.store.add(key, "", resource)
         return self._respond(request, self._answer(request, binding, resource))
+
+
+class _Absent(Exception):
+    """Raised inside a store update to leave it: nothing is stored under the id yet."""
 
 
 class _TooLarge(Exception):
