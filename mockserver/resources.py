@@ -22,19 +22,23 @@ from __future__ import annotations
 
 import copy
 import logging
+from collections import OrderedDict
 from collections.abc import Callable, Collection, Mapping, Sequence
 
 from mockserver.bindings import Binding, Kind, UnknownIds, collection_key, scope_key
 from mockserver.errors import GeneratedBodyError, StateError, excerpt
-from mockserver.generator import GenContext, Generation
+from mockserver.generator import GenContext, Generation, Generator
 from mockserver.problems import Problem
 from mockserver.realism import format_datetime
 from mockserver.request import MockRequest
-from mockserver.responses import MockResponse, encode
-from mockserver.state import Change, Store
+from mockserver.responses import MockResponse
+from mockserver.responses import encode as encode_answer
+from mockserver.state import Change, Store, decode, encode
 from mockserver.types import JSON
 
 _CREATE_ATTEMPTS = 5
+GENERATED_KEPT = 1024  # generated answers kept for reuse (`ResourceStage._generated`)
+_GENERATED_MAX_BYTES = 16 * 1024  # larger ones are generated anew each time
 log = logging.getLogger("mockserver")
 
 
@@ -56,6 +60,7 @@ class ResourceStage:
         self.seed_items = seed_items
         self.unknown_ids = unknown_ids
         self.max_resource_bytes = max_resource_bytes
+        self._kept: OrderedDict[tuple[object, ...], bytes] = OrderedDict()  # see `_generated`
 
     async def __call__(self, request: MockRequest) -> MockResponse | Problem | None:
         try:
@@ -100,9 +105,30 @@ class ResourceStage:
         """The success answer for `resource`: generated for it, then its fields projected."""
         if binding.project.identical:  # the stored resource, settled when it was written
             return binding.affirm(resource)
-        generated = binding.answer(self._context(request, binding, parts)) if binding.answer else None
+        generated = self._generated(binding.answer, request, binding, parts) if binding.answer else None
         body = binding.affirm(binding.project(generated, resource))
         return request.op.update.settle(body, request.path_params)
+
+    def _generated(self, generator: Generator, request: MockRequest, binding: Binding, parts: Sequence[object]) -> JSON:
+        """What `generator` makes from the context of `parts` (see `_context`): the same every
+        time, so kept (encoded, `GENERATED_KEPT` of them, the least recently used dropped) and
+        answered as a fresh copy, instead of seeding a new RNG (6 us) and generating each time."""
+        op = request.op
+        key = (generator, op.api, binding.kind.collection.path, op.operation_id, op.success.code, *parts)
+        kept = self._kept.get(key)
+        if kept is not None:
+            self._kept.move_to_end(key)
+            return decode(kept)
+        value = generator(self._context(request, binding, parts))
+        try:
+            encoded = encode(value)
+        except (TypeError, ValueError):  # not plain JSON: not kept
+            return value
+        if len(encoded) <= _GENERATED_MAX_BYTES:
+            self._kept[key] = encoded
+            if len(self._kept) > GENERATED_KEPT:
+                self._kept.popitem(last=False)
+        return value
 
     def _context(self, request: MockRequest, binding: Binding, parts: Sequence[object]) -> GenContext:
         op = request.op
@@ -324,7 +350,7 @@ class ResourceStage:
     def _too_large(self, resource: JSON) -> Problem | None:
         """Refuse an update that would make the stored resource larger than the bound."""
         limit = self.max_resource_bytes
-        if limit is None or len(encode(resource)) <= limit:
+        if limit is None or len(encode_answer(resource)) <= limit:
             return None
         return Problem(413, f"the update would make the resource larger than {limit} bytes (--max-resource-bytes)")
 
@@ -419,14 +445,14 @@ class ResourceStage:
                 shown.append(resource)
             else:
                 generated = (
-                    binding.item_generate(self._context(request, binding, (key, item_id, "item")))
+                    self._generated(binding.item_generate, request, binding, (key, item_id, "item"))
                     if binding.item_generate
                     else None
                 )
                 shown.append(binding.item_project(generated, resource))
         if binding.listing.shape.items_key is None:  # a bare array: no envelope to generate
             return binding.listing.envelope(None, page, shown, ids)
-        envelope = binding.answer(self._context(request, binding, (key, "list"))) if binding.answer else None
+        envelope = self._generated(binding.answer, request, binding, (key, "list")) if binding.answer else None
         return binding.listing.envelope(envelope, page, shown, ids)
 
     async def _singleton(self, request: MockRequest, binding: Binding) -> MockResponse | Problem:

@@ -234,3 +234,25 @@ def test_memory_store_bounds_the_number_of_collections() -> None:
     kept = [asyncio.run(store.get(f"posts of {n}", "p1")) for n in (7, 9, 10)]
     assert kept == [{"n": 7}, {"n": 9}, {"n": 10}]
     assert asyncio.run(store.get("posts of 8", "p1")) is None
+
+
+def test_generated_answers_are_kept_as_made_and_their_number_is_bounded(make_app: AppFactory) -> None:
+    """OpenHands' PATCH answers a generated boolean, not the resource: each is kept for the
+    next request on the same conversation (`ResourceStage._generated`), and answers what a
+    fresh mock (nothing kept) generates; past `GENERATED_KEPT` the oldest are dropped."""
+    from mockserver.pipeline import Pipeline
+    from mockserver.resources import GENERATED_KEPT, ResourceStage
+
+    app = make_app()
+    client = TestClient(app)
+    ids = [f"conv-kept-{n}" for n in range(GENERATED_KEPT + 100)]
+    first = [_send(client, "openhands", i) for i in ids]
+    assert all(isinstance(answer, bool) for answer in first)
+    assert [_send(client, "openhands", i) for i in ids[-50:]] == first[-50:]
+    fresh = TestClient(make_app())
+    assert [_send(fresh, "openhands", i) for i in ids[:50]] == first[:50]
+    layer: Any = app.middleware_stack
+    while not isinstance(layer, Pipeline):
+        layer = layer.app
+    (stage,) = [s for s in layer.stages if isinstance(s, ResourceStage)]
+    assert 0 < len(stage._kept) <= GENERATED_KEPT
