@@ -63,13 +63,19 @@ class _LimitedHttpTools(HttpToolsProtocol):
         if self._head_timer is None:
             self._arm()
 
+    # Called for every header of every request: counted inline, the parent's method called
+    # directly (no `super()` lookup, no helper call).
     def on_url(self, url: bytes) -> None:
-        self._count(len(url))
-        super().on_url(url)
+        self._head_bytes += len(url)
+        if self._head_bytes > self.limits.max_header_bytes:
+            self._too_large()
+        HttpToolsProtocol.on_url(self, url)
 
     def on_header(self, name: bytes, value: bytes) -> None:
-        self._count(len(name) + len(value) + 4)
-        super().on_header(name, value)
+        self._head_bytes += len(name) + len(value) + 4
+        if self._head_bytes > self.limits.max_header_bytes:
+            self._too_large()
+        HttpToolsProtocol.on_header(self, name, value)
 
     def on_headers_complete(self) -> None:
         self._disarm()
@@ -82,11 +88,9 @@ class _LimitedHttpTools(HttpToolsProtocol):
         else:
             self._refuse(self._refusal, "request line and headers are larger than the server's limit")
 
-    def _count(self, size: int) -> None:
-        self._head_bytes += size
-        if self._head_bytes > self.limits.max_header_bytes:
-            self._refusal = 431
-            raise _HeadTooLarge
+    def _too_large(self) -> None:
+        self._refusal = 431
+        raise _HeadTooLarge
 
     def _arm(self) -> None:
         self._head_timer = self.loop.call_later(self.limits.header_timeout, self._head_timed_out)
