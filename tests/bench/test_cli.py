@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from bench.cli import ROOT
+from mockserver.serving_granian import granian_installed
 
 
 def bench(*args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
@@ -38,20 +39,27 @@ def test_a_short_run_writes_rows_for_reference_and_mock(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr[-2000:]
     payload = json.loads((tmp_path / "latest.json").read_text())
     found = {(row["workload"], row["server"]): row for row in payload["throughput"]}
-    assert set(found) == {("omi", "reference"), ("omi", "mock"), ("pets-list", "reference"), ("pets-list", "mock")}
+    servers = ["reference", "mock", *(["reference-granian", "mock-granian"] if granian_installed() else [])]
+    assert set(found) == {(w, s) for w in ("omi", "pets-list") for s in servers}
     assert all(row["requests"] > 0 and row["errors"] == 0 for row in found.values())
     assert found["omi", "reference"]["ratio"] == 1.0 and found["omi", "mock"]["ratio"] > 0
+    if granian_installed():  # the mock against the bare app on each server, and its faster server against uvicorn
+        targets = {t["what"] for t in payload["targets"]}
+        assert "omi: mock-granian >= 0.85 x reference-granian" in targets
+        assert "omi: the mock on the faster server >= 1.0 x reference on uvicorn" in targets
 
 
 @pytest.mark.slow
 @pytest.mark.skipif(shutil.which("wrk") is None, reason="wrk is not installed (`make bench` installs it)")
-@pytest.mark.skipif(
-    shutil.which("redis-server") is None, reason="redis-server is not installed (`make test` installs it)"
-)
-def test_the_state_engines_get_rows_of_their_own(tmp_path: Path) -> None:
+def test_the_state_engines_and_two_dynamic_workers_get_rows_of_their_own(tmp_path: Path) -> None:
     args = ["--duration", "1", "--rounds", "1", "--warmup", "0", "--workload", "omi", "--no-prism", "--no-startup"]
-    done = bench(*args, "--no-contract", "--no-growth", "--results", str(tmp_path))
+    done = bench(*args, "--no-contract", "--no-growth", "--no-granian", "--results", str(tmp_path))
     assert done.returncode == 0, done.stderr[-2000:]
-    rows = {row["server"]: row for row in json.loads((tmp_path / "latest.json").read_text())["throughput"]}
-    assert {"mock-sqlite", "mock-redis", "mock-redis-2w"} <= set(rows)
-    assert all(rows[name]["requests"] > 0 and rows[name]["errors"] == 0 for name in ("mock-sqlite", "mock-redis-2w"))
+    payload = json.loads((tmp_path / "latest.json").read_text())
+    rows = {row["server"]: row for row in payload["throughput"]}
+    engines = ["mock-sqlite", "mock-dynamic", "mock-dynamic-2w"]
+    engines += ["mock-redis", "mock-redis-2w"] if shutil.which("redis-server") else []  # else left out, with a note
+    assert set(engines) <= set(rows)
+    assert all(rows[name]["requests"] > 0 and rows[name]["errors"] == 0 for name in engines)
+    assert (rows["mock-dynamic-2w"]["cpu_us_per_request"] or 0) > 0  # the two workers' CPU time is counted
+    assert "omi: mock-dynamic-2w >= 1.6 x mock-dynamic" in {t["what"] for t in payload["targets"]}

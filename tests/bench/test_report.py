@@ -46,3 +46,31 @@ def test_latency_errors_and_start_up_targets() -> None:
 def test_a_mock_row_without_a_result_is_a_missed_target() -> None:
     checks = report.check_targets([report.Row("omi", "mock", None, problem="answered 500")], ["omi"], {})
     assert [(c.met, c.value) for c in checks] == [(False, "answered 500")]
+
+
+def _row(workload: str, server: str, rps: int) -> report.Row:
+    return report.Row(workload, server, LoadResult(rps, 1.0, 1.0, 2.0, 0))
+
+
+def test_relative_targets_compare_the_named_rows_of_each_seed_workload() -> None:
+    rows = [
+        _row("omi", "reference", 1000),
+        _row("omi", "mock", 800),
+        _row("omi", "reference-granian", 1300),
+        _row("omi", "mock-granian", 1150),
+        _row("omi", "mock-sqlite", 390),
+        _row("omi", "mock-dynamic", 500),
+        _row("omi", "mock-dynamic-2w", 850),
+    ]
+    checks = {c.what: (c.met, c.value) for c in report.relative_checks(rows, ["omi"])}
+    assert checks == {
+        "omi: mock-granian >= 0.85 x reference-granian": (True, "0.88"),
+        "omi: mock-sqlite >= 0.5 x mock": (False, "0.49"),
+        "omi: mock-dynamic-2w >= 1.6 x mock-dynamic": (True, "1.70"),
+        "omi: the mock on the faster server >= 1.0 x reference on uvicorn": (True, "1.15 (mock-granian)"),
+    }  # no Redis rows, no Redis check
+
+
+def test_without_granian_rows_there_is_no_server_target() -> None:
+    rows = [_row("omi", "reference", 1000), _row("omi", "mock", 1200)]
+    assert report.relative_checks(rows, ["omi"]) == []
