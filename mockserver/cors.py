@@ -34,7 +34,7 @@ def _varying(send: Send) -> Send:
     async def send_varying(message: Message) -> None:
         if message["type"] == "http.response.start":
             headers = list(message.get("headers", ()))
-            found = [i for i, (name, _) in enumerate(headers) if name.lower() == b"vary"]
+            found = [i for i, (name, _) in enumerate(headers) if name == b"vary"]  # ASGI names: lower case
             value = b", ".join([*(headers[i][1] for i in found), b"Origin"])
             if found:
                 headers[found[0]] = (b"vary", value)
