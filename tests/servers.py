@@ -1,4 +1,5 @@
-"""Real servers over real sockets for tests: uvicorn on 127.0.0.1, a free port, bounded time."""
+"""Real servers over real sockets for tests: uvicorn on 127.0.0.1, a free port, bounded time,
+configured as `mockserver serve` configures it (`serving.uvicorn_config`: its protocol and limits)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,8 @@ from collections.abc import Iterator
 
 import uvicorn
 from starlette.types import ASGIApp
+
+from mockserver.serving import ServeLimits, uvicorn_config
 
 START_TIMEOUT = 10.0
 
@@ -35,13 +38,16 @@ def stop_process(process: subprocess.Popen[bytes], group: bool = False) -> None:
 
 
 @contextlib.contextmanager
-def serve(app: ASGIApp, host: str = "127.0.0.1") -> Iterator[str]:
-    """Run `app` on uvicorn in a background thread; yields its base URL (no trailing slash)."""
+def serve(app: ASGIApp, host: str = "127.0.0.1", limits: ServeLimits | None = None) -> Iterator[str]:
+    """Run `app` on uvicorn in a background thread, served as the product serves it (with
+    `limits`, by default the product's own but a 2 s graceful shutdown); yields its base URL
+    (no trailing slash)."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind((host, 0))
     port = sock.getsockname()[1]
-    config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off", timeout_graceful_shutdown=2)
+    chosen = limits if limits is not None else ServeLimits(shutdown_timeout=2)
+    config = uvicorn_config(app, chosen, log_level="warning", access_log=False, lifespan="off", proxy_headers=False)
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
