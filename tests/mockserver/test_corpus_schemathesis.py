@@ -20,17 +20,27 @@ document itself, read by the independent `CorpusOracle`, shows that the mock was
 Every other finding fails the test. Operations whose path holds a `#` (Box documents
 variants of one operation as `/files/{id}#add_shared_link`) are left out: one URL cannot
 answer as several operations.
+
+Schemathesis cannot build an operation whose path parameter has a dot in its name (Temporal's
+`/workflows/{execution.workflow_id}`: it fills templates with `str.format`, which reads the dot
+as attribute access, and reports the document's unrelated top-level `description` instead).
+Such names never reach the wire, so Schemathesis is given a copy of the document with those
+names spelt with `_` (`_st_document`); the mock serves the document itself, and the findings
+are read against it.
 """
 
 from __future__ import annotations
 
+import email.policy
 import json
+import os
 import re
 import subprocess
 import sys
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from email.parser import BytesParser
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
@@ -44,10 +54,15 @@ from tests.mockserver.corpus import CorpusEntry, CorpusOracle, corpus_entries, r
 from tests.servers import serve
 
 ST = Path(sys.executable).parent / "st"
-EXAMPLES = 5
-NEGATIVE_EXAMPLES = 3
+# `CORPUS_LONG=1` (`make test-corpus-long`): many more fuzzing examples per operation. The
+# short run fuzzes documents of more than `LARGE` operations with one example each (their
+# examples, coverage and stateful phases stay whole): those runs are most of the file's time.
+LONG = os.environ.get("CORPUS_LONG") == "1"
+EXAMPLES = 50 if LONG else 5
+NEGATIVE_EXAMPLES = 20 if LONG else 3
+LARGE = 150
 MODES = ("positive", "negative")
-RUN_TIMEOUT = 900
+RUN_TIMEOUT = 3600 if LONG else 900
 PARALLEL_RUNS = 2
 TOKEN = "T"
 
@@ -88,10 +103,31 @@ class Finding:
         line = lines[-1]
         method = re.search(r"-X (\w+)", line)
         url = re.search(r"'?(http://[^\s']+)'?\s*$", line)
-        body = re.search(r"-d '(.*)' ", line) or re.search(r"-d (\S+) ", line)
         if method is None or url is None:
             return None
+        escaped = re.search(r"-d \$'((?:[^'\\]|\\.)*)' ", line)  # bash's ANSI-C quoting, as Schemathesis writes it
+        if escaped:
+            return method.group(1), url.group(1), _ansi_c(escaped.group(1))
+        body = re.search(r"-d '(.*)' ", line) or re.search(r"-d (\S+) ", line)
         return method.group(1), url.group(1), body.group(1).replace("'\"'\"'", "'") if body else None
+
+
+_ANSI_C = {"n": b"\n", "r": b"\r", "t": b"\t", "'": b"'", "\\": b"\\"}
+
+
+def _ansi_c(quoted: str) -> str:
+    """The text inside `$'...'`: Schemathesis escapes \\n, \\r, \\t, quotes, backslashes
+    and the UTF-8 bytes of anything unprintable (\\xHH)."""
+    out = bytearray()
+    parts = re.split(r"(\\x[0-9a-fA-F]{2}|\\.)", quoted)
+    for part in parts:
+        if part.startswith("\\x") and len(part) == 4:
+            out.append(int(part[2:], 16))
+        elif part.startswith("\\") and len(part) == 2:
+            out += _ANSI_C.get(part[1], part.encode())
+        else:
+            out += part.encode()
+    return out.decode("utf-8", "replace")
 
 
 @dataclass
@@ -148,8 +184,12 @@ def _invalid_parts(oracle: CorpusOracle, document: dict[str, Any], base: str, fi
             problems += _value_problems(oracle, method, template, "path", name, value)
         for name, value in parse_qsl(split.query, keep_blank_values=True):
             problems += _value_problems(oracle, method, template, "query", name, value)
+        sent = re.search(r"-H 'Content-Type: ([^']+)'", finding.text)
+        content_type = sent.group(1) if sent else ""
         if body is not None and "x-www-form-urlencoded" in finding.text:
             problems += oracle.form_field_errors(method, template, dict(parse_qsl(body, keep_blank_values=True)))
+        elif body is not None and content_type.startswith("multipart/form-data"):
+            problems += oracle.multipart_errors(method, template, _parts(body, content_type))
         elif body is not None:
             try:
                 decoded = json.loads(body)
@@ -159,6 +199,22 @@ def _invalid_parts(oracle: CorpusOracle, document: dict[str, Any], base: str, fi
                 problems += oracle.request_body_errors(method, template, decoded)
         return problems
     return []
+
+
+def _parts(body: str, content_type: str) -> list[tuple[str, str]]:
+    """The (name, text) of each part of a multipart body, read with the standard library."""
+    message = BytesParser(policy=email.policy.HTTP).parsebytes(
+        f"Content-Type: {content_type}\r\n\r\n".encode() + body.encode("utf-8")
+    )
+    if not message.is_multipart():
+        return []
+    out = []
+    for part in message.iter_parts():
+        name = part.get_param("name", header="content-disposition")
+        payload = part.get_payload(decode=True)
+        if isinstance(name, str) and isinstance(payload, bytes):
+            out.append((name, payload.decode("utf-8", "replace")))
+    return out
 
 
 def _value_problems(oracle: CorpusOracle, method: str, template: str, location: str, name: str, raw: str) -> list[str]:
@@ -272,6 +328,47 @@ class StRun:
     output: str
 
 
+def _dotless(name: str) -> str:
+    return name.replace(".", "_")
+
+
+def _st_document(entry: CorpusEntry, cwd: Path) -> Path:
+    """The document to give Schemathesis: the corpus file itself, or, when a path parameter's
+    name holds a dot, a JSON copy in `cwd` with those names spelt with `_` (the URLs are the same)."""
+    document = read_document(entry.path)
+    paths = document.get("paths") or {}
+    if not any("." in name for template in paths for name in _names(template)):
+        return entry.path
+    renamed: dict[str, Any] = {}
+    for template, item in paths.items():
+        names = _names(template)
+        for name in names:
+            assert "." not in name or _dotless(name) not in names, f"{template}: {name} has a twin"
+        new = re.sub(r"\{([^{}/]+)\}", lambda m: "{" + _dotless(m.group(1)) + "}", template)
+        renamed[new] = _rename_path_parameters(item, set(names)) if isinstance(item, dict) else item
+    out = cwd / f"{entry.path.stem}.st.json"
+    out.write_text(json.dumps({**document, "paths": renamed}))
+    return out
+
+
+def _rename_path_parameters(item: dict[str, Any], names: set[str]) -> dict[str, Any]:
+    """A path item whose inline path parameters named in `names` are spelt without dots."""
+
+    def fixed(parameters: list[Any]) -> list[Any]:
+        return [
+            {**p, "name": _dotless(p["name"])}
+            if isinstance(p, dict) and p.get("in") == "path" and p.get("name") in names
+            else p
+            for p in parameters
+        ]
+
+    out = {**item, "parameters": fixed(item["parameters"])} if isinstance(item.get("parameters"), list) else dict(item)
+    for method, operation in item.items():
+        if isinstance(operation, dict) and isinstance(operation.get("parameters"), list):
+            out[method] = {**operation, "parameters": fixed(operation["parameters"])}
+    return out
+
+
 def _run(entry: CorpusEntry, url: str, base: str, cwd: Path, mode: str) -> StRun:
     cwd.mkdir(parents=True)
     phases, examples = (
@@ -279,10 +376,12 @@ def _run(entry: CorpusEntry, url: str, base: str, cwd: Path, mode: str) -> StRun
         if mode == "positive"
         else ("coverage,fuzzing", NEGATIVE_EXAMPLES)
     )
+    if entry.operations > LARGE and not LONG:
+        examples = 1
     command = [
         str(ST),
         "run",
-        str(entry.path),
+        str(_st_document(entry, cwd)),
         "-u",
         url + base,
         "-c",
