@@ -10,7 +10,8 @@ anything else is the answer. A `Problem` (a client's mistake) is turned into a r
 `Negotiator.render`, in one place, and an error answer larger than `MAX_ERROR_BYTES` is
 replaced by its one-line message. A request whose head the server refused to read to its
 end (`HEAD_TOO_LARGE`, set by `serving`) is routed by what was read and answered with that
-refusal in the operation's declared error shape, no stage run. The list itself is composed by `app.create_app`, so a
+refusal in the operation's declared error shape (or 405 for a method the path does not
+have), no stage run. The list itself is composed by `app.create_app`, so a
 new stage (fault injection, a proxy) is one more item in it. Every request but the admin
 API's (`/__mock/...`, handed to `admin`) is recorded in the `journal.Journal`.
 """
@@ -88,16 +89,16 @@ class Pipeline:
             return
         outcome: MockResponse | Problem
         api, operation = "-", None
-        if refused is not None:  # the server read only part of the head: answer that, nothing else
-            op = match.target if match is not None and not isinstance(match, MethodNotAllowed) else None
+        if isinstance(match, MethodNotAllowed):  # the method and path tell, however long the rest
+            allow = (("Allow", ", ".join(match.allow)),)
+            outcome = Problem(405, "Method Not Allowed", headers=allow if refused is None else (*allow, *_CLOSE))
+            response = self.negotiator.render(None, outcome)
+        elif refused is not None:  # the server read only part of the head: answer that, nothing else
+            op = match.target if match is not None else None
             outcome = Problem(_head_status(op, refused["status"]), str(refused["detail"]), headers=_CLOSE)
             response = self.render(op, outcome) if op is not None else self.negotiator.render(None, outcome)
             if op is not None:
                 api, operation = op.api, op.operation_id
-        elif isinstance(match, MethodNotAllowed):
-            allow = (("Allow", ", ".join(match.allow)),)
-            outcome = Problem(405, "Method Not Allowed", headers=allow)
-            response = self.negotiator.render(None, outcome)
         else:
             assert match is not None  # no match and no refusal went to the Starlette app
             request = _request(match.target, match.path_params, scope, receive)

@@ -245,7 +245,9 @@ def _lost_on_the_wire(oracle: CorpusOracle, document: dict[str, Any], base: str,
         return "an XML body: the mock takes XML by content type and does not read its structure"
     if media not in ("application/x-www-form-urlencoded", "multipart/form-data"):
         return ""
-    if re.search(r"Invalid component: in body - [^\n]+ -> ", finding.text) and media != "multipart/form-data":
+    if media != "multipart/form-data" and (
+        re.search(r"Invalid component: in body - [^\n]+ -> ", finding.text) or _only_nested(finding.text)
+    ):
         return "a value inside a nested field of a urlencoded body: Schemathesis sends only its keys"
     missing = re.search(r"Invalid component: Missing required property: (\S+)", finding.text)
     if missing:
@@ -255,6 +257,13 @@ def _lost_on_the_wire(oracle: CorpusOracle, document: dict[str, Any], base: str,
         if kind == "undeclared":
             return f"no {missing[1]!r} field: required but undeclared, Schemathesis sends it in no form"
     return ""
+
+
+def _only_nested(text: str) -> bool:
+    """Whether every body violation Schemathesis names ("violates `format` at /properties/
+    embeds/items/properties/timestamp") lies inside a field, not in the field itself."""
+    places = re.findall(r"violates [^\n]* at (/\S+)", text.split("Invalid component: in body", 1)[-1])
+    return bool(places) and all(re.match(r"/properties/[^/]+/.", place) for place in places)
 
 
 def _form_property_type(

@@ -63,7 +63,7 @@ def _exchange(base: str, head: bytes) -> tuple[int, dict[str, str], bytes]:
             data += chunk
     top, _, body = data.partition(b"\r\n\r\n")
     lines = top.decode("latin-1").split("\r\n")
-    headers = dict(line.lower().split(": ", 1) for line in lines[1:])
+    headers = {name.lower(): value for name, value in (line.split(": ", 1) for line in lines[1:])}
     return int(lines[0].split()[1]), headers, body
 
 
@@ -102,3 +102,8 @@ def test_the_answer_reaches_a_client_still_sending(url: str) -> None:
     early, and closing then would reset the connection before the client reads the answer."""
     status, _, body = _exchange(url, _get("/ranged/" + "a" * 300_000))
     assert status == 400 and "longer than the server's limit" in json.loads(body)["message"]
+
+
+def test_a_method_the_path_does_not_have_is_405_however_long_the_url(url: str) -> None:
+    status, headers, _ = _exchange(url, f"TRACE /ranged/{'a' * LIMIT} HTTP/1.1\r\nHost: x\r\n\r\n".encode())
+    assert (status, headers["allow"], headers["connection"]) == (405, "GET, HEAD", "close")
