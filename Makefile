@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 PORT   ?= 4010
 
-.PHONY: install mock test lint format clean contract contract-long bench redis-server
+.PHONY: install mock test test-corpus-long lint format clean contract contract-long bench redis-server
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -20,6 +20,9 @@ mock: install ## serve every spec in specs/ on http://127.0.0.1:$(PORT)
 
 test: install redis-server ## run the whole test suite
 	$(PY) -m pytest
+
+test-corpus-long: install ## the corpus Schemathesis runs with many more fuzzing examples (tens of minutes)
+	CORPUS_LONG=1 $(PY) -m pytest tests/mockserver/test_corpus_schemathesis.py
 
 # The Redis state tests start their own redis-server; install Debian's where it is missing
 # (as root, as CI runs). Where that cannot be done, those tests skip and say why.

@@ -50,6 +50,11 @@ def primary_type(schema: Schema) -> str:
     return "array" if "items" in schema or "prefixItems" in schema else "string"
 
 
+def allows_null(schema: Schema) -> bool:
+    """Whether `schema` declares `null` among its types (of `type`, or of its union branches)."""
+    return "null" in _kinds(schema)
+
+
 def _kinds(schema: Schema, depth: int = 0) -> list[str]:
     kind = schema.get("type")
     if isinstance(kind, str):

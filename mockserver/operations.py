@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import jsonschema_rs
 
+from mockserver.combine import merge_all_of
 from mockserver.diagnostics import Violation
 from mockserver.errors import SpecError
 from mockserver.fallback import without_hidden
@@ -375,10 +376,12 @@ def _response_generator(schema: Schema, is_valid: IsValid) -> Generator:
 
 def _message_slots(schema: Schema | None) -> tuple[FieldSlot, ...]:
     """The fields of an error schema meant for a message (`message`, `detail`, ...; a string,
-    or a list of strings as in `errors.body`), at the top level or one level down."""
+    or a list of strings as in `errors.body`), at the top level or one level down, the
+    parts of an `allOf` read as one."""
     found: list[FieldSlot] = []
+    schema = _merged(schema)
     top = (schema or {}).get("properties") or {}
-    for prefix, node in (((), schema), *(((k,), v) for k, v in top.items())):
+    for prefix, node in (((), schema), *(((k,), _merged(v)) for k, v in top.items())):
         properties = node.get("properties") if isinstance(node, dict) else None
         if not isinstance(properties, dict):
             continue
@@ -396,6 +399,11 @@ def _message_slots(schema: Schema | None) -> tuple[FieldSlot, ...]:
         if len(found) >= 2:
             break
     return tuple(found)
+
+
+def _merged(schema: Any) -> Any:
+    """An `allOf` schema as one, for its properties (Discord's error is `allOf: [Error, {errors}]`)."""
+    return merge_all_of(schema) if isinstance(schema, dict) and isinstance(schema.get("allOf"), list) else schema
 
 
 @dataclass(frozen=True, slots=True)

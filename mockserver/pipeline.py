@@ -8,7 +8,10 @@
 `async (MockRequest) -> MockResponse | Problem | None`: `None` lets the next stage go on,
 anything else is the answer. A `Problem` (a client's mistake) is turned into a response by
 `Negotiator.render`, in one place, and an error answer larger than `MAX_ERROR_BYTES` is
-replaced by its one-line message. The list itself is composed by `app.create_app`, so a
+replaced by its one-line message. A request whose head the server refused to read to its
+end (`HEAD_TOO_LARGE`, set by `serving`) is routed by what was read and answered with that
+refusal in the operation's declared error shape (or 405 for a method the path does not
+have), no stage run. The list itself is composed by `app.create_app`, so a
 new stage (fault injection, a proxy) is one more item in it. Every request but the admin
 API's (`/__mock/...`, handed to `admin`) is recorded in the `journal.Journal`.
 """
@@ -41,6 +44,9 @@ ADMIN_PREFIX = "/__mock/"
 # After these the rest of the request is not read: the connection cannot carry another one.
 _CLOSE_AFTER = frozenset({408, 413})
 _CLOSE = (("Connection", "close"),)
+# A scope extension set by `serving` for a request whose head was larger than the server's
+# limit: {"status": 414 | 431, "detail": why}. Its path is the part of the URL that was read.
+HEAD_TOO_LARGE = "mockserver.head_too_large"
 
 
 class Pipeline:
@@ -73,20 +79,28 @@ class Pipeline:
         method: str = scope["method"]
         raw = scope.get("raw_path")
         path = raw.decode("latin-1").split("?", 1)[0] if raw else scope["path"]
-        if self.admin is not None and path.startswith(ADMIN_PREFIX):
+        refused = (scope.get("extensions") or {}).get(HEAD_TOO_LARGE)
+        if self.admin is not None and path.startswith(ADMIN_PREFIX) and refused is None:
             await self.admin(scope, receive, send)
             return
         match = self.router.match(method, path)
-        if match is None:
+        if match is None and refused is None:
             await self._pass_through(scope, receive, send, started)
             return
-        operation = None
-        if isinstance(match, MethodNotAllowed):
+        outcome: MockResponse | Problem
+        api, operation = "-", None
+        if isinstance(match, MethodNotAllowed):  # the method and path tell, however long the rest
             allow = (("Allow", ", ".join(match.allow)),)
-            refusal = Problem(405, "Method Not Allowed", headers=allow)
-            outcome: MockResponse | Problem = refusal
-            response, api = self.negotiator.render(None, refusal), "-"
+            outcome = Problem(405, "Method Not Allowed", headers=allow if refused is None else (*allow, *_CLOSE))
+            response = self.negotiator.render(None, outcome)
+        elif refused is not None:  # the server read only part of the head: answer that, nothing else
+            op = match.target if match is not None else None
+            outcome = Problem(_head_status(op, refused["status"]), str(refused["detail"]), headers=_CLOSE)
+            response = self.render(op, outcome) if op is not None else self.negotiator.render(None, outcome)
+            if op is not None:
+                api, operation = op.api, op.operation_id
         else:
+            assert match is not None  # no match and no refusal went to the Starlette app
             request = _request(match.target, match.path_params, scope, receive)
             outcome = await self.run(request)
             response = self.render(request.op, outcome) if isinstance(outcome, Problem) else outcome
@@ -154,6 +168,14 @@ class Pipeline:
         if access_log.isEnabledFor(logging.INFO):
             why = f" {note[:200]!r}" if note else ""
             access_log.info("%s %s %s %d %.2fms%s", scope["method"], scope["path"], api, status, elapsed, why)
+
+
+def _head_status(op: Operation | None, precise: int) -> int:
+    """The status of a refused head (414: request line, 431: headers): the precise one where
+    the operation declares it, else 400 where it declares an answer for that, else the precise one."""
+    if op is None or str(precise) in op.responses or op.response_for(400) is None:
+        return precise
+    return 400
 
 
 def _request(op: Operation, path_params: dict[str, str], scope: Scope, receive: Receive) -> MockRequest:

@@ -2,12 +2,15 @@
 purpose (`ServeLimits`, which `serving_granian` maps onto granian's options).
 
 uvicorn bounds neither how long a client may take to send its request head nor how large
-the head may be (its httptools protocol buffers any number of header bytes), so
-`_LimitedHttpTools` adds both to that protocol: a head not complete within `header_timeout`
-gets 408 and the connection is closed; a head past `max_header_bytes` gets 431 and the
-connection is closed. The rest are uvicorn's own settings: `limit_concurrency` (503 past
-it), the keep-alive timeout, and the graceful-shutdown timeout (past it, SIGTERM cancels the
-requests still running, such as an answer to a client that does not read).
+the head may be (its httptools protocol buffers any number of header bytes, and refuses a
+URL past 64 KB, which httptools cannot parse, with a text/plain 400), so `_LimitedHttpTools`
+adds both to that protocol: a head not complete within `header_timeout` gets 408 and the
+connection is closed; a head past `max_header_bytes` is read no further, and the app is
+asked to answer it (`pipeline.HEAD_TOO_LARGE`: routed by the part of the URL that was read,
+414 for the request line or 431 for the headers, in the operation's declared error shape),
+then the connection is closed. The rest are uvicorn's own settings: `limit_concurrency` (503
+past it), the keep-alive timeout, and the graceful-shutdown timeout (past it, SIGTERM
+cancels the requests still running, such as an answer to a client that does not read).
 """
 
 from __future__ import annotations
@@ -18,11 +21,14 @@ import socket
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import unquote
 
 import uvicorn
 from starlette.types import ASGIApp
 from uvicorn.protocols.http.httptools_impl import STATUS_LINE as _STATUS_LINE
-from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol, RequestResponseCycle
+
+from mockserver.pipeline import HEAD_TOO_LARGE
 
 
 @dataclass(frozen=True)
@@ -36,6 +42,30 @@ class ServeLimits:
 
 class _HeadTooLarge(Exception):
     pass
+
+
+class _LingeringClose:
+    """The connection's transport, but `close` first half-closes it and keeps reading (and
+    dropping) what the client still sends, for at most `linger` seconds: a socket closed with
+    unread data is reset by the kernel, and the client would lose the answer written to it."""
+
+    def __init__(self, transport: asyncio.Transport, loop: asyncio.AbstractEventLoop, linger: float) -> None:
+        self._transport = transport
+        self._loop = loop
+        self._linger = linger
+
+    def close(self) -> None:
+        if self._transport.is_closing():
+            return
+        if not self._transport.can_write_eof():
+            self._transport.close()
+            return
+        self._transport.write_eof()
+        self._transport.resume_reading()
+        self._loop.call_later(self._linger, self._transport.close)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._transport, name)
 
 
 class _LimitedHttpTools(HttpToolsProtocol):
@@ -63,18 +93,24 @@ class _LimitedHttpTools(HttpToolsProtocol):
         if self._head_timer is None:
             self._arm()
 
+    def data_received(self, data: bytes) -> None:
+        if self._refusal is None:  # after a refusal the rest of the request is not read
+            super().data_received(data)
+
     # Called for every header of every request: counted inline, the parent's method called
-    # directly (no `super()` lookup, no helper call).
+    # directly (no `super()` lookup).
     def on_url(self, url: bytes) -> None:
+        room = self.limits.max_header_bytes - self._head_bytes
+        if len(url) > room:
+            super().on_url(url[: max(room, 0)])  # what routes the refusal
+            self._over(414)
         self._head_bytes += len(url)
-        if self._head_bytes > self.limits.max_header_bytes:
-            self._too_large()
         HttpToolsProtocol.on_url(self, url)
 
     def on_header(self, name: bytes, value: bytes) -> None:
         self._head_bytes += len(name) + len(value) + 4
         if self._head_bytes > self.limits.max_header_bytes:
-            self._too_large()
+            self._over(431)
         HttpToolsProtocol.on_header(self, name, value)
 
     def on_headers_complete(self) -> None:
@@ -85,12 +121,52 @@ class _LimitedHttpTools(HttpToolsProtocol):
         # httptools reports an exception raised in a callback as a parse error, answered here.
         if self._refusal is None:
             super().send_400_response(msg)
-        else:
+        elif not self._answer_by_app(self._refusal):
             self._refuse(self._refusal, "request line and headers are larger than the server's limit")
 
-    def _too_large(self) -> None:
-        self._refusal = 431
+    def _over(self, status: int) -> None:
+        self._refusal = status
+        self._disarm()
         raise _HeadTooLarge
+
+    def _answer_by_app(self, status: int) -> bool:
+        """Let the app answer a head read only in part, as the request the part names."""
+        try:
+            method = self.parser.get_method().decode("ascii")
+        except Exception:  # the parser did not get as far as the method
+            return False
+        part = "request line is" if status == 414 else "request line and headers are"
+        detail = f"the {part} longer than the server's limit of {self.limits.max_header_bytes} bytes"
+        raw_path = self.url.split(b"?", 1)[0]
+        extensions = {**(self.scope.get("extensions") or {}), HEAD_TOO_LARGE: {"status": status, "detail": detail}}
+        scope = {
+            **self.scope,
+            "method": method,
+            "path": self.root_path + unquote(raw_path.decode("latin-1")),
+            "raw_path": self.root_path.encode("latin-1") + raw_path,
+            "query_string": b"",
+            "extensions": extensions,
+        }
+        existing = self.cycle
+        self.cycle = RequestResponseCycle(
+            scope=scope,  # type: ignore[arg-type]
+            transport=_LingeringClose(self.transport, self.loop, self.limits.header_timeout),  # type: ignore[arg-type]
+            flow=self.flow,
+            logger=self.logger,
+            access_logger=self.access_logger,
+            access_log=self.access_log,
+            default_headers=self.server_state.default_headers,
+            message_event=asyncio.Event(),
+            expect_100_continue=False,
+            keep_alive=False,  # closed once answered
+            on_response=self.on_response_complete,
+        )
+        self.cycle.more_body = False  # its body is not read
+        if existing is None or existing.response_complete:
+            self._start_asgi_task(self.cycle, self.app)
+        else:  # an earlier request of this connection is still being answered
+            self.pipeline.appendleft((self.cycle, self.app))
+        return True
 
     def _arm(self) -> None:
         self._head_timer = self.loop.call_later(self.limits.header_timeout, self._head_timed_out)
@@ -116,7 +192,7 @@ class _LimitedHttpTools(HttpToolsProtocol):
         head.append(b"content-type: text/plain; charset=utf-8\r\ncontent-length: %d\r\n" % len(body))
         head.append(b"connection: close\r\n\r\n")
         self.transport.write(b"".join(head) + body)
-        self.transport.close()
+        _LingeringClose(self.transport, self.loop, self.limits.header_timeout).close()
 
 
 class LimitedHttpTools(_LimitedHttpTools):

@@ -18,7 +18,7 @@ from typing import Any
 import jsonschema_rs
 
 from mockserver.adapter import flagged
-from mockserver.coercion import INTEGER_FORMATS, with_format_ranges
+from mockserver.coercion import INTEGER_FORMATS, allows_null, with_format_ranges
 from mockserver.coercion import primary_type as _primary_type
 from mockserver.coercion import scalar_coercer as _coercer
 from mockserver.diagnostics import Violation, translate
@@ -112,12 +112,16 @@ def _small(value: JSON, budget: int = 2_000) -> bool:
 
 
 def _array_coercer(schema: Schema, loc: Loc, explode: bool) -> Callable[[list[str]], JSON | Violation]:
-    """An array parameter: every value of an exploded query parameter (`tags=a&tags=b`),
-    else one comma-separated value (`tags=a,b`); items coerced like scalars."""
+    """An array field: every value of an exploded field (`tags=a&tags=b`), else one
+    comma-separated value (`tags=a,b`); items coerced like scalars. Where the array may be
+    null, a lone `null` is null, as for a scalar (`sticker_ids=null`: Discord's `[array, null]`)."""
     items: Schema = schema["items"] if isinstance(schema.get("items"), dict) else {}
     item = _coercer(items, loc)
+    nullable = allows_null(schema)
 
     def coerce(values: list[str]) -> JSON | Violation:
+        if nullable and values == ["null"]:
+            return None
         if not explode or len(values) == 1:
             values = [part for value in values for part in value.split(",")] if not explode else values
         if values == [""]:

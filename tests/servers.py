@@ -1,5 +1,7 @@
-"""Real servers over real sockets for tests: uvicorn (in a thread) or granian (in a process of
-its own) on 127.0.0.1, a free port, bounded time; `SERVERS` parametrises a test over both."""
+"""Real servers over real sockets for tests: uvicorn (in a thread, configured as `mockserver
+serve` configures it: `serving.uvicorn_config`, its protocol and limits) or granian (in a
+process of its own) on 127.0.0.1, a free port, bounded time; `SERVERS` parametrises a test
+over both."""
 
 from __future__ import annotations
 
@@ -18,7 +20,7 @@ import pytest
 import uvicorn
 from starlette.types import ASGIApp
 
-from mockserver.serving import ServeLimits
+from mockserver.serving import ServeLimits, uvicorn_config
 from mockserver.serving_granian import granian_installed, serve_granian
 
 START_TIMEOUT = 10.0
@@ -46,13 +48,16 @@ def stop_process(process: subprocess.Popen[bytes], group: bool = False) -> None:
 
 
 @contextlib.contextmanager
-def serve(app: ASGIApp, host: str = "127.0.0.1") -> Iterator[str]:
-    """Run `app` on uvicorn in a background thread; yields its base URL (no trailing slash)."""
+def serve(app: ASGIApp, host: str = "127.0.0.1", limits: ServeLimits | None = None) -> Iterator[str]:
+    """Run `app` on uvicorn in a background thread, served as the product serves it (with
+    `limits`, by default the product's own but a 2 s graceful shutdown); yields its base URL
+    (no trailing slash)."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind((host, 0))
     port = sock.getsockname()[1]
-    config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off", timeout_graceful_shutdown=2)
+    chosen = limits if limits is not None else ServeLimits(shutdown_timeout=2)
+    config = uvicorn_config(app, chosen, log_level="warning", access_log=False, lifespan="off", proxy_headers=False)
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()

@@ -11,7 +11,9 @@ formats checked. It imports nothing from `mockserver`: it is what the mock is ju
 from __future__ import annotations
 
 import base64
+import itertools
 import json
+import math
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -124,6 +126,8 @@ def is_json_like(media_type: str | None) -> bool:
 
 
 _FORM = "application/x-www-form-urlencoded"
+_MULTIPART = "multipart/form-data"
+_MAX_READINGS = 1024  # combinations of field readings a multipart body is judged under
 
 
 def _json_or_text(raw: str) -> Any:
@@ -253,7 +257,7 @@ class CorpusOracle:
             if (
                 isinstance(holder, dict)
                 and "schema" in holder
-                and (is_json_like(media_type) or _essence(media_type) == _FORM)
+                and (is_json_like(media_type) or _essence(media_type) in (_FORM, _MULTIPART))
             ):
                 media[media_type] = self._validator(f"{pointer}/content/{_escape(media_type)}/schema")
             else:
@@ -345,6 +349,70 @@ class CorpusOracle:
             bad.append({str(e.absolute_path[0]) for e in validator.iter_errors(reading) if e.absolute_path})
         return [f"request body {name}: {fields[name]!r} is invalid" for name in sorted(set.intersection(*bad))]
 
+    def multipart_errors(self, method: str, spec_path: str, parts: Iterable[tuple[str, str]]) -> list[str]:
+        """What is wrong with a `multipart/form-data` body (its parts' names and texts) however
+        its parts are read: a part as its text or as JSON, a lone part as the value or as an
+        array's one item, repeated parts as an array. [] when some reading is valid, when no
+        multipart schema is declared, or when there are too many readings to try."""
+        self.request_body_errors(method, spec_path, {})  # fills the cache of request media
+        media = self._requests.get((method.upper(), spec_path)) or {}
+        validator = next((v for m, v in media.items() if v is not None and _essence(m) == _MULTIPART), None)
+        if validator is None:
+            return []
+        texts: dict[str, list[str]] = {}
+        for name, text in parts:
+            texts.setdefault(name, []).append(text)
+        names = list(texts)
+        schema = self._multipart_schema(method, spec_path)
+        readings = [self._possible(schema, name, _part_readings(texts[name])) for name in names]
+        for name, possible in zip(names, readings, strict=True):
+            if not possible:
+                return [_short(f"request body {name}: {texts[name]!r} is invalid however it is read")]
+        if math.prod(len(r) for r in readings) > _MAX_READINGS:
+            return []
+        first: list[str] = []
+        for values in itertools.product(*readings):
+            errors = _messages(validator.iter_errors(dict(zip(names, values, strict=True))), "request body")
+            if not errors:
+                return []
+            first = first or errors
+        return first
+
+    def _multipart_schema(self, method: str, spec_path: str) -> tuple[Any, str]:
+        operation, pointer = self.operation(method, spec_path)
+        body, where = self._deref(operation.get("requestBody") or {}, f"{pointer}/requestBody")
+        key = next(m for m in body.get("content") or {} if _essence(m) == _MULTIPART)
+        return f"{where}/content/{_escape(key)}/schema", key
+
+    def _possible(self, at: tuple[str, str], name: str, readings: list[Any]) -> list[Any]:
+        """The readings of field `name` that every declared schema of that property on some
+        way to a valid body admits (`allOf`: each part; `anyOf`/`oneOf`: one branch)."""
+        location, _ = at
+        return [r for r in readings if self._admits({"$ref": location}, location, name, r, 0)]
+
+    def _admits(self, node: Any, location: str, name: str, value: Any, depth: int) -> bool:
+        """A condition any body valid against the schema `node` meets for its property `name`."""
+        node, location = self._deref(node, location)
+        if not isinstance(node, dict) or depth > 16:
+            return True
+        properties = node.get("properties")
+        if (
+            isinstance(properties, dict)
+            and name in properties
+            and not self._validator(f"{location}/properties/{_escape(name)}").is_valid(value)
+        ):
+            return False
+        for keyword in ("allOf", "anyOf", "oneOf"):
+            branches = node.get(keyword)
+            if not isinstance(branches, list):
+                continue
+            admitted = (
+                self._admits(b, f"{location}/{keyword}/{i}", name, value, depth + 1) for i, b in enumerate(branches)
+            )
+            if not (all(admitted) if keyword == "allOf" else any(admitted)):
+                return False
+        return True
+
     def parameter_errors(self, method: str, spec_path: str, location: str, name: str, value: Any) -> list[str]:
         """What is wrong with the (typed) value of one declared parameter."""
         cache_key = (method.upper(), spec_path, location, name)
@@ -383,6 +451,17 @@ class CorpusOracle:
             elif kind == "apikey":
                 _put(found, str(scheme.get("in", "")), str(scheme.get("name", "")))
         return found
+
+
+def _part_readings(texts: list[str]) -> list[Any]:
+    """The values a field sent as these parts may stand for (see `multipart_errors`)."""
+    decoded = [_json_or_text(t) for t in texts]
+    found = [list(texts), decoded] if len(texts) > 1 else [texts[0], decoded[0], [texts[0]], [decoded[0]]]
+    unique: list[Any] = []
+    for value in found:
+        if not any(value == seen and type(value) is type(seen) for seen in unique):
+            unique.append(value)
+    return unique
 
 
 def _put(credentials: Credentials, location: str, name: str) -> None:

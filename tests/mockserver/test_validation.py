@@ -17,6 +17,8 @@ import yaml
 from jsonschema import Draft202012Validator
 from starlette.testclient import TestClient
 
+from mockserver.multipart import Part
+from mockserver.validation import compile_body
 from tests.mockserver.conftest import AppFactory, minimal_spec
 from tests.mockserver.seed_apis import SEED_APIS
 from tests.mockserver.spec_oracle import FASTAPI_VALIDATION_ERROR, SpecOracle
@@ -345,3 +347,26 @@ def test_a_required_read_only_property_is_not_required_in_a_request(make_app: Ap
     refused = client.patch("/v2/things/t1", json={"parts": []})
     assert refused.status_code == 422
     assert [tuple(d["loc"]) for d in refused.json()["detail"]] == [("body", "name")]
+
+
+def test_a_lone_null_field_is_null_where_the_array_may_be_null() -> None:
+    """A form field of an `[array, null]` property sent as `null` (as Schemathesis and clients
+    write null in a form) is null, as for a scalar; an array that may not be null keeps it as an item."""
+    snowflake = {"type": "string", "pattern": "^[0-9]+$"}
+    schema = {
+        "type": "object",
+        "properties": {
+            "sticker_ids": {"type": ["array", "null"], "items": snowflake, "maxItems": 3},
+            "role_ids": {"type": "array", "items": snowflake},
+        },
+    }
+    body = compile_body({"content": {"multipart/form-data": {"schema": schema}}})
+    assert body is not None
+    form = body.media["multipart/form-data"].form
+    assert form is not None and form.check is not None
+    value, problems = form.decode_parts([Part("sticker_ids", b"null"), Part("role_ids", b"1")])
+    assert (value, problems, form.check(value)) == ({"sticker_ids": None, "role_ids": ["1"]}, [], [])
+    value, problems = form.decode_parts([Part("sticker_ids", b"1"), Part("sticker_ids", b"2")])
+    assert (value, problems) == ({"sticker_ids": ["1", "2"], "role_ids": []}, [])
+    value, _ = form.decode_parts([Part("role_ids", b"null")])
+    assert [v.loc for v in form.check(value)] == [("body", "role_ids", 0)]
