@@ -9,62 +9,20 @@ wrong?" (a helpful 422 names it). Locations use FastAPI's vocabulary: ("body", "
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit
 
 from jsonschema import Draft202012Validator, FormatChecker  # type: ignore[import-untyped]
 from jsonschema.exceptions import ValidationError  # type: ignore[import-untyped]
 
+from contracts.sent import SentRequest
 from mockserver.loader import SpecDocument
 from mockserver.operations import Operation
 from mockserver.types import Loc
 from mockserver.validation import is_json_media_type
 
 _FORMATS = FormatChecker()
-
-
-@dataclass(frozen=True)
-class SentRequest:
-    """A request as sent: lower-cased header names, decoded query, raw body."""
-
-    method: str
-    url: str
-    headers: Mapping[str, str]
-    query: Mapping[str, str]
-    body: bytes
-
-    @classmethod
-    def from_prepared(cls, prepared: Any) -> SentRequest:
-        """From the `requests.PreparedRequest` Schemathesis keeps on every response."""
-        body = prepared.body or b""
-        if isinstance(body, str):
-            body = body.encode("utf-8")
-        url = str(prepared.url or "")
-        query = dict(parse_qsl(urlsplit(url).query, keep_blank_values=True))
-        headers = {str(k).lower(): str(v) for k, v in (prepared.headers or {}).items()}
-        return cls(str(prepared.method or ""), url, headers, query, bytes(body))
-
-    @classmethod
-    def from_recorded(cls, recorded: Any) -> SentRequest:
-        """From a request in a Schemathesis recorder (headers as lists of values)."""
-        url = str(recorded.uri)
-        query = dict(parse_qsl(urlsplit(url).query, keep_blank_values=True))
-        headers = {str(k).lower(): str(v[0] if isinstance(v, list) else v) for k, v in recorded.headers.items()}
-        return cls(str(recorded.method), url, headers, query, bytes(recorded.body or b""))
-
-    def json_body(self) -> tuple[bool, Any]:
-        """(True, value) when the body is JSON, (False, None) otherwise."""
-        try:
-            return True, json.loads(self.body.decode("utf-8"), parse_constant=_reject)
-        except (UnicodeDecodeError, ValueError, RecursionError):
-            return False, None
-
-
-def _reject(name: str) -> None:
-    raise ValueError(f"{name} is not JSON")
 
 
 @dataclass(frozen=True)

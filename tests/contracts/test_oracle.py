@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.contracts.helpers import contract, exchange
+from tests.contracts.helpers import exchange, run_of
 
 OMI = "/v1/dev/user/conversations/c1"
 OPENHANDS = "/api/conversations/c1"
@@ -25,11 +25,11 @@ OPENHANDS = "/api/conversations/c1"
     ],
 )
 def test_problems_name_the_offending_field(api: str, path: str, body: object, expected: list[tuple[str, ...]]) -> None:
-    assert exchange(contract(api), path, body=body).problems() == expected
+    assert exchange(run_of(api), path, body=body).problems() == expected
 
 
 def test_a_missing_or_broken_body_is_a_body_problem() -> None:
-    omi = contract("omi")
+    omi = run_of("omi")
     assert exchange(omi, OMI, raw=b"").problems() == [("body",)]
     assert exchange(omi, OMI, raw=b'{"title": ').problems() == [("body",)]
     assert exchange(omi, OMI, raw=b'{"title": NaN}').problems() == [("body",)]
