@@ -15,7 +15,7 @@ from pathlib import Path
 
 from contracts.credentials import Credentials, credentials_for
 from contracts.evidence import NO_EVIDENCE, Evidence, check_entries, load_evidence
-from contracts.oracle import RequestOracle, compile_oracle, declares_fastapi_422
+from contracts.oracle import RequestOracle, SpecOracle
 from mockserver.app import load_apis
 from mockserver.errors import ProfileError
 from mockserver.operations import Operation
@@ -26,7 +26,7 @@ FRESH_ID_PREFIX = "contract-test-"
 
 @dataclass(frozen=True)
 class OperationContract:
-    """One operation: the mock's compiled view of it plus an independent request oracle."""
+    """One operation: the mock's compiled view of it plus the independent oracle's."""
 
     compiled: Operation
     oracle: RequestOracle
@@ -86,11 +86,12 @@ def compile_contract(spec_path: Path, token: str | None, *, live: bool, path_par
         if key not in profile.operations:
             raise ProfileError(profile.source, "no such operation in the profile's operations", f"evidence.{key}")
         check_entries(profile.source, profile.operations[key], given, key)
+    oracle = SpecOracle(spec_path)
     operations = {
         (op.method, op.path): OperationContract(
             op,
-            compile_oracle(mounted.spec, op),
-            declares_fastapi_422(mounted.spec, op),
+            oracle.request(op.method, op.path),
+            oracle.declares_fastapi_422(op.method, op.path),
             evidence.get(op.operation_id) or evidence.get(f"{op.method} {op.path}") or {},
         )
         for op in mounted.operations

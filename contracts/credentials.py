@@ -15,10 +15,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+from contracts.types import JSON
 from mockserver.loader import SpecDocument
 from mockserver.operations import Operation
 from mockserver.security import RequestCredentials
-from mockserver.types import JSON
 
 # The in-process mock is started with this as its only accepted token when --token is not given.
 IN_PROCESS_TOKEN = "contract-token"

@@ -29,9 +29,9 @@ from typing import Literal
 
 import yaml
 
+from contracts.types import JSON
 from mockserver.errors import ProfileError
 from mockserver.profile import OperationProfile
-from mockserver.types import JSON
 
 Kind = Literal["stated", "inferred"]
 SECTIONS = ("identity", "echo", "from_headers", "accumulate", "touch", "ordered")

@@ -14,8 +14,7 @@ from schemathesis import Response
 
 from contracts.contract import ApiContract, OperationContract
 from contracts.sent import SentRequest
-from contracts.types import JSON, Case
-from mockserver.types import Loc
+from contracts.types import JSON, Case, Loc
 
 if TYPE_CHECKING:
     from contracts.report import ApiReport

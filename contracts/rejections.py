@@ -17,9 +17,8 @@ from __future__ import annotations
 
 from contracts.check import ContractCheck, registered
 from contracts.exchange import NOT_JSON, Exchange
-from contracts.types import JSON
+from contracts.types import JSON, Loc
 from contracts.violation import exercised, fail
-from mockserver.types import Loc
 
 
 @registered("validation_error_detail")

@@ -5,12 +5,14 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl, urlsplit
 
-from requests import PreparedRequest
-from schemathesis.engine.recorder import Request as RecordedRequest
-
 from contracts.types import JSON
+
+if TYPE_CHECKING:  # the oracle, which uses this, needs no Schemathesis
+    from requests import PreparedRequest
+    from schemathesis.engine.recorder import Request as RecordedRequest
 
 
 @dataclass(frozen=True)

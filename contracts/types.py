@@ -1,4 +1,5 @@
-"""Shared type aliases: Schemathesis' own types, as this suite uses them (it ships `py.typed`).
+"""Shared type aliases: Schemathesis' own types, as this suite uses them (it ships `py.typed`),
+and the suite's own (defined here, not imported, so the oracle needs nothing of `mockserver`).
 
 Schemathesis types a case by its operation (`Case[APIOperation[...]]`); every case here is an
 OpenAPI one, and Schemathesis names that `OpenApiCase` for type checkers only, hence the
@@ -7,9 +8,7 @@ strings: at run time these aliases are never evaluated (every module has postpon
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, TypeAlias
-
-from mockserver.types import JSON
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 if TYPE_CHECKING:
     from schemathesis.specs.openapi.schemas import OpenApiCase, OpenApiSchema
@@ -20,4 +19,9 @@ Case: TypeAlias = "OpenApiCase"
 Schema: TypeAlias = "OpenApiSchema"
 """A loaded Schemathesis OpenAPI schema."""
 
-__all__ = ["JSON", "Case", "Schema"]
+JSON: TypeAlias = Any
+"""A decoded JSON (or YAML) value: dict, list, str, int, float, bool or None. `Any`, as in
+`mockserver.types`, because the values come from parsers and are narrowed where they are read."""
+
+Loc: TypeAlias = tuple[str | int, ...]
+"""Where a request is wrong, FastAPI-style: ("body", "title"), ("header", "x-workspace-id")."""

@@ -33,10 +33,7 @@ UNUSUAL_STRINGS: tuple[str, ...] = (
 def unusual_bodies(operation: OperationContract) -> Iterator[dict[str, JSON]]:
     """Valid bodies, one per unusual string, with every string field that can take it."""
     oracle = operation.oracle
-    validator = oracle.body_validator
-    if validator is None or not isinstance(validator.schema, dict):
-        return
-    properties = validator.schema.get("properties") or {}
+    properties = oracle.body_properties
     for text in UNUSUAL_STRINGS:
         body: dict[str, JSON] = {}
         for name, schema in properties.items():
