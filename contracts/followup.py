@@ -16,9 +16,15 @@ from __future__ import annotations
 import copy
 import threading
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from schemathesis import Response
 
 from contracts.exchange import NOT_JSON, Exchange, decode
-from contracts.types import JSON
+from contracts.types import JSON, Case
+
+if TYPE_CHECKING:
+    from contracts.run import ContractRun
 
 _CACHE_LIMIT = 256
 
@@ -38,29 +44,33 @@ class FollowUps:
     """The second updates of one run, by the Schemathesis case id of the first."""
 
     _by_case: dict[str, FollowUp | None] = field(default_factory=dict)
-    _seconds: set[str] = field(default_factory=set)  # case ids of the second updates themselves
+    _in_flight: set[str] = field(default_factory=set)  # case ids of second updates being sent
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def get(self, case_id: str) -> tuple[bool, FollowUp | None]:
         with self._lock:
             return case_id in self._by_case, self._by_case.get(case_id)
 
-    def sending(self, case_id: str) -> None:
+    def send(self, run: ContractRun, second: Case) -> Response:
+        """Send `second`, known as a second update while it is in flight (see `is_second`)."""
         with self._lock:
-            self._seconds.add(case_id)
+            self._in_flight.add(second.id)
+        try:
+            return run.transport.send(second)
+        finally:
+            with self._lock:
+                self._in_flight.discard(second.id)
 
     def is_second(self, case_id: str) -> bool:
-        """Whether `case_id` is a second update the suite sent (not a request of its own)."""
+        """Whether `case_id` is a second update being sent (the acceptance tally skips those)."""
         with self._lock:
-            return case_id in self._seconds
+            return case_id in self._in_flight
 
-    def keep(self, case_id: str, result: FollowUp | None, second_id: str) -> None:
+    def keep(self, case_id: str, result: FollowUp | None) -> None:
         with self._lock:
             if len(self._by_case) > _CACHE_LIMIT:
                 self._by_case.clear()
-                self._seconds.clear()
             self._by_case[case_id] = result
-            self._seconds.discard(second_id)
 
 
 def needs_follow_up(exchange: Exchange) -> bool:
@@ -90,12 +100,11 @@ def follow_up(exchange: Exchange) -> FollowUp | None:
     derived.body = _second_body(exchange, case.body)
     # The checks of one case run one after the other in one thread: no other thread sends
     # this case's second update meanwhile.
-    run.followups.sending(derived.id)
-    response = run.transport.send(derived)
+    response = run.followups.send(run, derived)
     run.report.count_requests(1)
     second = decode(run, derived, response)
     result = FollowUp(exchange, second) if second is not None else None
-    run.followups.keep(case.id, result, derived.id)
+    run.followups.keep(case.id, result)
     return result
 
 
