@@ -14,14 +14,13 @@ import subprocess
 import sys
 import tempfile
 import time
-import xml.etree.ElementTree as ET
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from types import FrameType
 from typing import Any
 
-from bench import growth, report, wrk
+from bench import contract_ratio, growth, report, wrk
 from bench.servers import BenchError, Server, Servers, call, free_port
 from bench.workloads import LIST_ITEMS, MOCK_TARGETS, SEED_WORKLOADS, TABLE, TOKEN, Workload, from_index
 from mockserver.cli import positive_int
@@ -44,8 +43,8 @@ Benchmark the mock on this machine, each server on its own 127.0.0.1 port, one w
               work on the machine weighs on all alike.
   start-up    seconds from process start until the five seed operations answer (and until the
               largest corpus document is served, with its RSS), median of --startup-runs.
-  contract    wall time and cases/s of the contract suite (`pytest contracts`, as `make contract`),
-              read from its JUnit report.
+  contract    cases/s of the contract suite (`pytest contracts --base-url`) beside a raw `st run` of
+              the same cases, against the five seed mocks on a socket (bench/contract_ratio.py).
   engines     the seed updates with SQLite state, Redis state with 1 and 2 workers, and
               --dynamic answers (no state touched) with 1 and 2 workers, taking turns.
   growth      list/create req/s and RSS with 1k, 10k and 100k stored pets, and start-up time and
@@ -280,20 +279,8 @@ def startup(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def contract() -> dict[str, Any]:
-    """The suite's wall time, tests and cases (the `cases` properties its tests record)."""
-    with tempfile.TemporaryDirectory() as scratch:
-        junit = Path(scratch) / "junit.xml"
-        began = time.perf_counter()
-        argv = [sys.executable, "-m", "pytest", "contracts", "-q", "-p", "no:cacheprovider", f"--junitxml={junit}"]
-        done = subprocess.run(argv, cwd=ROOT, capture_output=True, text=True, timeout=1800)
-        seconds = time.perf_counter() - began
-        if not junit.exists():
-            raise BenchError(f"the contract suite wrote no JUnit report: {done.stdout[-500:]}")
-        tree = ET.parse(junit)
-    cases = sum(int(p.get("value", 0)) for p in tree.iter("property") if p.get("name") == "cases")
-    tests = len(list(tree.iter("testcase")))
-    return {"seconds": round(seconds, 2), "exit": done.returncode, "tests": tests, "cases": cases,
-            "cases_per_s": round(cases / seconds, 1) if seconds else None}  # fmt: skip
+    """The contract suite's cases/s beside a raw `st run` of the same cases (`contract_ratio`)."""
+    return contract_ratio.measure(ROOT, say).as_dict()
 
 
 def run(args: argparse.Namespace) -> int:
@@ -315,7 +302,7 @@ def run(args: argparse.Namespace) -> int:
     for name, entry in payload["startup"].items():
         print(f"start-up ({name}): {json.dumps(entry)}")
     if "contract" in payload:
-        print(f"contract suite: {json.dumps(payload['contract'])}")
+        print(contract_ratio.table(payload["contract"]))
     for key, rows_of in payload.get("growth", {}).items():
         print(f"growth ({key}):\n" + "\n".join(f"  {json.dumps(row)}" for row in rows_of))
     print("targets:\n" + report.checklist(checks))

@@ -1,11 +1,13 @@
-"""Which checks run: Schemathesis' built-in ones, ours (registered as Schemathesis checks) and
-the suite's own run-level ones, chosen with `--checks` / `--exclude-checks`."""
+"""Which checks run: Schemathesis' built-in ones, ours (registered as Schemathesis check
+classes, see `check`) and the suite's own ones, chosen with `--checks` / `--exclude-checks`."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from functools import cache
-from typing import Any
+
+from schemathesis.checks import CHECKS, CheckClass, CheckFunction
+from schemathesis.core.registries import Registry
 
 # Our checks registered with Schemathesis that count their comparisons (`ApiReport.exercised`).
 SEMANTIC_CHECKS = frozenset(
@@ -41,13 +43,29 @@ SUITE_CHECKS = frozenset(
 @cache
 def known_checks() -> frozenset[str]:
     """Every check name `--checks` accepts."""
+    return frozenset(_registry().get_all_names()) | SUITE_CHECKS
+
+
+@cache
+def registered_checks() -> frozenset[str]:
+    """Our checks in Schemathesis' registry: the classes built on `check.ContractCheck`."""
+    from contracts.check import ContractCheck
+
+    registry = _registry()
+    return frozenset(
+        name
+        for name in registry.get_all_names()
+        if isinstance(item := registry.get_one(name), type) and issubclass(item, ContractCheck)
+    )
+
+
+def _registry() -> Registry[CheckFunction | CheckClass]:
     import schemathesis.specs.openapi.checks  # noqa: F401  (registers the built-in checks)
-    from schemathesis.checks import CHECKS
 
     import contracts.rejections
     import contracts.semantics  # noqa: F401  (registers ours)
 
-    return frozenset(CHECKS.get_all_names()) | SUITE_CHECKS
+    return CHECKS
 
 
 def selected(name: str, only: Iterable[str], excluded: Iterable[str]) -> bool:
@@ -56,10 +74,10 @@ def selected(name: str, only: Iterable[str], excluded: Iterable[str]) -> bool:
     return (not only or name in only) and name not in excluded
 
 
-def engine_checks(only: Iterable[str], excluded: Iterable[str]) -> dict[str, Any]:
+def engine_checks(only: Iterable[str], excluded: Iterable[str]) -> dict[str, bool | dict[str, bool]]:
     """The `checks` section of Schemathesis' configuration for this selection."""
     only, excluded = tuple(only), tuple(excluded)
-    section: dict[str, Any] = {}
+    section: dict[str, bool | dict[str, bool]] = {}
     if only:
         section["enabled"] = False
     for name in known_checks() - SUITE_CHECKS:

@@ -1,24 +1,21 @@
-"""What the suite knows about one API before it sends anything: `ApiContract`.
+"""What the suite knows about one API before it sends anything: `ApiContract`, frozen.
 
 Everything is compiled once from the spec and its profile, reusing the mock's own compiler
 (`mockserver.app.load_apis`) so the profile's meaning (identity, echo incl. same-named
-fields, from_headers, accumulate, touch) is defined in exactly one place. Checks and the gap
-classifier find the contract of a Schemathesis operation through `contract_for`.
+fields, from_headers, accumulate, touch) is defined in exactly one place. What a run records
+(its report, second updates, made-up ids) lives apart, in `run.ContractRun`.
 """
 
 from __future__ import annotations
 
 import secrets
-import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from contracts.credentials import Credentials, credentials_for
 from contracts.evidence import NO_EVIDENCE, Evidence, check_entries, load_evidence
-from contracts.oracle import RequestOracle, SentRequest, compile_oracle, declares_fastapi_422
-from contracts.report import ApiReport
+from contracts.oracle import RequestOracle, SpecOracle
 from mockserver.app import load_apis
 from mockserver.errors import ProfileError
 from mockserver.operations import Operation
@@ -29,7 +26,7 @@ FRESH_ID_PREFIX = "contract-test-"
 
 @dataclass(frozen=True)
 class OperationContract:
-    """One operation: the mock's compiled view of it plus an independent request oracle."""
+    """One operation: the mock's compiled view of it plus the independent oracle's."""
 
     compiled: Operation
     oracle: RequestOracle
@@ -46,23 +43,17 @@ class OperationContract:
         return f"{self.compiled.method} {self.compiled.path}"
 
 
-@dataclass
+@dataclass(frozen=True)
 class ApiContract:
-    """One API under test: its operations, credentials, tolerated gaps and where results go."""
+    """One API under test: its operations, credentials and tolerated gaps, and where it runs."""
 
     api: str
     spec_path: Path
     profile: ApiProfile
-    operations: dict[tuple[str, str], OperationContract]
+    operations: Mapping[tuple[str, str], OperationContract]
     credentials: Credentials
-    report: ApiReport
     live: bool = False
     path_params: Mapping[str, str] = field(default_factory=dict)
-    # Second updates already sent, by Schemathesis case id (see `followup`).
-    followups: dict[str, Any] = field(default_factory=dict)
-    followups_sent: int = 0
-    fresh_ids: dict[str, str] = field(default_factory=dict)  # one made-up id per parameter and run
-    first_refused: SentRequest | None = None  # a valid, authenticated request that was not accepted
 
     def operation(self, method: str, path: str) -> OperationContract | None:
         return self.operations.get((method.upper(), path))
@@ -70,22 +61,15 @@ class ApiContract:
     def gaps(self, kind: str) -> tuple[Gap, ...]:
         return tuple(gap for gap in self.profile.gaps if gap.kind == kind)
 
-    def is_fresh_id(self, value: Any) -> bool:
+    def is_fresh_id(self, value: object) -> bool:
         """Whether `value` is an id the suite made up (it cannot exist on a live target)."""
         return isinstance(value, str) and value.startswith(FRESH_ID_PREFIX)
 
-    def path_overrides(self) -> dict[str, str]:
-        """Fixed values for path parameters on this target (see README, "Live targets"):
-        the --path-param ids; on a live target, a made-up fresh id for every other one, since
-        generated ids like "0" or "1" could name real resources."""
-        names = {
+    def path_names(self) -> set[str]:
+        """The names of every path parameter of the API."""
+        return {
             rule.name for op in self.operations.values() for rule in op.compiled.parameters if rule.location == "path"
         }
-        overrides = {name: value for name, value in self.path_params.items() if name in names}
-        if self.live:
-            for name in names - overrides.keys():
-                overrides[name] = self.fresh_ids.setdefault(name, fresh_id())
-        return overrides
 
 
 def fresh_id() -> str:
@@ -102,11 +86,12 @@ def compile_contract(spec_path: Path, token: str | None, *, live: bool, path_par
         if key not in profile.operations:
             raise ProfileError(profile.source, "no such operation in the profile's operations", f"evidence.{key}")
         check_entries(profile.source, profile.operations[key], given, key)
+    oracle = SpecOracle(spec_path)
     operations = {
         (op.method, op.path): OperationContract(
             op,
-            compile_oracle(mounted.spec, op),
-            declares_fastapi_422(mounted.spec, op),
+            oracle.request(op.method, op.path),
+            oracle.declares_fastapi_422(op.method, op.path),
             evidence.get(op.operation_id) or evidence.get(f"{op.method} {op.path}") or {},
         )
         for op in mounted.operations
@@ -117,27 +102,6 @@ def compile_contract(spec_path: Path, token: str | None, *, live: bool, path_par
         profile=profile,
         operations=operations,
         credentials=credentials,
-        report=ApiReport(api=mounted.name),
         live=live,
         path_params=dict(path_params),
     )
-
-
-# Schemathesis checks and hooks are registered globally and only see a `Case`; the schema
-# object it belongs to is what ties a case to the contract of the run that built it.
-_BOUND: dict[int, ApiContract] = {}
-_LOCK = threading.Lock()
-
-
-def bind(schema: object, contract: ApiContract) -> None:
-    with _LOCK:
-        _BOUND[id(schema)] = contract
-
-
-def unbind(schema: object) -> None:
-    with _LOCK:
-        _BOUND.pop(id(schema), None)
-
-
-def contract_for(schema: object) -> ApiContract | None:
-    return _BOUND.get(id(schema))

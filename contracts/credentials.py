@@ -14,8 +14,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
 
+from contracts.types import JSON
 from mockserver.loader import SpecDocument
 from mockserver.operations import Operation
 from mockserver.security import RequestCredentials
@@ -28,7 +28,7 @@ TOKEN_PLACEHOLDER = "${CONTRACT_TOKEN}"
 @dataclass(frozen=True)
 class Credentials:
     token: str | None
-    schemes: Mapping[str, Mapping[str, Any]]  # components.securitySchemes of the spec
+    schemes: Mapping[str, Mapping[str, JSON]]  # components.securitySchemes of the spec
 
     def schemathesis_auth(self, used: Iterable[str]) -> dict[str, dict[str, str]]:
         """The `auth.openapi` section for Schemathesis, one entry per scheme the operations use."""

@@ -6,7 +6,7 @@ import shlex
 from collections.abc import Callable
 from urllib.parse import urlsplit, urlunsplit
 
-from contracts.oracle import SentRequest
+from contracts.sent import SentRequest
 
 # Headers the HTTP client adds on its own; they only make a reproduction longer.
 _CLIENT_HEADERS = {"user-agent", "accept-encoding", "connection", "content-length", "host", "x-schemathesis-testcaseid"}

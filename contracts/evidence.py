@@ -25,10 +25,11 @@ import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
 import yaml
 
+from contracts.types import JSON
 from mockserver.errors import ProfileError
 from mockserver.profile import OperationProfile
 
@@ -64,7 +65,7 @@ def ordered_key(earlier: str, later: str) -> str:
     return f"ordered.{earlier} <= {later}"
 
 
-def load_evidence(source: str, document: Mapping[str, Any]) -> dict[str, dict[str, Evidence]]:
+def load_evidence(source: str, document: Mapping[str, JSON]) -> dict[str, dict[str, Evidence]]:
     """The `evidence:` section of the profile file at `source`, by operation key then entry;
     a `stated` quote the document does not contain is downgraded to inferred."""
     if not source:
@@ -86,7 +87,7 @@ def load_evidence(source: str, document: Mapping[str, Any]) -> dict[str, dict[st
     return found
 
 
-def _one(value: Any, source: str, where: str, document_text: str) -> Evidence:
+def _one(value: JSON, source: str, where: str, document_text: str) -> Evidence:
     if not (isinstance(value, dict) and len(value) == 1 and next(iter(value)) in ("stated", "inferred")):
         raise ProfileError(source, "must be {stated: QUOTE} or {inferred: WHY}", where)
     ((kind, text),) = value.items()
@@ -107,7 +108,7 @@ def check_entries(source: str, profile: OperationProfile, given: Mapping[str, Ev
             raise ProfileError(source, f"no such profile entry; entries: {listed}", f"evidence.{operation}.{key}")
 
 
-def _strings(node: Any) -> Iterator[str]:
+def _strings(node: JSON) -> Iterator[str]:
     if isinstance(node, str):
         yield node
     elif isinstance(node, dict):

@@ -7,34 +7,49 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlsplit
 
-from contracts.contract import ApiContract, OperationContract, contract_for
-from contracts.oracle import SentRequest
-from mockserver.types import Loc
+from schemathesis import Response
+
+from contracts.contract import ApiContract, OperationContract
+from contracts.sent import SentRequest
+from contracts.types import JSON, Case, Loc
+
+if TYPE_CHECKING:
+    from contracts.report import ApiReport
+    from contracts.run import ContractRun
 
 _NO_JSON = object()
 
 
 @dataclass
 class Exchange:
-    contract: ApiContract
+    run: ContractRun
     operation: OperationContract
     request: SentRequest
-    path_params: Mapping[str, Any]
+    path_params: Mapping[str, str]
     status: int
     content_type: str
     content: bytes
-    _body: Any = _NO_JSON
+    case: Case | None = None  # None: an exchange not made by Schemathesis (unit tests)
+    _body: JSON = _NO_JSON
     _problems: list[Loc] | None = None
+
+    @property
+    def contract(self) -> ApiContract:
+        return self.run.contract
+
+    @property
+    def report(self) -> ApiReport:
+        return self.run.report
 
     @property
     def ok(self) -> bool:
         return 200 <= self.status < 300
 
-    def body(self) -> Any:
-        """The response body as JSON; `Exchange.NOT_JSON` when it is not JSON."""
+    def body(self) -> JSON:
+        """The response body as JSON; `NOT_JSON` when it is not JSON."""
         if self._body is _NO_JSON:
             try:
                 self._body = json.loads(self.content) if self.content else None
@@ -42,7 +57,7 @@ class Exchange:
                 self._body = NOT_JSON
         return self._body
 
-    def sent_json(self) -> Any:
+    def sent_json(self) -> JSON:
         parsed, value = self.request.json_body()
         return value if parsed else NOT_JSON
 
@@ -71,42 +86,26 @@ class _NotJson:
         return "<not JSON>"
 
 
-NOT_JSON: Any = _NotJson()
+NOT_JSON: JSON = _NotJson()
 
 
-# Every check of a response asks for its exchange: decode it once. The cache holds the
-# response itself, so its id cannot be reused by another object while it is cached.
-_LAST: tuple[Any, Any, Exchange | None] | None = None
-
-
-def exchange_for(case: Any, response: Any) -> Exchange | None:
-    """The exchange of a Schemathesis `case` and its `response`, if the suite is testing it."""
-    global _LAST
-    last = _LAST
-    if last is not None and last[0] is case and last[1] is response:
-        return last[2]
-    exchange = _decode(case, response)
-    _LAST = (case, response, exchange)
-    return exchange
-
-
-def _decode(case: Any, response: Any) -> Exchange | None:
-    contract = contract_for(case.operation.schema)
-    if contract is None:
-        return None
-    operation = contract.operation(case.method, case.path)
+def decode(run: ContractRun, case: Case, response: Response) -> Exchange | None:
+    """The exchange of a Schemathesis `case` and its `response` in `run`, or None when the
+    operation is not one of its contract's."""
+    operation = run.contract.operation(case.method, case.path)
     if operation is None:
         return None
     content_type = (response.headers.get("content-type") or [""])[0]
     request = SentRequest.from_prepared(response.request)
     return Exchange(
-        contract=contract,
+        run=run,
         operation=operation,
         request=request,
         path_params=sent_path_parameters(operation.compiled.path, request.url),
         status=response.status_code,
         content_type=content_type,
         content=response.content or b"",
+        case=case,
     )
 
 
@@ -126,7 +125,7 @@ def sent_path_parameters(template: str, url: str) -> dict[str, str]:
     return {name: unquote(value) for name, value in zip(names, found.groups(), strict=True)}
 
 
-def parse_instant(value: Any) -> datetime | None:
+def parse_instant(value: JSON) -> datetime | None:
     """An RFC 3339 timestamp as an aware datetime (naive ones read as UTC), else None."""
     if not isinstance(value, str):
         return None
@@ -137,7 +136,7 @@ def parse_instant(value: Any) -> datetime | None:
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
-def same_value(sent: Any, returned: Any) -> bool:
+def same_value(sent: JSON, returned: JSON) -> bool:
     """Whether `returned` is the value `sent`; timestamps compare as instants (a server may
     normalise "+00:00" to "Z")."""
     if sent == returned and type(sent) is type(returned):

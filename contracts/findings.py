@@ -2,22 +2,22 @@
 
 from __future__ import annotations
 
-from typing import Any
-
+from requests import PreparedRequest
 from requests.exceptions import Timeout
+from schemathesis.core.failures import Failure
 
 from contracts.contract import ApiContract
 from contracts.credentials import IN_PROCESS_TOKEN
 from contracts.curl import IN_PROCESS_HOST, curl_command
-from contracts.oracle import SentRequest
 from contracts.report import Finding
+from contracts.sent import SentRequest
 from contracts.violation import ContractViolation
 
 # Where `python -m mockserver serve SPEC` listens by default: in-process findings replay there.
 MOCK_ORIGIN = "http://127.0.0.1:4010"
 
 
-def check_name(failure: Any, default: str = "") -> str:
+def check_name(failure: Failure, default: str = "") -> str:
     """The check a failure comes from: ours carry it, Schemathesis' failure classes list theirs."""
     own = getattr(failure, "check", None)
     if isinstance(own, str):
@@ -26,7 +26,7 @@ def check_name(failure: Any, default: str = "") -> str:
     return default or (str(checks[0]) if checks else str(failure.title))
 
 
-def make_finding(failure: Any, request: SentRequest | None, contract: ApiContract, check: str = "") -> Finding:
+def make_finding(failure: Failure, request: SentRequest | None, contract: ApiContract, check: str = "") -> Finding:
     """A finding for `failure`, reproduced by `request` (None: no request was recorded)."""
     curl = "(no request recorded)"
     if request is not None:
@@ -49,16 +49,18 @@ def make_finding(failure: Any, request: SentRequest | None, contract: ApiContrac
 TIMEOUT_CHECK = "request_timeout"
 
 
-def timed_out(error: BaseException) -> Any:
+def timed_out(error: BaseException) -> PreparedRequest | bool | None:
     """The request of a read timeout (`requests`' ReadTimeout, raised over HTTP and by
-    Schemathesis' ASGI transport alike), or None when `error` is something else."""
+    Schemathesis' ASGI transport alike; False when it carries none), or None when `error`
+    is something else."""
     for exc in (error, error.__cause__, error.__context__):
         if isinstance(exc, Timeout):
-            return exc.request if exc.request is not None else False
+            request = exc.request
+            return request if isinstance(request, PreparedRequest) else False
     return None
 
 
-def timeout_finding(request: Any, contract: ApiContract, seconds: float, operation: str) -> Finding:
+def timeout_finding(request: PreparedRequest | bool, contract: ApiContract, seconds: float, operation: str) -> Finding:
     """`request_timeout`: no answer within --request-timeout (a hang is a violation, and the
     run goes on, bounded, with the next case)."""
     violation = ContractViolation(
@@ -67,5 +69,5 @@ def timeout_finding(request: Any, contract: ApiContract, seconds: float, operati
         title="No answer within the request timeout",
         message=f"The request got no answer within {seconds:g} s (--request-timeout)",
     )
-    sent = SentRequest.from_prepared(request) if request else None
+    sent = SentRequest.from_prepared(request) if isinstance(request, PreparedRequest) else None
     return make_finding(violation, sent, contract)

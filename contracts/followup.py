@@ -7,16 +7,24 @@ or whose profile `touch`es or `accumulate`s, the suite sends one more update of 
 only each accumulated source list, emptied ("pass an empty array to clear all agent
 assignments"), and none of the other fields, when the spec allows that body (else the same
 body with the sources emptied, else the same body). Sent at most once per case, shared by
-the checks that need it.
+the checks that need it, through Schemathesis' public `Case.derive` and `Case.call` with the
+run's own transport settings; the run's `FollowUps` keeps it and counts it as a request.
 """
 
 from __future__ import annotations
 
 import copy
-from dataclasses import dataclass
-from typing import Any
+import threading
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from contracts.exchange import NOT_JSON, Exchange, exchange_for
+from schemathesis import Response
+
+from contracts.exchange import NOT_JSON, Exchange, decode
+from contracts.types import JSON, Case
+
+if TYPE_CHECKING:
+    from contracts.run import ContractRun
 
 _CACHE_LIMIT = 256
 
@@ -31,12 +39,47 @@ class FollowUp:
         return self.second.status == 429
 
 
+@dataclass
+class FollowUps:
+    """The second updates of one run, by the Schemathesis case id of the first."""
+
+    _by_case: dict[str, FollowUp | None] = field(default_factory=dict)
+    _in_flight: set[str] = field(default_factory=set)  # case ids of second updates being sent
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def get(self, case_id: str) -> tuple[bool, FollowUp | None]:
+        with self._lock:
+            return case_id in self._by_case, self._by_case.get(case_id)
+
+    def send(self, run: ContractRun, second: Case) -> Response:
+        """Send `second`, known as a second update while it is in flight (see `is_second`)."""
+        with self._lock:
+            self._in_flight.add(second.id)
+        try:
+            return run.transport.send(second)
+        finally:
+            with self._lock:
+                self._in_flight.discard(second.id)
+
+    def is_second(self, case_id: str) -> bool:
+        """Whether `case_id` is a second update being sent (the acceptance tally skips those)."""
+        with self._lock:
+            return case_id in self._in_flight
+
+    def keep(self, case_id: str, result: FollowUp | None) -> None:
+        with self._lock:
+            if len(self._by_case) > _CACHE_LIMIT:
+                self._by_case.clear()
+            self._by_case[case_id] = result
+
+
 def needs_follow_up(exchange: Exchange) -> bool:
     compiled = exchange.operation.compiled
     profile = compiled.profile
     partial = compiled.method == "PATCH" and bool(compiled.update.echo)
     return (
         bool(profile.touch or profile.accumulate or partial)
+        and exchange.case is not None
         and exchange.ok
         and exchange.authenticated() is not False
         and not exchange.problems()
@@ -44,36 +87,32 @@ def needs_follow_up(exchange: Exchange) -> bool:
     )
 
 
-def follow_up(ctx: Any, case: Any, exchange: Exchange) -> FollowUp | None:
-    """The second update after `case` (sent on first use, then cached), or None when none applies."""
-    if not needs_follow_up(exchange):
+def follow_up(exchange: Exchange) -> FollowUp | None:
+    """The second update after `exchange` (sent on first use, then kept), or None when none applies."""
+    case = exchange.case
+    if case is None or not needs_follow_up(exchange):
         return None
-    cache = exchange.contract.followups
-    if case.id in cache:
-        cached: FollowUp | None = cache[case.id]
-        return cached
-    if len(cache) > _CACHE_LIMIT:
-        cache.clear()
+    run = exchange.run
+    known, kept = run.followups.get(case.id)
+    if known:
+        return kept
     derived = case.derive(keep_auth=True)
     derived.body = _second_body(exchange, case.body)
-    kwargs = dict(ctx.internals.transport_kwargs or {})
-    if case.operation.app is not None:
-        kwargs.setdefault("app", case.operation.app)
-    ctx.internals.record_case(parent_id=case.id, case=derived)
-    response = case.operation.schema.transport.send(derived, **kwargs)
-    exchange.contract.followups_sent += 1
-    ctx.internals.record_response(case_id=derived.id, response=response)
-    second = exchange_for(derived, response)
+    # The checks of one case run one after the other in one thread: no other thread sends
+    # this case's second update meanwhile.
+    response = run.followups.send(run, derived)
+    run.report.count_requests(1)
+    second = decode(run, derived, response)
     result = FollowUp(exchange, second) if second is not None else None
-    cache[case.id] = result
+    run.followups.keep(case.id, result)
     return result
 
 
-def _second_body(exchange: Exchange, body: Any) -> Any:
+def _second_body(exchange: Exchange, body: JSON) -> JSON:
     sent = exchange.sent_json()
     if not isinstance(sent, dict) or sent is NOT_JSON:
         return body
-    emptied: dict[str, Any] = {
+    emptied: dict[str, JSON] = {
         source.path[0]: [] for _target, source in exchange.operation.compiled.update.accumulate if source.path
     }
     same = copy.deepcopy(body) if isinstance(body, dict) else dict(sent)

@@ -16,17 +16,26 @@ Spring answers 415 to a body-less request, FastAPI 422, others 400.
 
 Everything else stays a violation; in particular a 401 to a correctly authenticated request,
 or a 422 to a valid one. Tolerated gaps are counted in the report and shown as warnings.
+`failure_filter` is the Schemathesis `filter_failure` hook the runner registers on the
+run's schema, bound to the run.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
+from schemathesis import HookContext, Response
+from schemathesis.core.failures import Failure
 from schemathesis.openapi.checks import UndefinedStatusCode
 
-from contracts.exchange import Exchange, exchange_for
+from contracts.exchange import Exchange
 from contracts.report import ToleratedGap
+from contracts.types import Case
 from mockserver.operations import Operation
+
+if TYPE_CHECKING:
+    from contracts.run import ContractRun
 
 REJECTION_STATUSES = (400, 413, 415, 422)
 NO_REJECTION_REASON = (
@@ -61,15 +70,17 @@ def declares_no_rejection(operation: Operation) -> bool:
     return all(operation.response_for(status) is None for status in REJECTION_STATUSES)
 
 
-def filter_failure(context: Any, failure: Any, case: Any, response: Any) -> bool:
-    """Schemathesis `filter_failure` hook: False drops a failure that is a tolerated gap."""
-    if not isinstance(failure, UndefinedStatusCode) or response is None:
-        return True
-    exchange = exchange_for(case, response)
-    if exchange is None:
-        return True
-    gap = tolerated_gap(exchange)
-    if gap is None:
-        return True
-    exchange.contract.report.tolerate(gap)
-    return False
+def failure_filter(run: ContractRun) -> Callable[[HookContext, Failure, Case, Response | None], bool]:
+    """The `filter_failure` hook of `run`: False drops a failure that is a tolerated gap."""
+
+    def filter_failure(context: HookContext, failure: Failure, case: Case, response: Response | None) -> bool:
+        if not isinstance(failure, UndefinedStatusCode) or response is None:
+            return True
+        exchange = run.exchange(case, response)
+        gap = tolerated_gap(exchange) if exchange is not None else None
+        if gap is None:
+            return True
+        run.report.tolerate(gap)
+        return False
+
+    return filter_failure

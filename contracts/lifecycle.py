@@ -21,16 +21,15 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
-from typing import Any
 
 import jsonschema_rs
-from schemathesis.core.failures import Failure, FailureGroup
-from schemathesis.specs.openapi.checks import ignored_auth
+from schemathesis import Response
 
 from contracts.contract import ApiContract, OperationContract
 from contracts.exchange import NOT_JSON, same_value
-from contracts.findings import make_finding, timed_out, timeout_finding
-from contracts.oracle import SentRequest
+from contracts.probe import report_failures, send_checked
+from contracts.run import ContractRun
+from contracts.types import JSON, Schema
 from contracts.violation import ContractViolation
 from mockserver.generator import GenContext, compile_generator
 from mockserver.model import Collection
@@ -75,14 +74,11 @@ def _needs_more(operation: OperationContract) -> bool:
 
 
 class _Walk:
-    def __init__(
-        self, schema: Any, contract: ApiContract, headers: dict[str, str], base_url: str | None, timeout: float
-    ) -> None:
-        self.schema, self.contract, self.headers, self.timeout = schema, contract, headers, timeout
-        self.kwargs: dict[str, Any] = {"base_url": base_url} if base_url else {}
-        self.rng = random.Random(contract.report.seed)
+    def __init__(self, schema: Schema, run: ContractRun) -> None:
+        self.schema, self.run, self.contract = schema, run, run.contract
+        self.rng = random.Random(run.report.seed)
 
-    def body(self, operation: OperationContract) -> Any:
+    def body(self, operation: OperationContract) -> JSON:
         """A valid request body for `operation` (None when it takes none or none is found)."""
         request_schema = operation.compiled.request_schema
         if request_schema is None:
@@ -94,61 +90,42 @@ class _Walk:
                 return value
         return None
 
-    def call(self, operation: OperationContract, path: dict[str, str], body: Any = None, query: Any = None) -> Any:
+    def call(
+        self, operation: OperationContract, path: dict[str, str], body: JSON = None, query: dict[str, int] | None = None
+    ) -> Response | None:
         """Send one request and run every check on its answer; None when it got no answer."""
         api_operation = self.schema.find_operation_by_label(operation.label)
-        credentials = self.contract.credentials.headers_for(operation.compiled)
-        extra: dict[str, Any] = {"body": body, "media_type": "application/json"} if body is not None else {}
-        if query:
-            extra["query"] = query
-        case = api_operation.Case(path_parameters=path, headers={**self.headers, **credentials}, **extra)
-        report = self.contract.report
-        try:
-            response = case.call(timeout=self.timeout, **self.kwargs)
-        except Exception as exc:  # an in-process app re-raises its crash; a live one may drop the connection
-            request = timed_out(exc)
-            if request is not None:
-                report.add_finding(timeout_finding(request, self.contract, self.timeout, operation.label))
-            else:
-                report.add_error(f"{operation.label} crashed the request: {type(exc).__name__}: {exc}")
+        if api_operation is None:
             return None
-        report.requests += 1
-        report.cases += 1
-        report.phases["lifecycle"] += 1
-        failures: list[Failure] = []
-        try:
-            case.validate_response(response, transport_kwargs=self.kwargs or None, excluded_checks=[ignored_auth])
-        except FailureGroup as group:
-            failures = list(group.exceptions)
-        except Failure as single:
-            failures = [single]
-        for failure in failures:
-            report.add_finding(make_finding(failure, SentRequest.from_prepared(response.request), self.contract))
-        return response
+        credentials = self.contract.credentials.headers_for(operation.compiled)
+        params = dict(query) if query else None
+        if body is None:
+            case = api_operation.Case(path_parameters=path, headers=credentials, query=params)
+        else:
+            case = api_operation.Case(
+                path_parameters=path, headers=credentials, query=params, body=body, media_type="application/json"
+            )
+        return send_checked(self.run, case, "lifecycle", operation.label)
 
-    def violation(self, check: str, response: Any, operation: OperationContract, title: str, message: str) -> None:
+    def violation(self, check: str, response: Response, operation: OperationContract, title: str, message: str) -> None:
         failure = ContractViolation(check=check, operation=operation.label, title=title, message=message)
-        self.contract.report.add_finding(
-            make_finding(failure, SentRequest.from_prepared(response.request), self.contract)
-        )
+        report_failures(self.run, response, [failure])
 
 
-def probe_lifecycle(
-    schema: Any, contract: ApiContract, headers: dict[str, str], base_url: str | None, timeout: float
-) -> None:
+def probe_lifecycle(schema: Schema, run: ContractRun) -> None:
     """Walk one resource of each collection through create, read, update, list and delete."""
-    walks = lifecycle_roles(contract)
-    walk = _Walk(schema, contract, headers, base_url, timeout)
+    walks = lifecycle_roles(run.contract)
+    walk = _Walk(schema, run)
     for roles in walks:
         _walk(walk, roles)
-    if walks and contract.live:
-        contract.report.notes.append(
+    if walks and run.contract.live:
+        run.report.notes.append(
             "lifecycle: the suite created one resource per collection and updated and deleted only those"
         )
 
 
 def _walk(walk: _Walk, roles: _Roles) -> None:
-    report = walk.contract.report
+    report = walk.run.report
     collection = roles.collection
     sent = walk.body(roles.create)
     created = walk.call(roles.create, {}, sent)
@@ -198,14 +175,14 @@ def _walk(walk: _Walk, roles: _Roles) -> None:
             _listed(walk, roles, resource_id, expected=False)
 
 
-def exchange_for_response(walk: _Walk, response: Any) -> Any:
+def exchange_for_response(walk: _Walk, response: Response) -> JSON:
     try:
         return response.json()
     except ValueError:
         return NOT_JSON
 
 
-def _shows(walk: _Walk, check: str, read: Any, operation: OperationContract, sent: Any, title: str) -> None:
+def _shows(walk: _Walk, check: str, read: Response, operation: OperationContract, sent: JSON, title: str) -> None:
     """Each top-level field sent that the read answer declares comes back with its value."""
     body = exchange_for_response(walk, read)
     if not isinstance(sent, dict) or not isinstance(body, dict):
@@ -224,14 +201,14 @@ def _shows(walk: _Walk, check: str, read: Any, operation: OperationContract, sen
             return
 
 
-def _holds(schema: Any, value: Any) -> bool:
+def _holds(schema: JSON, value: JSON) -> bool:
     try:
         return bool(jsonschema_rs.validator_for(schema).is_valid(value))
     except (ValueError, TypeError):  # a schema the validator cannot compile: no promise either
         return False
 
 
-def _listed(walk: _Walk, roles: _Roles, resource_id: Any, *, expected: bool) -> None:
+def _listed(walk: _Walk, roles: _Roles, resource_id: str | int, *, expected: bool) -> None:
     """Whether the list holds `resource_id`, judged only on a complete page."""
     assert roles.listing is not None and roles.listing.compiled.binding is not None
     binding = roles.listing.compiled.binding
@@ -253,7 +230,7 @@ def _listed(walk: _Walk, roles: _Roles, resource_id: Any, *, expected: bool) -> 
     field = roles.collection.id_field
     present = any(isinstance(item, dict) and str(item.get(field)) == str(resource_id) for item in items)
     check = "list_shows_created" if expected else "delete_removes"
-    walk.contract.report.exercise(check)
+    walk.run.report.exercise(check)
     if present != expected:
         title = "List omits a created resource" if expected else "Deleted resource still listed"
         where = "lacks" if expected else "still holds"

@@ -15,21 +15,16 @@ credentials_honoured     a correctly authenticated request is not refused (401, 
 
 from __future__ import annotations
 
-from typing import Any
-
-import schemathesis
-
-from contracts.exchange import NOT_JSON, Exchange, exchange_for
+from contracts.check import ContractCheck, registered
+from contracts.exchange import NOT_JSON, Exchange
+from contracts.types import JSON, Loc
 from contracts.violation import exercised, fail
-from mockserver.types import Loc
 
 
-@schemathesis.check
-def validation_error_detail(ctx: Any, response: Any, case: Any) -> bool | None:
-    exchange = exchange_for(case, response)
-    if exchange is not None:
+@registered("validation_error_detail")
+class ValidationErrorDetail(ContractCheck):
+    def judge(self, exchange: Exchange) -> None:
         judge_rejection(exchange)
-    return None
 
 
 def judge_rejection(exchange: Exchange) -> None:
@@ -49,7 +44,7 @@ def judge_rejection(exchange: Exchange) -> None:
         )
 
 
-def _fastapi_detail(exchange: Exchange, body: Any) -> None:
+def _fastapi_detail(exchange: Exchange, body: JSON) -> None:
     detail = body.get("detail") if isinstance(body, dict) else None
     if not isinstance(detail, list) or not detail:
         fail("validation_error_detail", exchange, "Unhelpful 422", f"No non-empty `detail` list: {body!r}"[:400])
@@ -73,7 +68,7 @@ def _fastapi_detail(exchange: Exchange, body: Any) -> None:
         )
 
 
-def _says_something(value: Any) -> bool:
+def _says_something(value: JSON) -> bool:
     """Whether a rejection body carries some text (a message, an error code...)."""
     if isinstance(value, str):
         return bool(value.strip())
@@ -84,7 +79,7 @@ def _says_something(value: Any) -> bool:
     return False
 
 
-def _names(loc: list[Any], problem: Loc) -> bool:
+def _names(loc: list[JSON], problem: Loc) -> bool:
     """Whether a FastAPI `loc` points at `problem` (its location, then its field, if any)."""
     if not loc or str(loc[0]).lower() != problem[0]:
         return False
@@ -94,7 +89,7 @@ def _names(loc: list[Any], problem: Loc) -> bool:
     return any(_normal(part) == field for part in loc[1:])
 
 
-def _normal(part: Any) -> str:
+def _normal(part: JSON) -> str:
     return str(part).lower().replace("-", "_")
 
 
@@ -102,14 +97,17 @@ def _show(loc: Loc) -> str:
     return "/".join(map(str, loc))
 
 
-@schemathesis.check
-def credentials_honoured(ctx: Any, response: Any, case: Any) -> bool | None:
-    exchange = exchange_for(case, response)
-    if exchange is None:
-        return None
+@registered("credentials_honoured")
+class CredentialsHonoured(ContractCheck):
+    def judge(self, exchange: Exchange) -> None:
+        judge_credentials(exchange)
+
+
+def judge_credentials(exchange: Exchange) -> None:
+    """`credentials_honoured` on one exchange (see the module's docstring)."""
     authenticated = exchange.authenticated()
     if authenticated is None:
-        return None
+        return
     exercised("credentials_honoured", exchange)
     if authenticated and (exchange.status == 401 or (exchange.status == 403 and not exchange.addresses_fresh_id())):
         fail(
@@ -125,4 +123,3 @@ def credentials_honoured(ctx: Any, response: Any, case: Any) -> bool | None:
             "Request without valid credentials accepted",
             f"The request lacked valid credentials for a secured operation and was answered {exchange.status}",
         )
-    return None

@@ -89,6 +89,11 @@ class ApiReport:
             count, first = self.unmet_inferred.get((check, entry), (0, message))
             self.unmet_inferred[(check, entry)] = (count + 1, first)
 
+    def count_requests(self, count: int) -> None:
+        """Requests answered (some are sent from the engine's worker threads)."""
+        with self._lock:
+            self.requests += count
+
     def exercise(self, check: str) -> None:
         with self._lock:
             self.exercised[check] += 1

@@ -1,8 +1,11 @@
 """Run one API's contract: the line of the suite, in order.
 
-    target -> contract (spec + profile) -> Schemathesis schema + config (credentials per
-    scheme, path-parameter policy, gap filter) -> engine: examples, coverage, fuzzing, in
-    positive and negative modes, every built-in check + `semantics` -> `ApiReport`
+    target -> contract (spec + profile, frozen) + run (its report and state) -> Schemathesis
+    schema + config (credentials per scheme, path-parameter policy, our checks' sections
+    holding the run) + hooks on the schema bound to the run (gap filter, acceptance tally,
+    undeclared-method guard) -> engine: examples, coverage, fuzzing (and stateful), in
+    positive and negative modes, every built-in check + ours -> the suite's own phases
+    (unusual input, lifecycle) -> after-run verdict (acceptance) -> `ApiReport`
 
 The Schemathesis engine (what `st run` uses) rather than `schema.parametrize()`: it runs all
 phases, keeps going after a failure, and hands back structured events to report from.
@@ -12,37 +15,32 @@ from __future__ import annotations
 
 import math
 import time
-from typing import Any
 
 import schemathesis
 from schemathesis.engine import events, from_schema
 
-import contracts.rejections
-import contracts.safety  # noqa: F401  (importing these registers the checks and hooks)
-from contracts.checks import engine_checks
-from contracts.contract import ApiContract, bind, compile_contract, unbind
+from contracts.acceptance import ACCEPTANCE_CHECK, answer_recorder, judge_acceptance
+from contracts.checks import engine_checks, registered_checks
+from contracts.contract import ApiContract, compile_contract
 from contracts.credentials import used_schemes
 from contracts.evidence import entries
 from contracts.findings import TIMEOUT_CHECK, make_finding, timed_out, timeout_finding
-from contracts.gaps import filter_failure
+from contracts.gaps import failure_filter
 from contracts.lifecycle import probe_lifecycle
 from contracts.options import ContractOptions
-from contracts.oracle import SentRequest
 from contracts.report import ApiReport
-from contracts.semantics import record_answer
+from contracts.run import ContractRun, Transport
+from contracts.safety import undeclared_method_guard
+from contracts.sent import SentRequest
 from contracts.targets import Target
+from contracts.types import JSON
 from contracts.unusual import probe_unusual_input
-from contracts.violation import ContractViolation
-
-# The run-level check: at least one valid, correctly authenticated request was accepted.
-ACCEPTANCE_CHECK = "valid_requests_accepted"
 
 
 def run_contract(target: Target, options: ContractOptions, time_budget: float | None = None) -> ApiReport:
     """Fuzz `target` for its contract; the report says whether it honours it and why not."""
     contract = compile_contract(target.spec_path, target.token, live=target.live, path_params=options.path_params)
-    report = contract.report
-    report.target, report.seed = target.describe(), options.seed
+    report = ApiReport(api=contract.api, target=target.describe(), seed=options.seed)
     report.only, report.excluded = options.checks, options.exclude_checks
     for operation in contract.operations.values():
         for entry in entries(operation.compiled.profile):
@@ -55,36 +53,36 @@ def run_contract(target: Target, options: ContractOptions, time_budget: float | 
     if clash:
         report.errors.append(f"--header sets {', '.join(sorted(clash))}: pass credentials with --token instead")
         return report
+    run = ContractRun(contract, report, Transport(target.base_url, dict(options.headers), options.request_timeout))
     schema = schemathesis.openapi.from_path(
-        str(target.spec_path), config=schemathesis.Config.from_dict(_config(contract, target, options, time_budget))
+        str(target.spec_path), config=schemathesis.Config.from_dict(_config(run, target, options, time_budget))
     )
     if target.base_url is None:
         schema.app = target.mock_app(options.seed)
-    schema.hooks.register_hook_with_name(filter_failure, "filter_failure")
-    schema.hooks.register_hook_with_name(record_answer, "after_call")
-    bind(schema, contract)
+    schema.hooks.register_hook_with_name(failure_filter(run), "filter_failure")
+    schema.hooks.register_hook_with_name(answer_recorder(run), "after_call")
+    if contract.live:
+        schema.hooks.register_hook_with_name(undeclared_method_guard(run), "map_case")
     started = time.monotonic()
     try:
         for event in from_schema(schema).execute():
-            _collect(event, contract, target, options.request_timeout)
+            _collect(event, run, options.request_timeout)
         if report.requests:  # an unreachable target has already been reported
-            probe_unusual_input(schema, contract, dict(options.headers), target.base_url, options.request_timeout)
-            probe_lifecycle(schema, contract, dict(options.headers), target.base_url, options.request_timeout)
+            probe_unusual_input(schema, run)
+            probe_lifecycle(schema, run)
     finally:
-        unbind(schema)
         report.elapsed = time.monotonic() - started
     if report.requests == 0 and not report.errors:
         report.add_error("no request was sent: nothing was tested")
-    _explain_coverage(contract, options, time_budget)
-    _judge_acceptance(contract)
+    _explain_coverage(contract, report, options, time_budget)
+    judge_acceptance(run)
     report.checked[TIMEOUT_CHECK] = report.requests
     report.checked[ACCEPTANCE_CHECK] = report.accepted + report.unknown_id + sum(report.refused.values())
     return report
 
 
-def _explain_coverage(contract: ApiContract, options: ContractOptions, budget: float | None) -> None:
+def _explain_coverage(contract: ApiContract, report: ApiReport, options: ContractOptions, budget: float | None) -> None:
     """Notes for what a passing run could not show (a wrong "yes" must at least be visible)."""
-    report = contract.report
     path_names = {rule.name for op in contract.operations.values() for rule in op.compiled.parameters}
     if not options.probe_undeclared_methods:
         for check in ("unsupported_method", "allow_header_conformance"):
@@ -105,50 +103,13 @@ def _explain_coverage(contract: ApiContract, options: ContractOptions, budget: f
         report.notes.append(f"the engine stopped early ({report.stop_reason}) after {report.cases} cases")
 
 
-def _judge_acceptance(contract: ApiContract) -> None:
-    """The run-level verdict: could the contract be verified at all?
-
-    Every semantic check, and most built-in ones, judge accepted updates. A run in which no
-    valid, correctly authenticated request was accepted verified nothing of them, and is a
-    failure, whatever the refusals were (429 every time, 404 for a --path-param id, 409...),
-    with one exception: on a live target without --path-param, a 404 for an id the suite made
-    up is the correct answer, so a run whose valid requests all got that passes, with a note.
-    An occasional 429 (a rate limit) is tolerated and shown as a warning in the summary.
-    """
-    report = contract.report
-    if report.requests == 0 or report.accepted:
-        return
-    if report.refused:
-        answers = ", ".join(f"{status} x{count}" for status, count in sorted(report.refused.items()))
-        hint = (
-            " (pass --path-param with the id of a disposable resource)" if contract.live and report.unknown_id else ""
-        )
-        violation = ContractViolation(
-            check=ACCEPTANCE_CHECK,
-            operation=", ".join(op.label for op in contract.operations.values()),
-            title="Contract could not be verified: no valid request was accepted",
-            message=(
-                f"Valid, correctly authenticated requests were answered {answers}"
-                + (f" and 404 for a made-up id x{report.unknown_id}" if report.unknown_id else "")
-                + f", never 2xx, so whether the target applies updates as its contract says is unknown{hint}"
-            ),
-        )
-        report.add_finding(make_finding(violation, contract.first_refused, contract))
-    elif report.unknown_id:
-        report.notes.append(
-            "no update was accepted (every valid request addressed an id the suite made up and got 404), "
-            "so the update semantics were not exercised (pass --path-param with the id of a disposable resource)"
-        )
-    else:
-        report.add_error("no valid, correctly authenticated request was sent: the contract could not be verified")
-
-
 def _engine_seconds(budget: float) -> int:
     """Schemathesis' max-time is whole seconds: the share, rounded up, at least 1 s."""
     return max(1, math.ceil(budget))
 
 
-def _config(contract: ApiContract, target: Target, options: ContractOptions, budget: float | None) -> dict[str, Any]:
+def _config(run: ContractRun, target: Target, options: ContractOptions, budget: float | None) -> dict[str, JSON]:
+    contract = run.contract
     operations = [op.compiled for op in contract.operations.values()]
     given = set(options.path_params)
     fresh_ids = target.live and any(
@@ -156,7 +117,7 @@ def _config(contract: ApiContract, target: Target, options: ContractOptions, bud
     )
     # Refusals of valid data that other checks judge, so not reported twice: 401/403
     # (`credentials_honoured`), 5xx (`not_a_server_error`), 429 (a rate limit: tolerated now and
-    # then, a failure when no valid request was ever accepted, see `_judge_acceptance`), and 404
+    # then, a failure when no valid request was ever accepted, see `acceptance`), and 404
     # only for an id the suite made up (a 404 for a --path-param id is a violation).
     # In-process, an id the mock never created reads 404 where the API can create such
     # resources and the operation declares a 404 (the mock's `--unknown-ids auto`).
@@ -165,7 +126,7 @@ def _config(contract: ApiContract, target: Target, options: ContractOptions, bud
         for op in operations
     )
     accepted = ["2xx", "429", "5xx", "401", "403", *(["404"] if fresh_ids or unknown_404 else [])]
-    config: dict[str, Any] = {
+    config: dict[str, JSON] = {
         "seed": options.seed,
         "workers": options.workers,
         "request-timeout": options.request_timeout,
@@ -193,12 +154,15 @@ def _config(contract: ApiContract, target: Target, options: ContractOptions, bud
         config["phases"]["coverage"] = {"unexpected-methods": []}
         config["checks"]["unsupported_method"] = {"enabled": False}
         config["checks"]["allow_header_conformance"] = {"enabled": False}
+    # Our check classes get the run from their sections (see `check.ContractCheck`).
+    for name, holding in run.check_sections(registered_checks()).items():
+        config["checks"].setdefault(name, {}).update(holding)
     for name, section in engine_checks(options.checks, options.exclude_checks).items():
         if isinstance(section, dict):
             config["checks"].setdefault(name, {}).update(section)
         else:
             config["checks"][name] = section
-    overrides = contract.path_overrides()
+    overrides = run.path_overrides()
     if overrides:
         config["parameters"] = {f"path.{name}": value for name, value in overrides.items()}
     auth = contract.credentials.schemathesis_auth(used_schemes(operations))
@@ -221,13 +185,14 @@ def _missing_credentials(contract: ApiContract, target: Target) -> str | None:
     return f"no credentials: {', '.join(secured)} is secured ({schemes}); pass --token"
 
 
-def _collect(event: Any, contract: ApiContract, target: Target, timeout: float) -> None:
-    report = contract.report
+def _collect(event: events.EngineEvent, run: ContractRun, timeout: float) -> None:
+    report, contract = run.report, run.contract
     if isinstance(event, events.ScenarioFinished):
         recorder = event.recorder
         answered = {case_id for case_id, item in recorder.interactions.items() if item.response is not None}
-        report.requests += len(answered)
-        # Cases the generator made (not the probes and second updates checks derive from them).
+        # Second updates are counted as they are sent (`followup`): they are not in the recorder.
+        report.count_requests(len(answered))
+        # Cases the generator made (not the probes Schemathesis' checks derive from them).
         generated = sum(1 for case_id, node in recorder.cases.items() if node.parent_id is None and case_id in answered)
         report.cases += generated
         if generated:
@@ -240,13 +205,15 @@ def _collect(event: Any, contract: ApiContract, target: Target, timeout: float) 
                     interaction = recorder.interactions.get(failure.case_id or case_id)
                     request = SentRequest.from_recorded(interaction.request) if interaction is not None else None
                     report.add_finding(make_finding(failure, request, contract, check.name))
-    elif isinstance(event, events.NonFatalError) and timed_out(event.value) is not None:
-        report.add_finding(timeout_finding(timed_out(event.value), contract, timeout, event.label))
     elif isinstance(event, events.NonFatalError):
-        # Schemathesis' tips name its own CLI flag; ours is --base-url.
-        text = str(event.info.format()).replace("`--url`", "`--base-url`")
-        report.add_error(contract.credentials.redact(text))
+        unanswered = timed_out(event.value)
+        if unanswered is not None:
+            report.add_finding(timeout_finding(unanswered, contract, timeout, event.label))
+        else:
+            # Schemathesis' tips name its own CLI flag; ours is --base-url.
+            text = str(event.info.format()).replace("`--url`", "`--base-url`")
+            report.add_error(contract.credentials.redact(text))
     elif isinstance(event, events.FatalError):
         report.add_error(f"{type(event.exception).__name__}: {event.exception}")
     elif isinstance(event, events.EngineFinished):
-        report.stop_reason = str(getattr(event, "stop_reason", "") or "")
+        report.stop_reason = str(event.stop_reason or "")

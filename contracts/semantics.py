@@ -1,7 +1,8 @@
 """Semantic checks: what no generic tool checks, driven by the per-API profile.
 
-Registered as Schemathesis checks, so they run on every response next to the built-in ones
-and share their shrinking, deduplication and reporting:
+Registered as Schemathesis check classes (`check.registered`; each instance holds its run),
+so they run on every response next to the built-in ones and share their shrinking,
+deduplication and reporting:
 
     resource_identity        the returned resource is the one the path addressed
     update_applied           fields sent come back with the sent values (profile `echo`,
@@ -10,26 +11,21 @@ and share their shrinking, deduplication and reporting:
     accumulate_invariant     an accumulated list contains its source and never shrinks
     partial_update_kept      a PATCH keeps the fields it did not send (across two updates)
 
-`record_answer`, an `after_call` hook `runner` registers on the schema, tallies what every
-valid, authenticated request got, for the run-level verdict in `runner` (a run in which none
-was accepted verified nothing), whichever checks are selected.
-
 Checks on refusals (422 detail, credentials) live in `rejections`.
 """
 
 from __future__ import annotations
 
-from typing import Any
-
-import schemathesis
-
+from contracts.check import ContractCheck, registered
 from contracts.evidence import ordered_key
-from contracts.exchange import NOT_JSON, Exchange, exchange_for, parse_instant, same_value
+from contracts.exchange import NOT_JSON, Exchange, parse_instant, same_value
 from contracts.followup import FollowUp, follow_up
+from contracts.types import JSON
 from contracts.violation import exercised, fail, fail_unless_inferred
+from mockserver.update import FieldSlot
 
 
-def _json_ok(exchange: Exchange) -> Any:
+def _json_ok(exchange: Exchange) -> JSON:
     """The response body of a successful exchange, or NOT_JSON."""
     return exchange.body() if exchange.ok else NOT_JSON
 
@@ -61,7 +57,7 @@ def _applied(exchange: Exchange, label: str = "") -> None:
         return
     plan = exchange.operation.compiled.update
     named = exchange.operation.compiled.profile.echo
-    expected: list[tuple[str, Any, Any, str | None]] = []
+    expected: list[tuple[str, FieldSlot, JSON, str | None]] = []
     if isinstance(sent, dict):
         # A value the response field cannot hold (e.g. null for a non-nullable field) means
         # "leave it", so only values the response schema accepts must come back. Same-named
@@ -87,7 +83,7 @@ def _applied(exchange: Exchange, label: str = "") -> None:
             )
 
 
-def _read(body: Any, dotted: str) -> Any:
+def _read(body: JSON, dotted: str) -> JSON:
     node = body
     for key in dotted.split("."):
         if not isinstance(node, dict):
@@ -134,40 +130,24 @@ def _contains_source(exchange: Exchange) -> None:
                 )
 
 
-def _second(ctx: Any, case: Any, exchange: Exchange) -> FollowUp | None:
-    result = follow_up(ctx, case, exchange)
+def _second(exchange: Exchange) -> FollowUp | None:
+    result = follow_up(exchange)
     return None if result is None or result.rate_limited else result
 
 
-def record_answer(context: Any, case: Any, response: Any) -> None:
-    """Schemathesis `after_call` hook: record what a valid, correctly authenticated request
-    got (for the run-level verdict: a run in which none was accepted could not verify the
-    contract)."""
-    exchange = exchange_for(case, response)
-    if exchange is None or exchange.authenticated() is False or exchange.problems():
-        return
-    exchange.contract.report.record_valid(exchange.status, made_up_id=exchange.unknown_id_answer())
-    if not exchange.ok and not exchange.unknown_id_answer() and exchange.contract.first_refused is None:
-        exchange.contract.first_refused = exchange.request
+@registered("resource_identity")
+class ResourceIdentity(ContractCheck):
+    def judge(self, exchange: Exchange) -> None:
+        _identity(exchange)
 
 
-@schemathesis.check
-def resource_identity(ctx: Any, response: Any, case: Any) -> bool | None:
-    exchange = exchange_for(case, response)
-    if exchange is None:
-        return None
-    _identity(exchange)
-    return None
-
-
-@schemathesis.check
-def update_applied(ctx: Any, response: Any, case: Any) -> bool | None:
-    exchange = exchange_for(case, response)
-    if exchange is None:
-        return None
-    _applied(exchange)
-    pair = _second(ctx, case, exchange)
-    if pair is not None:
+@registered("update_applied")
+class UpdateApplied(ContractCheck):
+    def judge(self, exchange: Exchange) -> None:
+        _applied(exchange)
+        pair = _second(exchange)
+        if pair is None:
+            return
         if not pair.second.ok:
             fail(
                 "update_applied",
@@ -178,87 +158,80 @@ def update_applied(ctx: Any, response: Any, case: Any) -> bool | None:
             )
         _identity(pair.second)
         _applied(pair.second, "Second update: ")
-    return None
 
 
-@schemathesis.check
-def timestamps_coherent(ctx: Any, response: Any, case: Any) -> bool | None:
-    exchange = exchange_for(case, response)
-    if exchange is None:
-        return None
-    _ordered(exchange)
-    pair = _second(ctx, case, exchange)
-    if pair is None or not pair.second.ok:
-        return None
-    _ordered(pair.second)
-    for field in exchange.operation.compiled.profile.touch:
-        before, after = _read(pair.first.body(), field), _read(pair.second.body(), field)
-        first, second = parse_instant(before), parse_instant(after)
-        if first is None or second is None:
-            continue
-        exercised("timestamps_coherent", pair.second)
-        if second < first:
-            fail_unless_inferred(
-                "timestamps_coherent",
-                pair.second,
-                f"touch.{field}",
-                "Timestamp went backwards across two updates",
-                f"{field} was {before!r} after the first update and {after!r} after the second",
-            )
-    return None
-
-
-@schemathesis.check
-def accumulate_invariant(ctx: Any, response: Any, case: Any) -> bool | None:
-    exchange = exchange_for(case, response)
-    if exchange is None:
-        return None
-    _contains_source(exchange)
-    pair = _second(ctx, case, exchange)
-    if pair is None or not pair.second.ok:
-        return None
-    _contains_source(pair.second)
-    for target, _source in exchange.operation.compiled.update.accumulate:
-        before, after = target.read(pair.first.body()), target.read(pair.second.body())
-        if isinstance(before, list) and isinstance(after, list):
-            exercised("accumulate_invariant", pair.second)
-            lost = [value for value in before if value not in after]
-            if lost:
+@registered("timestamps_coherent")
+class TimestampsCoherent(ContractCheck):
+    def judge(self, exchange: Exchange) -> None:
+        _ordered(exchange)
+        pair = _second(exchange)
+        if pair is None or not pair.second.ok:
+            return
+        _ordered(pair.second)
+        for field in exchange.operation.compiled.profile.touch:
+            before, after = _read(pair.first.body(), field), _read(pair.second.body(), field)
+            first, second = parse_instant(before), parse_instant(after)
+            if first is None or second is None:
+                continue
+            exercised("timestamps_coherent", pair.second)
+            if second < first:
                 fail_unless_inferred(
-                    "accumulate_invariant",
+                    "timestamps_coherent",
                     pair.second,
-                    f"accumulate.{'.'.join(target.path)}",
-                    "Accumulated list shrank",
-                    f"{'.'.join(target.path)} lost {lost!r} between two updates: {before!r} -> {after!r}",
+                    f"touch.{field}",
+                    "Timestamp went backwards across two updates",
+                    f"{field} was {before!r} after the first update and {after!r} after the second",
                 )
-    return None
 
 
-@schemathesis.check
-def partial_update_kept(ctx: Any, response: Any, case: Any) -> bool | None:
+@registered("accumulate_invariant")
+class AccumulateInvariant(ContractCheck):
+    def judge(self, exchange: Exchange) -> None:
+        _contains_source(exchange)
+        pair = _second(exchange)
+        if pair is None or not pair.second.ok:
+            return
+        _contains_source(pair.second)
+        for target, _source in exchange.operation.compiled.update.accumulate:
+            before, after = target.read(pair.first.body()), target.read(pair.second.body())
+            if isinstance(before, list) and isinstance(after, list):
+                exercised("accumulate_invariant", pair.second)
+                lost = [value for value in before if value not in after]
+                if lost:
+                    fail_unless_inferred(
+                        "accumulate_invariant",
+                        pair.second,
+                        f"accumulate.{'.'.join(target.path)}",
+                        "Accumulated list shrank",
+                        f"{'.'.join(target.path)} lost {lost!r} between two updates: {before!r} -> {after!r}",
+                    )
+
+
+@registered("partial_update_kept")
+class PartialUpdateKept(ContractCheck):
     """A partial update (PATCH) leaves the fields it did not send as the previous answer
     showed them: the second update sends fewer fields than the first (see `followup`)."""
-    exchange = exchange_for(case, response)
-    if exchange is None or exchange.operation.compiled.method != "PATCH":
-        return None
-    pair = _second(ctx, case, exchange)
-    if pair is None or not pair.second.ok:
-        return None
-    sent = pair.second.sent_json()
-    before_body, after_body = pair.first.body(), pair.second.body()
-    for key, slot in exchange.operation.compiled.update.echo:
-        if isinstance(sent, dict) and key in sent:
-            continue
-        before, after = slot.read(before_body), slot.read(after_body)
-        if before is None:
-            continue
-        exercised("partial_update_kept", pair.second)
-        if not same_value(before, after):
-            fail(
-                "partial_update_kept",
-                pair.second,
-                "Partial update reset a field it did not send",
-                f"{'.'.join(slot.path)} was {before!r} after the first update; the second did not send {key} "
-                f"and answered {'.'.join(slot.path)}={after!r}",
-            )
-    return None
+
+    def judge(self, exchange: Exchange) -> None:
+        if exchange.operation.compiled.method != "PATCH":
+            return
+        pair = _second(exchange)
+        if pair is None or not pair.second.ok:
+            return
+        sent = pair.second.sent_json()
+        before_body, after_body = pair.first.body(), pair.second.body()
+        for key, slot in exchange.operation.compiled.update.echo:
+            if isinstance(sent, dict) and key in sent:
+                continue
+            before, after = slot.read(before_body), slot.read(after_body)
+            if before is None:
+                continue
+            exercised("partial_update_kept", pair.second)
+            if not same_value(before, after):
+                fail(
+                    "partial_update_kept",
+                    pair.second,
+                    "Partial update reset a field it did not send",
+                    f"{'.'.join(slot.path)} was {before!r} after the first update; the second did not send {key} "
+                    f"and answered {'.'.join(slot.path)}={after!r}",
+                )

@@ -52,6 +52,7 @@ def _record(report: ApiReport, record: object) -> None:
     api = report.api
     record(f"{api}.cases", report.cases)
     record(f"{api}.requests", report.requests)
+    record(f"{api}.seconds", round(report.elapsed, 2))
     record(f"{api}.seed", report.seed)
     for phase, count in sorted(report.phases.items()):
         record(f"{api}.phase.{phase}", count)

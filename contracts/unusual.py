@@ -11,16 +11,14 @@ valid request must be accepted (`unusual_input_accepted`).
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
 
-from schemathesis.core.failures import Failure, FailureGroup
-from schemathesis.specs.openapi.checks import ignored_auth
-
-from contracts.contract import ApiContract, OperationContract, fresh_id
-from contracts.exchange import Exchange, exchange_for
-from contracts.findings import make_finding, timed_out, timeout_finding
-from contracts.oracle import SentRequest
+from contracts.contract import OperationContract, fresh_id
+from contracts.exchange import Exchange
+from contracts.probe import report_failures, send_checked
+from contracts.run import ContractRun
+from contracts.types import JSON, Schema
 from contracts.violation import ContractViolation
+from mockserver.validation import ParameterRule
 
 _MIXED = "Café ☕ 会议 مرحبا 👩\u200d👩\u200d👧 "
 UNUSUAL_STRINGS: tuple[str, ...] = (
@@ -32,15 +30,12 @@ UNUSUAL_STRINGS: tuple[str, ...] = (
 )
 
 
-def unusual_bodies(operation: OperationContract) -> Iterator[dict[str, Any]]:
+def unusual_bodies(operation: OperationContract) -> Iterator[dict[str, JSON]]:
     """Valid bodies, one per unusual string, with every string field that can take it."""
     oracle = operation.oracle
-    validator = oracle.body_validator
-    if validator is None or not isinstance(validator.schema, dict):
-        return
-    properties = validator.schema.get("properties") or {}
+    properties = oracle.body_properties
     for text in UNUSUAL_STRINGS:
-        body: dict[str, Any] = {}
+        body: dict[str, JSON] = {}
         for name, schema in properties.items():
             for candidate in (text, text[: _max_length(schema)]):
                 if candidate and not oracle.body_problems_of({**body, name: candidate}):
@@ -50,7 +45,7 @@ def unusual_bodies(operation: OperationContract) -> Iterator[dict[str, Any]]:
             yield body
 
 
-def _max_length(schema: Any) -> int:
+def _max_length(schema: JSON) -> int:
     if not isinstance(schema, dict):
         return 0
     lengths = [schema["maxLength"]] if isinstance(schema.get("maxLength"), int) else []
@@ -58,74 +53,44 @@ def _max_length(schema: Any) -> int:
     return max(lengths, default=0)
 
 
-def probe_unusual_input(
-    schema: Any, contract: ApiContract, headers: dict[str, str], base_url: str | None, timeout: float
-) -> None:
+def probe_unusual_input(schema: Schema, run: ContractRun) -> None:
     """Send the battery to every operation of `schema` and report what the checks find."""
+    contract = run.contract
     for operation in contract.operations.values():
         api_operation = schema.find_operation_by_label(operation.label)
         if api_operation is None:
             continue
-        overrides = contract.path_overrides()
+        overrides = run.path_overrides()
         for body in unusual_bodies(operation):
             path = {rule.name: overrides.get(rule.name) or fresh_id() for rule in _path_rules(operation)}
             credentials = contract.credentials.headers_for(operation.compiled)
             case = api_operation.Case(
-                path_parameters=path, body=body, headers={**headers, **credentials}, media_type="application/json"
+                path_parameters=path, body=body, headers=credentials, media_type="application/json"
             )
-            _send_and_check(case, contract, base_url, timeout)
+            response = send_checked(run, case, "unusual", f"unusual input {body!r}")
+            if response is None:
+                continue
+            exchange = run.exchange(case, response)
+            if exchange is None:
+                continue
+            run.report.checked["unusual_input_accepted"] += 1
+            if _wrongly_refused(exchange):
+                violation = ContractViolation(
+                    check="unusual_input_accepted",
+                    operation=exchange.operation.label,
+                    title="Valid unusual input rejected",
+                    message=f"A valid, authenticated update was answered {exchange.status}: {response.content[:300]!r}",
+                )
+                report_failures(run, response, [violation])
 
 
-def _path_rules(operation: OperationContract) -> list[Any]:
+def _path_rules(operation: OperationContract) -> list[ParameterRule]:
     return [rule for rule in operation.compiled.parameters if rule.location == "path"]
-
-
-def _send_and_check(case: Any, contract: ApiContract, base_url: str | None, timeout: float) -> None:
-    report = contract.report
-    kwargs: dict[str, Any] = {"base_url": base_url} if base_url else {}
-    sent_before = contract.followups_sent
-    try:
-        response = case.call(timeout=timeout, **kwargs)
-    except Exception as exc:  # an in-process app re-raises its crash; a live one may drop the connection
-        request = timed_out(exc)
-        if request is not None:
-            report.requests += 1
-            report.add_finding(timeout_finding(request, contract, timeout, case.operation.label))
-            return
-        report.add_error(f"unusual input {case.body!r} crashed the request: {type(exc).__name__}: {exc}")
-        return
-    report.cases += 1
-    report.phases["unusual"] += 1
-    failures: list[Failure] = []
-    try:
-        # The credentials are in the case's own headers, so ignored_auth's "no credentials"
-        # probe would still carry them (a false ST401); the engine run already covers it.
-        case.validate_response(response, transport_kwargs=kwargs or None, excluded_checks=[ignored_auth])
-    except FailureGroup as group:
-        failures = list(group.exceptions)
-    except Failure as single:
-        failures = [single]
-    report.requests += 1 + contract.followups_sent - sent_before
-    exchange = exchange_for(case, response)
-    if exchange is not None:
-        report.checked["unusual_input_accepted"] += 1
-    if exchange is not None and _wrongly_refused(exchange):
-        failures.append(
-            ContractViolation(
-                check="unusual_input_accepted",
-                operation=exchange.operation.label,
-                title="Valid unusual input rejected",
-                message=f"A valid, authenticated update was answered {exchange.status}: {response.content[:300]!r}",
-            )
-        )
-    request = SentRequest.from_prepared(response.request)
-    for failure in failures:
-        report.add_finding(make_finding(failure, request, contract))
 
 
 def _wrongly_refused(exchange: Exchange) -> bool:
     """A refusal this check reports. Not: a 2xx; a 5xx (`not_a_server_error` reports it); a
     429 (a rate limit says nothing about the input; the run-level verdict counts it, see
-    `runner`); a live target's 404 for an id the suite made up."""
+    `acceptance`); a live target's 404 for an id the suite made up."""
     status = exchange.status
     return not (exchange.ok or status >= 500 or status == 429 or exchange.unknown_id_answer())

@@ -35,11 +35,11 @@ def fail_unless_inferred(check: str, exchange: Exchange, entry: str | None, titl
     implements it, and is only a warning on a live target; the check then goes on."""
     evidence = exchange.operation.evidence_for(entry) if entry is not None else None
     if evidence is not None and not evidence.stated and exchange.contract.live:
-        exchange.contract.report.unverified_expectation(check, entry or "", f"{title}: {message}")
+        exchange.report.unverified_expectation(check, entry or "", f"{title}: {message}")
         return
     fail(check, exchange, title, message)
 
 
 def exercised(check: str, exchange: Exchange) -> None:
     """Count a comparison a check actually made, so a run can show its checks had work to do."""
-    exchange.contract.report.exercise(check)
+    exchange.report.exercise(check)

@@ -11,7 +11,7 @@ from contracts.evidence import load_evidence
 from contracts.semantics import _applied, _identity
 from contracts.violation import ContractViolation
 from mockserver.errors import ProfileError
-from tests.contracts.helpers import contract, exchange
+from tests.contracts.helpers import contract, exchange, run_of
 
 MIELTO = "/api/v1/conversations/conv_1"
 DOCUMENT = {"components": {"schemas": {"A": {"description": "This list only\n  grows and is never cleared."}}}}
@@ -23,7 +23,7 @@ def _mielto_answer(workspace: str) -> dict[str, object]:
 
 def _moved(live: bool) -> object:
     return exchange(
-        contract("mielto", live=live),
+        run_of("mielto", live=live),
         MIELTO,
         body={"title": "Standup"},
         headers={"x-workspace-id": "ws_new"},
@@ -39,7 +39,7 @@ def test_an_inferred_expectation_fails_the_mock() -> None:
 def test_an_inferred_expectation_is_a_warning_on_a_live_target() -> None:
     answer = _moved(live=True)
     _applied(answer)  # type: ignore[arg-type]
-    report = answer.contract.report  # type: ignore[attr-defined]
+    report = answer.report  # type: ignore[attr-defined]
     ((key, (count, message)),) = report.unmet_inferred.items()
     assert key == ("update_applied", "from_headers.workspace_id") and count == 1
     assert "ws_created" in message
@@ -47,7 +47,7 @@ def test_an_inferred_expectation_is_a_warning_on_a_live_target() -> None:
 
 
 def test_a_stated_expectation_fails_a_live_target() -> None:
-    answer = exchange(contract("datagrid", live=True), "/conversations/conv_1", body={}, answer={"id": "conv_2"})
+    answer = exchange(run_of("datagrid", live=True), "/conversations/conv_1", body={}, answer={"id": "conv_2"})
     with pytest.raises(ContractViolation, match="conversation_id='conv_1'"):
         _identity(answer)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import shlex
 
 from contracts.curl import curl_command
-from contracts.oracle import SentRequest
+from contracts.sent import SentRequest
 from tests.contracts.helpers import TOKEN, contract
 
 

@@ -8,7 +8,7 @@ from contracts.exchange import parse_instant, same_value, sent_path_parameters
 from contracts.rejections import _names
 from contracts.semantics import _applied, _identity, _ordered
 from contracts.violation import ContractViolation
-from tests.contracts.helpers import contract, exchange
+from tests.contracts.helpers import exchange, run_of
 
 OMI = "/v1/dev/user/conversations/conv%2F1"
 
@@ -26,11 +26,11 @@ def _omi_answer(**changes: object) -> dict[str, object]:
 
 
 def test_a_faithful_answer_passes_every_check() -> None:
-    answer = exchange(contract("omi"), OMI, body={"title": "Weekly sync"}, answer=_omi_answer())
+    answer = exchange(run_of("omi"), OMI, body={"title": "Weekly sync"}, answer=_omi_answer())
     _identity(answer)
     _applied(answer)
     _ordered(answer)
-    assert answer.contract.report.exercised == {"resource_identity": 1, "update_applied": 1, "timestamps_coherent": 1}
+    assert answer.report.exercised == {"resource_identity": 1, "update_applied": 1, "timestamps_coherent": 1}
 
 
 @pytest.mark.parametrize(
@@ -42,7 +42,7 @@ def test_a_faithful_answer_passes_every_check() -> None:
     ],
 )
 def test_each_check_flags_its_fault(check: object, changes: dict[str, object]) -> None:
-    answer = exchange(contract("omi"), OMI, body={"title": "Weekly sync"}, answer=_omi_answer(**changes))
+    answer = exchange(run_of("omi"), OMI, body={"title": "Weekly sync"}, answer=_omi_answer(**changes))
     assert callable(check)
     with pytest.raises(ContractViolation):
         check(answer)
@@ -50,9 +50,9 @@ def test_each_check_flags_its_fault(check: object, changes: dict[str, object]) -
 
 def test_a_value_the_response_cannot_hold_means_leave_it() -> None:
     # A null title is "no change" for Omi: structured.title is a non-nullable string.
-    answer = exchange(contract("omi"), OMI, body={"title": None}, answer=_omi_answer())
+    answer = exchange(run_of("omi"), OMI, body={"title": None}, answer=_omi_answer())
     _applied(answer)
-    assert answer.contract.report.exercised["update_applied"] == 0
+    assert answer.report.exercised["update_applied"] == 0
 
 
 def test_values_compare_as_a_server_may_write_them() -> None:

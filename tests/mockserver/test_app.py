@@ -14,12 +14,12 @@ import yaml
 from datagrid_ai import Datagrid
 from starlette.testclient import TestClient
 
+from contracts.oracle import SpecOracle
 from mockserver import create_app
 from mockserver.app import ServerConfig
 from mockserver.prefer import DYNAMIC, Preferences, parse_prefer
 from tests.mockserver.conftest import AppFactory, SpecWriter, minimal_spec
 from tests.mockserver.seed_apis import API_NAMES, SEED_APIS
-from tests.mockserver.spec_oracle import SpecOracle
 from tests.servers import serve
 
 

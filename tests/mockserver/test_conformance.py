@@ -1,6 +1,7 @@
 """Conformance at volume: thousands of valid and invalid requests to all five APIs, every
-answer checked against the spec by an independent validator (`spec_oracle`: PyYAML,
-`referencing` and pure-Python `jsonschema`, none of the mock's own code).
+answer checked against the spec by an independent validator (`contracts.oracle`, the one the
+contract suite judges with: PyYAML, `referencing` and pure-Python `jsonschema`, none of the
+mock's own code).
 
 Requests come from two sources: Schemathesis' case strategies (positive and negative
 generation, driven by hypothesis) and a deterministic catalogue of mutations of a valid
@@ -29,15 +30,10 @@ from jsonschema import Draft202012Validator
 from schemathesis import GenerationMode
 from starlette.testclient import TestClient
 
+from contracts.oracle import SpecOracle
+from tests.mockserver.answer_shapes import FASTAPI_VALIDATION_ERROR, PLAIN_ERROR, has_lone_surrogate, strict_json
 from tests.mockserver.conftest import AppFactory
 from tests.mockserver.seed_apis import API_NAMES, SEED_APIS, SeedApi
-from tests.mockserver.spec_oracle import (
-    FASTAPI_VALIDATION_ERROR,
-    PLAIN_ERROR,
-    SpecOracle,
-    has_lone_surrogate,
-    strict_json,
-)
 
 # Statuses the mock may answer although the operation does not declare them (issue 2).
 UNDECLARED_BUT_DOCUMENTED: dict[int, str] = {

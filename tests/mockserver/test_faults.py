@@ -14,11 +14,11 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 
+from contracts.oracle import SpecOracle
 from mockserver import create_app
 from mockserver.app import ServerConfig
 from mockserver.faults import parse_rate_limit
 from tests.mockserver.seed_apis import SEED_APIS, TOKEN
-from tests.mockserver.spec_oracle import SpecOracle
 from tests.servers import serve
 
 TIMEOUT = 15.0

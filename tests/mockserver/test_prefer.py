@@ -9,11 +9,11 @@ from typing import Any
 import pytest
 from starlette.testclient import TestClient
 
+from contracts.oracle import SpecOracle
 from mockserver.prefer import Preferences, parse_prefer
 from mockserver.problems import Problem
 from tests.mockserver.conftest import AppFactory, SpecWriter, minimal_spec
 from tests.mockserver.seed_apis import API_NAMES, SEED_APIS
-from tests.mockserver.spec_oracle import SpecOracle
 
 
 @pytest.mark.parametrize(

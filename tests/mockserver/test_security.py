@@ -11,9 +11,9 @@ from typing import Any
 import pytest
 from starlette.testclient import TestClient
 
+from contracts.oracle import SpecOracle
 from tests.mockserver.conftest import AppFactory, SpecWriter, minimal_spec
 from tests.mockserver.seed_apis import API_NAMES, SEED_APIS
-from tests.mockserver.spec_oracle import SpecOracle
 
 SCHEMES: dict[str, Any] = {
     "Bearer": {"type": "http", "scheme": "bearer"},

@@ -14,9 +14,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from starlette.testclient import TestClient
 
+from contracts.oracle import SpecOracle
 from tests.mockserver.conftest import EPOCH, NOW, AppFactory, ManualClock
 from tests.mockserver.seed_apis import SEED_APIS
-from tests.mockserver.spec_oracle import SpecOracle
 
 SCENARIOS = yaml.safe_load((Path(__file__).parent / "scenarios" / "updates.yaml").read_text(encoding="utf-8"))
 _MISSING = object()

@@ -17,11 +17,12 @@ import yaml
 from jsonschema import Draft202012Validator
 from starlette.testclient import TestClient
 
+from contracts.oracle import SpecOracle
 from mockserver.multipart import Part
 from mockserver.validation import compile_body
+from tests.mockserver.answer_shapes import FASTAPI_VALIDATION_ERROR
 from tests.mockserver.conftest import AppFactory, minimal_spec
 from tests.mockserver.seed_apis import SEED_APIS
-from tests.mockserver.spec_oracle import FASTAPI_VALIDATION_ERROR, SpecOracle
 
 DATETIME_ERROR = re.compile(r"datetime_\w+")
 
