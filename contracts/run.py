@@ -7,10 +7,10 @@ registered on the run's schema are closures over it (`gaps.failure_filter`,
 `acceptance.answer_recorder`, `safety.undeclared_method_guard`), and the suite's own phases
 (`unusual`, `lifecycle`) receive it as an argument. It records:
 
-    report       the `ApiReport` every check writes its findings and counts to
-    followups    the second update sent after each accepted first one (`followup`)
-    fresh_ids    one made-up id per path parameter (a live target's requests use it)
-    first_refused the first valid, authenticated request that was not accepted (`acceptance`)
+    report         the `ApiReport` every check writes its findings and counts to
+    followups      the second update sent after each accepted first one (`followup`)
+    fresh_ids      one made-up id per path parameter (a live target's requests use it)
+    first_refused  the first valid, authenticated request that was not accepted (`acceptance`)
 
 and knows how the suite's own requests go out (`transport`: the same base URL, headers and
 timeout as the engine's).
