@@ -21,7 +21,7 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
-from bench import growth, report, wrk
+from bench import contract_ratio, growth, report, wrk
 from bench.servers import BenchError, Server, Servers, call, free_port
 from bench.workloads import LIST_ITEMS, MOCK_TARGETS, SEED_WORKLOADS, TABLE, TOKEN, Workload, from_index
 from mockserver.cli import positive_int
@@ -246,7 +246,7 @@ def startup(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def contract() -> dict[str, Any]:
-    """The suite's wall time, tests and cases (the `cases` properties its tests record)."""
+    """The suite's wall time, tests and cases; then its cases/s beside `st run` (bench/contract_ratio.py)."""
     with tempfile.TemporaryDirectory() as scratch:
         junit = Path(scratch) / "junit.xml"
         began = time.perf_counter()
@@ -256,10 +256,11 @@ def contract() -> dict[str, Any]:
         if not junit.exists():
             raise BenchError(f"the contract suite wrote no JUnit report: {done.stdout[-500:]}")
         tree = ET.parse(junit)
-    cases = sum(int(p.get("value", 0)) for p in tree.iter("property") if p.get("name") == "cases")
+    cases = contract_ratio.suite_cases(tree)  # the `<api>.cases` properties
     tests = len(list(tree.iter("testcase")))
     return {"seconds": round(seconds, 2), "exit": done.returncode, "tests": tests, "cases": cases,
-            "cases_per_s": round(cases / seconds, 1) if seconds else None}  # fmt: skip
+            "cases_per_s": round(cases / seconds, 1) if seconds else None,
+            "vs_st_run": report.contract_row(contract_ratio.measure(ROOT))}  # fmt: skip
 
 
 def run(args: argparse.Namespace) -> int:

@@ -10,6 +10,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from bench.contract_ratio import Comparison
 from bench.wrk import LoadResult
 
 REFERENCE = "reference"
@@ -19,6 +20,7 @@ MAX_P99_MS = 10.0
 MAX_SEED_STARTUP_S = 0.5
 MAX_LARGE_STARTUP_S = 2.0
 MAX_LARGE_RSS_MB = 250.0
+MIN_CONTRACT_RATIO = 0.8  # the contract suite's cases/s over a raw `st run` of the same cases
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +83,23 @@ def check_targets(rows: Sequence[Row], seeds: Sequence[str], startup: dict[str, 
         ok = large["rss_mb"] < MAX_LARGE_RSS_MB
         checks.append(Check(f"{what} RSS < {MAX_LARGE_RSS_MB:g} MB", ok, f"{large['rss_mb']} MB"))
     return checks
+
+
+def contract_row(comparison: Comparison) -> dict[str, Any]:
+    """The contract suite beside `st run` as one row of the results, with its target."""
+    ratio, reported = comparison.ratio, comparison.reported_ratio
+    return {
+        "api": comparison.api,
+        "max_examples": comparison.max_examples,
+        "seed": comparison.seed,
+        "suite": comparison.suite.as_dict(),
+        "suite_extra_cases": comparison.suite_extra_cases,
+        "st_run": comparison.st_run.as_dict(),
+        "ratio": None if ratio is None else round(ratio, 3),
+        "reported_ratio": None if reported is None else round(reported, 3),
+        "target": f">= {MIN_CONTRACT_RATIO} x st run cases/s",
+        "met": ratio is not None and ratio >= MIN_CONTRACT_RATIO,
+    }
 
 
 def table(rows: Sequence[Row]) -> str:
