@@ -2,7 +2,8 @@
 
 Both run as a user runs them, one after the other, each against a fresh mock of one seed API
 on a real socket (`python -m mockserver serve specs/omi.yaml`, 127.0.0.1), with the same seed,
-examples, modes (positive and negative), phases, checks (all) and one worker:
+examples, modes (positive and negative), phases, checks (all) and one worker, taking turns for
+three rounds (the median round of each is kept):
 
     pytest contracts --api omi --base-url URL --token T --max-examples N --seed S
         --check-undeclared-methods --junitxml suite.xml
@@ -30,10 +31,10 @@ import tempfile
 import time
 import xml.etree.ElementTree as ET
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from bench.servers import HOST, BenchError, Server, Servers, free_port
 from bench.workloads import TOKEN
@@ -45,7 +46,9 @@ SEED = 42
 PHASES = ("examples", "coverage", "fuzzing")  # given to `st run`; the suite runs them by default
 # Stateful too when a document links operations (the suite enables it for several operations).
 COMPARED_PHASES = (*PHASES, "stateful")
+ROUNDS = 3
 TIMEOUT = 600
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +84,7 @@ class Comparison:
     suite: Measured
     st_run: Measured
     suite_extra_cases: int = 0  # the suite's own probes, not counted in `suite.cases`
+    rounds: int = 1
 
     @property
     def ratio(self) -> float | None:
@@ -146,35 +150,63 @@ def st_config(spec: dict[str, Any], token: str) -> str:
     return "\n".join(lines) + "\n"
 
 
-def measure(root: Path, api: str = API, max_examples: int = MAX_EXAMPLES, seed: int = SEED) -> Comparison:
-    """Run the suite, then st run, on `api`'s mock; BenchError when either reports nothing."""
+def measure(
+    root: Path, api: str = API, max_examples: int = MAX_EXAMPLES, seed: int = SEED, rounds: int = ROUNDS
+) -> Comparison:
+    """Run the suite and st run on `api`'s mock, taking turns for `rounds` rounds (so that other
+    work on the machine weighs on both alike); each tool's median round by cases/s. BenchError
+    when either reports nothing."""
     spec = root / "specs" / f"{api}.yaml"
     document = load_spec(spec)
-    common = ["--max-examples", str(max_examples), "--seed", str(seed)]
-    with tempfile.TemporaryDirectory() as scratch:
-        junit, report, config = (Path(scratch) / name for name in ("suite.xml", "st.json", "st.toml"))
-        config.write_text(st_config(document.raw, TOKEN))
-        with _mock(root, spec) as url:
-            suite_argv = [sys.executable, "-m", "pytest", "contracts", "-q", "-p", "no:cacheprovider"]
-            suite_argv += ["--api", api, "--base-url", url + document.server_path, "--token", TOKEN, *common]
-            seconds, done = _timed([*suite_argv, "--check-undeclared-methods", f"--junitxml={junit}"], root)
-        if not junit.exists():
-            raise BenchError(f"the contract suite wrote no JUnit report: {done.stdout[-500:]}")
-        tree = ET.parse(junit)
-        phases = suite_phases(tree)
-        compared = sum(phases[phase] for phase in COMPARED_PHASES)
-        suite = Measured(compared, seconds, junit_seconds(tree), done.returncode)
-        with _mock(root, spec) as url:
-            st_argv = [sys.executable, "-m", "schemathesis.cli", "--config-file", str(config), "run", str(spec)]
-            st_argv += ["--url", url + document.server_path, "-c", "all", "-m", "all", "-w", "1", "--no-shrink"]
-            st_argv += ["-n", str(max_examples), "--seed", str(seed), "--phases", ",".join(PHASES)]
-            st_argv += ["--continue-on-failure", "--report", "json,junit", f"--report-json-path={report}"]
-            seconds, done = _timed([*st_argv, f"--report-junit-path={Path(scratch) / 'st.xml'}"], Path(scratch))
-        if not report.exists():
-            raise BenchError(f"st run wrote no JSON report (exit {done.returncode}): {done.stdout[-500:]}")
-        cases, reported = st_run_counts(json.loads(report.read_text()))
-        st_run = Measured(cases, seconds, reported, done.returncode)
-    return Comparison(api, max_examples, seed, suite, st_run, suite_cases(tree) - compared)
+    suites: list[tuple[Measured, int]] = []
+    st_runs: list[Measured] = []
+    with tempfile.TemporaryDirectory() as folder:
+        scratch = Path(folder)
+        (scratch / "st.toml").write_text(st_config(document.raw, TOKEN))
+        for turn in range(rounds):
+            for tool in ("suite", "st") if turn % 2 == 0 else ("st", "suite"):
+                with _mock(root, spec) as url:
+                    base_url = url + document.server_path
+                    if tool == "suite":
+                        suites.append(_suite(root, scratch, api, base_url, max_examples, seed))
+                    else:
+                        st_runs.append(_st_run(scratch, spec, base_url, max_examples, seed))
+    suite, extra = _median(suites, lambda item: item[0].per_second or 0.0)
+    st_run = _median(st_runs, lambda item: item.per_second or 0.0)
+    return Comparison(api, max_examples, seed, suite, st_run, extra, rounds)
+
+
+def _median(items: list[T], key: Callable[[T], float]) -> T:
+    return sorted(items, key=key)[(len(items) - 1) // 2]
+
+
+def _suite(root: Path, scratch: Path, api: str, base_url: str, max_examples: int, seed: int) -> tuple[Measured, int]:
+    """One suite run: (its cases in the compared phases, its cases beyond them)."""
+    junit = scratch / "suite.xml"
+    junit.unlink(missing_ok=True)
+    argv = [sys.executable, "-m", "pytest", "contracts", "-q", "-p", "no:cacheprovider", "--api", api]
+    argv += ["--base-url", base_url, "--token", TOKEN, "--max-examples", str(max_examples), "--seed", str(seed)]
+    seconds, done = _timed([*argv, "--check-undeclared-methods", f"--junitxml={junit}"], root)
+    if not junit.exists():
+        raise BenchError(f"the contract suite wrote no JUnit report: {done.stdout[-500:]}")
+    tree = ET.parse(junit)
+    phases = suite_phases(tree)
+    compared = sum(phases[phase] for phase in COMPARED_PHASES)
+    return Measured(compared, seconds, junit_seconds(tree), done.returncode), suite_cases(tree) - compared
+
+
+def _st_run(scratch: Path, spec: Path, base_url: str, max_examples: int, seed: int) -> Measured:
+    report = scratch / "st.json"
+    report.unlink(missing_ok=True)
+    argv = [sys.executable, "-m", "schemathesis.cli", "--config-file", str(scratch / "st.toml"), "run", str(spec)]
+    argv += ["--url", base_url, "-c", "all", "-m", "all", "-w", "1", "--no-shrink", "--continue-on-failure"]
+    argv += ["-n", str(max_examples), "--seed", str(seed), "--phases", ",".join(PHASES)]
+    argv += ["--report", "json,junit", f"--report-json-path={report}", f"--report-junit-path={scratch / 'st.xml'}"]
+    seconds, done = _timed(argv, scratch)
+    if not report.exists():
+        raise BenchError(f"st run wrote no JSON report (exit {done.returncode}): {done.stdout[-500:]}")
+    cases, reported = st_run_counts(json.loads(report.read_text()))
+    return Measured(cases, seconds, reported, done.returncode)
 
 
 @contextlib.contextmanager

@@ -92,6 +92,7 @@ def contract_row(comparison: Comparison) -> dict[str, Any]:
         "api": comparison.api,
         "max_examples": comparison.max_examples,
         "seed": comparison.seed,
+        "rounds": comparison.rounds,
         "suite": comparison.suite.as_dict(),
         "suite_extra_cases": comparison.suite_extra_cases,
         "st_run": comparison.st_run.as_dict(),

@@ -101,17 +101,23 @@ def test_the_row_carries_both_runs_and_the_target() -> None:
     row = report.contract_row(comparison(120, 6.0, 100, 4.0))
     assert row["suite"] == {"cases": 120, "seconds": 6.0, "cases_per_s": 20.0, "reported_seconds": 3.0, "exit": 0}
     assert row["st_run"]["cases_per_s"] == 25.0 and row["suite_extra_cases"] == 5
-    assert row["ratio"] == 0.8 and row["met"] and row["target"] == ">= 0.8 x st run cases/s"
+    assert row["rounds"] == 1 and row["ratio"] == 0.8 and row["met"] and row["target"] == ">= 0.8 x st run cases/s"
     assert not report.contract_row(comparison(100, 6.0, 100, 4.0))["met"]
     json.dumps(row)  # it goes into the results file as it is
 
 
 @pytest.mark.slow
 def test_both_tools_run_the_same_cases_against_the_mock() -> None:
-    measured = contract_ratio.measure(ROOT, max_examples=5, seed=7)
+    measured = contract_ratio.measure(ROOT, max_examples=5, seed=7, rounds=1)
     assert measured.suite.exit == 0 and measured.st_run.exit == 0, measured
     assert measured.suite.cases > 0 and measured.st_run.cases > 0 and measured.suite_extra_cases > 0
     # Same operations, modes, phases and examples: the counts agree to within a few cases (the
     # suite fixes the path id on a live target, st run generates it).
     assert abs(measured.suite.cases - measured.st_run.cases) <= 0.1 * measured.st_run.cases, measured
     assert measured.suite.reported_seconds and measured.st_run.reported_seconds
+
+
+def test_the_median_round_is_kept() -> None:
+    rounds = [Measured(100, seconds, None, 0) for seconds in (5.0, 9.0, 4.0)]
+    assert contract_ratio._median(rounds, lambda m: m.per_second or 0.0).seconds == 5.0
+    assert contract_ratio._median(rounds[:2], lambda m: m.per_second or 0.0).seconds == 9.0  # the slower of two
