@@ -19,6 +19,7 @@ from schemathesis.engine import events, from_schema
 
 import contracts.rejections
 import contracts.safety  # noqa: F401  (importing these registers the checks and hooks)
+from contracts import workers  # noqa: F401  (one thread at a time in ast.parse, for --workers)
 from contracts.checks import engine_checks
 from contracts.contract import ApiContract, bind, compile_contract, unbind
 from contracts.credentials import used_schemes
