@@ -19,6 +19,7 @@ import time
 import schemathesis
 from schemathesis.engine import events, from_schema
 
+from contracts import workers  # noqa: F401  (one thread at a time in ast.parse, for --workers)
 from contracts.acceptance import ACCEPTANCE_CHECK, answer_recorder, judge_acceptance
 from contracts.checks import engine_checks, registered_checks
 from contracts.contract import ApiContract, compile_contract
