@@ -8,8 +8,10 @@ fields, from_headers, accumulate, touch) is defined in exactly one place. What a
 
 from __future__ import annotations
 
+import math
 import secrets
-from collections.abc import Mapping
+import uuid
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -54,6 +56,8 @@ class ApiContract:
     credentials: Credentials
     live: bool = False
     path_params: Mapping[str, str] = field(default_factory=dict)
+    # One made-up id per path parameter, of the parameter's type, fixed for the run (`fresh_ids`).
+    fresh_ids: Mapping[str, str] = field(default_factory=dict)
 
     def operation(self, method: str, path: str) -> OperationContract | None:
         return self.operations.get((method.upper(), path))
@@ -63,7 +67,13 @@ class ApiContract:
 
     def is_fresh_id(self, value: object) -> bool:
         """Whether `value` is an id the suite made up (it cannot exist on a live target)."""
-        return isinstance(value, str) and value.startswith(FRESH_ID_PREFIX)
+        if isinstance(value, str) and value.startswith(FRESH_ID_PREFIX):
+            return True
+        return value is not None and str(value) in self.fresh_ids.values()
+
+    def fresh_id_for(self, name: str) -> str:
+        """The made-up id of path parameter `name` (a string one for a name no operation has)."""
+        return self.fresh_ids.get(name) or fresh_id()
 
     def path_names(self) -> set[str]:
         """The names of every path parameter of the API."""
@@ -74,6 +84,40 @@ class ApiContract:
 
 def fresh_id() -> str:
     return FRESH_ID_PREFIX + secrets.token_hex(8)
+
+
+def fresh_id_of(schema: object) -> str:
+    """A made-up id that the parameter's `schema` admits where it is a plain integer or a
+    uuid (so that a correct deployment answers 404, not 422), else `fresh_id()`. Integers are
+    drawn from the top of their range, where generated ids ("0", "1", ...) and real ones
+    are not."""
+    if not isinstance(schema, Mapping):
+        return fresh_id()
+    kind = schema.get("type")
+    kinds = set(kind) if isinstance(kind, list) else {kind}
+    if "integer" in kinds and "string" not in kinds:
+        low = schema.get("minimum", 0)
+        high = schema.get("maximum", 2**31 - 1 if schema.get("format") == "int32" else 2**53 - 1)
+        if isinstance(schema.get("exclusiveMaximum"), int | float) and not isinstance(schema["exclusiveMaximum"], bool):
+            high = min(high, schema["exclusiveMaximum"] - 1)
+        if isinstance(schema.get("exclusiveMinimum"), int | float) and not isinstance(schema["exclusiveMinimum"], bool):
+            low = max(low, schema["exclusiveMinimum"] + 1)
+        if isinstance(low, int | float) and isinstance(high, int | float) and high > low:
+            low, high = math.ceil(low), math.floor(high)
+            span = min(high - low, 10**9)
+            return str(high - secrets.randbelow(span + 1) if span > 0 else high)
+    if "string" in kinds and schema.get("format") == "uuid":
+        return str(uuid.uuid4())
+    return fresh_id()
+
+
+def _fresh_ids(operations: Iterable[Operation]) -> dict[str, str]:
+    ids: dict[str, str] = {}
+    for op in operations:
+        for rule in op.parameters:
+            if rule.location == "path" and rule.name not in ids:
+                ids[rule.name] = fresh_id_of(rule.decoder.schema)
+    return ids
 
 
 def compile_contract(spec_path: Path, token: str | None, *, live: bool, path_params: Mapping[str, str]) -> ApiContract:
@@ -104,4 +148,5 @@ def compile_contract(spec_path: Path, token: str | None, *, live: bool, path_par
         credentials=credentials,
         live=live,
         path_params=dict(path_params),
+        fresh_ids=_fresh_ids(mounted.operations),
     )

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 
 from schemathesis import Response
 
-from contracts.contract import ApiContract, fresh_id
+from contracts.contract import ApiContract
 from contracts.exchange import Exchange, decode
 from contracts.followup import FollowUps
 from contracts.report import ApiReport
@@ -81,9 +81,9 @@ class ContractRun:
                 self.first_refused = request
 
     def fresh_id_for(self, name: str) -> str:
-        """The run's made-up id for path parameter `name`."""
+        """The run's made-up id for path parameter `name` (of the parameter's type)."""
         with self._lock:
-            return self.fresh_ids.setdefault(name, fresh_id())
+            return self.fresh_ids.setdefault(name, self.contract.fresh_id_for(name))
 
     def path_overrides(self) -> dict[str, str]:
         """Fixed values for path parameters on this target (see README, "Live targets"):

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from contracts.contract import OperationContract, fresh_id
+from contracts.contract import OperationContract
 from contracts.exchange import Exchange
 from contracts.probe import report_failures, send_checked
 from contracts.run import ContractRun
@@ -62,7 +62,10 @@ def probe_unusual_input(schema: Schema, run: ContractRun) -> None:
             continue
         overrides = run.path_overrides()
         for body in unusual_bodies(operation):
-            path = {rule.name: overrides.get(rule.name) or fresh_id() for rule in _path_rules(operation)}
+            path = {
+                rule.name: overrides.get(rule.name) or contract.fresh_id_for(rule.name)
+                for rule in _path_rules(operation)
+            }
             credentials = contract.credentials.headers_for(operation.compiled)
             case = api_operation.Case(
                 path_parameters=path, body=body, headers=credentials, media_type="application/json"
