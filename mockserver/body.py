@@ -27,7 +27,7 @@ from starlette.types import Receive
 
 from mockserver.diagnostics import Violation
 from mockserver.media import FORM, MULTIPART, essence, is_json_wire
-from mockserver.multipart import parse_multipart
+from mockserver.multipart import TOO_MANY_PARTS, parse_multipart
 from mockserver.problems import Problem
 from mockserver.request import MockRequest, RequestBody
 from mockserver.types import JSON, Loc
@@ -245,7 +245,7 @@ class BodyReader:
             assert content_type is not None
             parts = parse_multipart(raw, content_type)
             if isinstance(parts, str):
-                return Problem(400, parts)
+                return Problem(413 if parts == TOO_MANY_PARTS else 400, parts)
             value, problems = chosen.form.decode_parts(parts)
             return RequestBody(value, True, problems, chosen.media_type, chosen.form.check)
         if chosen.check is None or (content_type is not None and not is_json_wire(content_type)):

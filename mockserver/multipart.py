@@ -17,7 +17,10 @@ from python_multipart.multipart import MultipartParser, MultipartState, parse_op
 # The parser logs a warning for each malformed body before it raises; the client's mistake is
 # answered (and the access log names it), so the warning would only repeat it on stderr.
 _QUIET = logging.Logger("mockserver.multipart", level=logging.CRITICAL)
-MAX_PARTS = 1000  # more parts than any form has: a body of 100,000 tiny parts is refused at once
+# More parts than a document's form allows (Discord's `sticker_ids` takes 1,521 items, a part
+# each): a body of 100,000 tiny parts is refused at once, with a 413 (too large, not malformed).
+MAX_PARTS = 10_000
+TOO_MANY_PARTS = f"multipart body of more than {MAX_PARTS} parts"
 
 
 @dataclass(slots=True)
@@ -40,7 +43,7 @@ class _Collector:
     def part_begin(self) -> None:
         if len(self.parts) >= MAX_PARTS:
             self.too_many = True
-            raise FormParserError(f"more than {MAX_PARTS} parts")
+            raise FormParserError(TOO_MANY_PARTS)
         self.parts.append(({}, []))
 
     def header_field(self, data: bytes, start: int, end: int) -> None:
@@ -59,7 +62,8 @@ class _Collector:
 
 
 def parse_multipart(raw: bytes, content_type: str) -> list[Part] | str:
-    """The parts of a `multipart/form-data` body, or why it cannot be read."""
+    """The parts of a `multipart/form-data` body, or why it cannot be read (`TOO_MANY_PARTS`
+    when it has more than `MAX_PARTS`)."""
     _, params = parse_options_header(content_type)
     boundary = params.get(b"boundary")
     if not boundary:
@@ -78,7 +82,7 @@ def parse_multipart(raw: bytes, content_type: str) -> list[Part] | str:
         parser.write(raw)
         parser.finalize()
     except FormParserError as exc:
-        return f"malformed multipart body: {exc}"
+        return TOO_MANY_PARTS if collector.too_many else f"malformed multipart body: {exc}"
     if parser.state != MultipartState.END and not _only_closing(raw, boundary):
         return "malformed multipart body: it ends before its closing boundary"
     parts: list[Part] = []

@@ -7,6 +7,9 @@ satisfied by a well-formed credential in the right place; with an allow-list of 
 A bearer token is everything after `Bearer` and the whitespace that follows it, spaces
 included, as Prism reads it: SDK test suites send `Bearer My API Key`.
 A basic credential is one base64 word holding `user:password`.
+An apiKey in the `Authorization` header may carry the scheme word its API documents in prose
+(Discord's `Authorization: Bot TOKEN`): with `--token`, the whole value or what follows its
+first word must be a given token.
 """
 
 from __future__ import annotations
@@ -80,6 +83,15 @@ class Scheme:
             return (password if sep else None), INVALID_CREDENTIALS
         return value, ""
 
+    def accepts(self, token: str, tokens: frozenset[str]) -> bool:
+        """Whether `token` (from `token()`) is one of the allowed `tokens`."""
+        if token in tokens:
+            return True
+        if self.kind == "apikey" and self.parameter == "authorization":
+            word = token.strip().split(None, 1)
+            return len(word) == 2 and word[1] in tokens
+        return False
+
 
 @dataclass(frozen=True, slots=True)
 class SecurityPolicy:
@@ -101,7 +113,7 @@ class SecurityPolicy:
                 if token is None:
                     reason = why if why != NOT_AUTHENTICATED or reason == NOT_AUTHENTICATED else reason
                     break
-                if tokens and token not in tokens:
+                if tokens and not scheme.accepts(token, tokens):
                     reason = INVALID_CREDENTIALS
                     break
             else:

@@ -14,7 +14,7 @@ from jsonschema import Draft202012Validator
 from starlette.testclient import TestClient
 
 from mockserver.media import negotiate, parse_accept, select_media
-from mockserver.multipart import parse_multipart
+from mockserver.multipart import MAX_PARTS, TOO_MANY_PARTS, parse_multipart
 from tests.mockserver.conftest import AppFactory, SpecWriter
 from tests.servers import serve
 
@@ -320,6 +320,18 @@ def test_malformed_multipart_is_400(media_client: TestClient) -> None:
     unbounded = media_client.post("/uploads", content=raw, headers={"Content-Type": "multipart/form-data"})
     assert unbounded.status_code == 400
     assert "boundary" in unbounded.json()["detail"]
+
+
+def test_a_form_of_many_parts_is_read_and_one_of_too_many_is_413(media_client: TestClient) -> None:
+    """A valid form may have thousands of parts (Discord's `sticker_ids` takes 1,521 items, a
+    part each); past `MAX_PARTS` the body is too large for the mock, not malformed."""
+    files = {"file": ("a.png", b"\x89PNG", "image/png"), "pictures": ("b.png", b"\xff", "image/png")}
+    many = media_client.post("/uploads", data={"title": "x", "tags": [str(i) for i in range(1600)]}, files=files)
+    assert many.status_code == 200, many.text
+    raw, content_type = _multipart(data={"title": "x", "tags": ["1"] * MAX_PARTS}, files=files)
+    too_many = media_client.post("/uploads", content=raw, headers={"Content-Type": content_type})
+    assert too_many.status_code == 413
+    assert too_many.json()["detail"] == TOO_MANY_PARTS
 
 
 def test_undeclared_type_is_415(media_client: TestClient) -> None:

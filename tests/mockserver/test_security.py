@@ -21,6 +21,7 @@ SCHEMES: dict[str, Any] = {
     "HeaderKey": {"type": "apiKey", "in": "header", "name": "X-Api-Key"},
     "QueryKey": {"type": "apiKey", "in": "query", "name": "api_key"},
     "CookieKey": {"type": "apiKey", "in": "cookie", "name": "session"},
+    "AuthorizationKey": {"type": "apiKey", "in": "header", "name": "Authorization"},
 }
 URL = "/v2/things/t1"
 
@@ -68,6 +69,12 @@ def _basic(user: str, password: str) -> str:
         ("HeaderKey", {"headers": {"X-Api-Key": "k"}}, frozenset({"T"}), 401),
         ("HeaderKey", {"headers": {"X-Api-Key": "T"}}, frozenset({"T"}), 200),
         ("HeaderKey", {"headers": {"Authorization": "Bearer T"}}, frozenset({"T"}), 401),
+        # An apiKey in `Authorization` may carry its API's scheme word (Discord: `Bot TOKEN`).
+        ("AuthorizationKey", {"headers": {"Authorization": "Bot T"}}, frozenset({"T"}), 200),
+        ("AuthorizationKey", {"headers": {"Authorization": "T"}}, frozenset({"T"}), 200),
+        ("AuthorizationKey", {"headers": {"Authorization": "Bot X"}}, frozenset({"T"}), 401),
+        ("AuthorizationKey", {"headers": {"Authorization": "T X"}}, frozenset({"T"}), 401),
+        ("HeaderKey", {"headers": {"X-Api-Key": "Bot T"}}, frozenset({"T"}), 401),
         ("QueryKey", {"params": {"api_key": "T"}}, frozenset({"T"}), 200),
         ("QueryKey", {"params": {"api_key": "x"}}, frozenset({"T"}), 401),
         ("QueryKey", {"params": {"other": "T"}}, frozenset({"T"}), 401),
