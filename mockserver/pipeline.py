@@ -11,9 +11,10 @@ anything else is the answer. A `Problem` (a client's mistake) is turned into a r
 replaced by its one-line message. A request whose head the server refused to read to its
 end (`HEAD_TOO_LARGE`, set by `serving`) is routed by what was read and answered with that
 refusal in the operation's declared error shape (or 405 for a method the path does not
-have), no stage run. The list itself is composed by `app.create_app`, so a
-new stage (fault injection, a proxy) is one more item in it. Every request but the admin
-API's (`/__mock/...`, handed to `admin`) is recorded in the `journal.Journal`.
+have), no stage run; a request line cut inside its path is routed by `Router.match_prefix`.
+The list itself is composed by `app.create_app`, so a new stage (fault injection, a proxy)
+is one more item in it. Every request but the admin API's (`/__mock/...`, handed to
+`admin`) is recorded in the `journal.Journal`.
 """
 
 from __future__ import annotations
@@ -83,7 +84,11 @@ class Pipeline:
         if self.admin is not None and path.startswith(ADMIN_PREFIX) and refused is None:
             await self.admin(scope, receive, send)
             return
-        match = self.router.match(method, path)
+        if refused is not None and not refused.get("whole_path", True):
+            status = int(refused["status"])
+            match = self.router.match_prefix(method, path, lambda a, b: _same_answer(a, b, status))
+        else:
+            match = self.router.match(method, path)
         if match is None and refused is None:
             await self._pass_through(scope, receive, send, started)
             return
@@ -168,6 +173,23 @@ class Pipeline:
         if access_log.isEnabledFor(logging.INFO):
             why = f" {note[:200]!r}" if note else ""
             access_log.info("%s %s %s %d %.2fms%s", scope["method"], scope["path"], api, status, elapsed, why)
+
+
+def _same_answer(one: Operation, other: Operation, precise: int) -> bool:
+    """Whether a refused head is answered alike for both operations: the same status, and a
+    declared response for it of the same media type and schema (or none for both)."""
+    status = _head_status(one, precise)
+    if status != _head_status(other, precise):
+        return False
+    first, second = one.response_for(status), other.response_for(status)
+    if first is None or second is None:
+        return first is second
+    if first.media_type != second.media_type:
+        return False
+    try:
+        return first.schema == second.schema
+    except RecursionError:
+        return False
 
 
 def _head_status(op: Operation | None, precise: int) -> int:

@@ -14,7 +14,9 @@ path (OpenAPI forbids them; documents have them), so their methods are pooled.
 
 from __future__ import annotations
 
+import operator
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 from urllib.parse import unquote
@@ -54,8 +56,12 @@ class _Route(Generic[T]):
     specificity: tuple[int, ...] = ()
 
     def params(self, values: list[str]) -> dict[str, str] | None:
+        return self.params_of(values) if len(values) == len(self.segments) else None
+
+    def params_of(self, values: list[str]) -> dict[str, str] | None:
+        """The parameters in the first `len(values)` segments, if those match."""
         found: dict[str, str] = {}
-        for segment, value in zip(self.segments, values, strict=True):
+        for segment, value in zip(self.segments, values, strict=False):
             if segment.literal is not None:
                 if segment.literal != value:
                     return None
@@ -112,6 +118,35 @@ class Router(Generic[T]):
                 return RouteMatch(target, params)
             allow.update(route.methods)
         if not allow:
+            return None
+        if "GET" in allow:
+            allow.add("HEAD")
+        return MethodNotAllowed(tuple(sorted(allow)))
+
+    def match_prefix(
+        self, method: str, raw_prefix: str, alike: Callable[[T, T], bool] = operator.is_
+    ) -> RouteMatch[T] | MethodNotAllowed | None:
+        """`match` for a path known only by its beginning (the part of a request line a server
+        read before its limit): the first target of the templates such a path could match that
+        have `method`, when all of those targets are `alike` it; 405 when some could match and
+        none has the method; else None (none could, or it is not known which). A template could
+        match when its first segments are the whole ones read, and the last, partial one
+        begins a literal segment or lies in a parameter's."""
+        *whole, partial = [unquote(part) for part in raw_prefix.split("/")]
+        targets: list[T] = []
+        allow: set[str] = set()
+        for length, routes in self._by_length.items():
+            for route in routes if length > len(whole) else ():
+                last = route.segments[len(whole)]
+                if route.params_of(whole) is None or not (last.literal is None or last.literal.startswith(partial)):
+                    continue
+                target = route.methods.get(method) or (route.methods.get("GET") if method == "HEAD" else None)
+                if target is not None:
+                    targets.append(target)
+                allow.update(route.methods)
+        if targets and all(alike(targets[0], other) for other in targets[1:]):
+            return RouteMatch(targets[0], {})
+        if targets or not allow:
             return None
         if "GET" in allow:
             allow.add("HEAD")

@@ -138,7 +138,10 @@ class _LimitedHttpTools(HttpToolsProtocol):
         part = "request line is" if status == 414 else "request line and headers are"
         detail = f"the {part} longer than the server's limit of {self.limits.max_header_bytes} bytes"
         raw_path = self.url.split(b"?", 1)[0]
-        extensions = {**(self.scope.get("extensions") or {}), HEAD_TOO_LARGE: {"status": status, "detail": detail}}
+        # A request line cut before its `?` may have been cut inside the path.
+        whole = status == 431 or b"?" in self.url
+        refusal = {"status": status, "detail": detail, "whole_path": whole}
+        extensions = {**(self.scope.get("extensions") or {}), HEAD_TOO_LARGE: refusal}
         scope = {
             **self.scope,
             "method": method,

@@ -231,3 +231,25 @@ def test_the_first_registration_of_a_method_and_template_stays() -> None:
     table.add("/x", "get", "second")
     match = table.match("GET", "/x")
     assert isinstance(match, RouteMatch) and match.target == "first"
+
+
+def test_a_path_known_by_its_beginning_is_the_one_template_it_could_be() -> None:
+    """Discord's reactions: a request line cut inside `{emoji_name}` can be only `.../@me` for a PUT."""
+    table: Router[str] = Router()
+    table.add("/m/{id}/reactions/{emoji}", "GET", "list")
+    table.add("/m/{id}/reactions/{emoji}", "DELETE", "clear")
+    table.add("/m/{id}/reactions/{emoji}/@me", "PUT", "react")
+    table.add("/m/{id}/reactions/{emoji}/{user}", "DELETE", "remove")
+    table.add("/m/{id}/pins", "PUT", "pin")
+    put = table.match_prefix("PUT", "/m/1/reactions/%C3%94%C3%94")
+    assert isinstance(put, RouteMatch) and put.target == "react"
+    assert table.match_prefix("DELETE", "/m/1/reactions/x") is None  # all of them or the user's: not known
+    refused = table.match_prefix("POST", "/m/1/reactions/x")
+    assert isinstance(refused, MethodNotAllowed) and refused.allow == ("DELETE", "GET", "HEAD", "PUT")
+    pin = table.match_prefix("PUT", "/m/1/pi")  # a partial literal segment
+    assert isinstance(pin, RouteMatch) and pin.target == "pin"
+    assert table.match_prefix("PUT", "/m/1/px") is None
+    assert table.match_prefix("GET", "/elsewhere/x") is None
+    # Several it could be, all answering alike (the same declared error shape): the first.
+    alike = table.match_prefix("DELETE", "/m/1/reactions/x", lambda a, b: True)
+    assert isinstance(alike, RouteMatch) and alike.target in ("clear", "remove")

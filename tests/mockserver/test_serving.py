@@ -43,6 +43,9 @@ def _document() -> dict[str, Any]:
         "paths": {
             "/ranged/{id}": _operation("ranged", {"4XX": {"description": "bad", **error}}),
             "/precise/{id}": _operation("precise", {"414": {"description": "too long", **error}}),
+            "/ranged/{id}/mine": {"put": _operation("mine", {"4XX": {"description": "bad", **error}})["get"]},
+            # What a URL cut inside `/ranged/...` could also be: it answers alike, so either will do.
+            "/ranged/{id}/other": _operation("other", {"4XX": {"description": "bad", **error}}),
         },
     }
 
@@ -104,6 +107,15 @@ def test_the_answer_reaches_a_client_still_sending(url: str) -> None:
     assert status == 400 and "longer than the server's limit" in json.loads(body)["message"]
 
 
+def test_a_url_cut_inside_its_path_takes_the_shape_of_the_one_operation_it_could_be(url: str) -> None:
+    """`/ranged/aaa...` cut by the limit may be `/ranged/{id}/mine`, the one path with a PUT:
+    not a 405 of `/ranged/{id}`, which has none."""
+    status, _, body = _exchange(url, f"PUT /ranged/{'a' * LIMIT} HTTP/1.1\r\nHost: x\r\n\r\n".encode())
+    answer = json.loads(body)
+    assert status == 400 and not list(Draft202012Validator(ERROR).iter_errors(answer)), answer
+
+
 def test_a_method_the_path_does_not_have_is_405_however_long_the_url(url: str) -> None:
     status, headers, _ = _exchange(url, f"TRACE /ranged/{'a' * LIMIT} HTTP/1.1\r\nHost: x\r\n\r\n".encode())
-    assert (status, headers["allow"], headers["connection"]) == (405, "GET, HEAD", "close")
+    # Cut inside its path: the methods of every path it could be (`/ranged/{id}`, `.../mine`).
+    assert (status, headers["allow"], headers["connection"]) == (405, "GET, HEAD, PUT", "close")
