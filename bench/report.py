@@ -64,8 +64,11 @@ class Check:
     value: str
 
 
-def check_targets(rows: Sequence[Row], seeds: Sequence[str], startup: dict[str, Any]) -> list[Check]:
-    """Targets for the `mock` rows (the others are shown for comparison) and the start-ups."""
+def check_targets(
+    rows: Sequence[Row], seeds: Sequence[str], startup: dict[str, Any], contract: dict[str, Any] | None = None
+) -> list[Check]:
+    """Targets for the `mock` rows (the others are shown for comparison), the start-ups and
+    the contract suite's ratio (`contract_ratio.Ratio.as_dict`)."""
     checks = []
     for row in rows:
         if row.server != "mock":
@@ -90,6 +93,9 @@ def check_targets(rows: Sequence[Row], seeds: Sequence[str], startup: dict[str, 
         checks.append(Check(f"{what} ready < {MAX_LARGE_STARTUP_S:g} s", ok, f"{large['median_s']} s"))
         ok = large["rss_mb"] < MAX_LARGE_RSS_MB
         checks.append(Check(f"{what} RSS < {MAX_LARGE_RSS_MB:g} MB", ok, f"{large['rss_mb']} MB"))
+    if contract is not None:
+        target = contract["target"]
+        checks.append(Check(str(target["what"]), bool(target["met"]), str(contract["ratio"])))
     return checks
 
 

@@ -1,6 +1,6 @@
 """Ratios and targets from rows and start-up figures."""
 
-from bench import report
+from bench import contract_ratio, report
 from bench.wrk import LoadResult
 
 
@@ -41,6 +41,15 @@ def test_latency_errors_and_start_up_targets() -> None:
     assert not checks["omi: p99 < 10 ms"] and not checks["omi: no errors"]
     assert not checks["seed specs ready < 0.5 s"]
     assert checks["box.json (296 operations) ready < 2 s"] and not checks["box.json (296 operations) RSS < 250 MB"]
+
+
+def test_the_contract_ratio_is_a_target() -> None:
+    def entry(ratio: float) -> dict[str, object]:
+        suite = contract_ratio.Counts(cases=int(ratio * 100), seconds=1.0)
+        return contract_ratio.Ratio(("omi",), suite, contract_ratio.Counts(100, 1.0), 2.0, 1.5).as_dict()
+
+    assert met(report.check_targets([], [], {}, entry(0.85))) == {contract_ratio.TARGET: True}
+    assert met(report.check_targets([], [], {}, entry(0.7))) == {contract_ratio.TARGET: False}
 
 
 def test_a_mock_row_without_a_result_is_a_missed_target() -> None:
