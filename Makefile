@@ -52,7 +52,7 @@ contract-long: install ## the contract suite with many more examples
 
 PRISM_VERSION := 5.16.0
 
-bench: install ## throughput/latency/start-up benchmarks (installs wrk and Prism); results in bench/results/
+bench: install ## benchmarks (installs wrk and Prism); results in bench/results/, tables into README.md and bench/README.md
 	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && \
 		(apt-get install -y -qq wrk >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq wrk >/dev/null)); } || \
 		{ echo "make bench: wrk is missing and cannot be installed here (apt-get install wrk, as root)"; exit 1; }
@@ -60,6 +60,7 @@ bench: install ## throughput/latency/start-up benchmarks (installs wrk and Prism
 		npm install --prefix bench/.node --no-audit --no-fund --loglevel=error @stoplight/prism-cli@$(PRISM_VERSION) || \
 		echo "make bench: Prism could not be installed; its rows are left out"
 	$(PY) -m bench $(BENCH_ARGS)
+	$(if $(BENCH_ARGS),@echo "make bench: a partial run (BENCH_ARGS); the README tables are left as they are",$(PY) -m bench.markdown)
 
 format: install
 	$(VENV)/bin/ruff format .

@@ -140,6 +140,18 @@ def checklist(checks: Sequence[Check]) -> str:
     return "\n".join(f"  [{'x' if c.met else ' '}] {c.what}: {c.value}" for c in checks)
 
 
+def read_latest(folder: Path) -> dict[str, Any]:
+    """The payload of the latest run (`latest.json` in `folder`)."""
+    path = folder / "latest.json"
+    try:
+        payload: dict[str, Any] = json.loads(path.read_text())
+    except FileNotFoundError:
+        raise OSError(f"{path}: no results yet (run `make bench`)") from None
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"{path}: not JSON ({exc})") from None
+    return payload
+
+
 def write(folder: Path, payload: dict[str, Any], now: datetime) -> Path:
     """`payload` as <timestamp>.json and latest.json; returns the timestamped path."""
     folder.mkdir(parents=True, exist_ok=True)

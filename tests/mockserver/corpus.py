@@ -71,6 +71,8 @@ class CorpusEntry:
     loads: bool
     load_error: str | None
     schemathesis_skip: str | None = None  # why the Schemathesis run leaves the document out
+    # mode -> why only `make test-corpus-long` runs its coverage phase in that mode
+    coverage_long_only: dict[str, str] = field(default_factory=dict)
 
     @property
     def path(self) -> Path:
@@ -89,6 +91,7 @@ def corpus_entries() -> list[CorpusEntry]:
             loads=bool(item.get("loads", False)),
             load_error=str(item["load_error"]) if item.get("load_error") else None,
             schemathesis_skip=str(item["schemathesis_skip"]) if item.get("schemathesis_skip") else None,
+            coverage_long_only={str(k): str(v) for k, v in (item.get("coverage_long_only") or {}).items()},
         )
         for item in raw
     ]
