@@ -15,6 +15,7 @@ from typing import Any
 
 from mockserver.model import ListShape, object_view
 from mockserver.schemas import validator as schema_validator
+from mockserver.state import Decoded
 from mockserver.types import JSON, IsValid, Schema
 
 _LIMIT = ("limit", "per_page", "page_size", "pagesize", "perpage", "size", "max_results", "maxresults", "top", "first")
@@ -73,7 +74,7 @@ class Listing:
 
     def page_of(self, items: Sequence[tuple[str, JSON]], query: Mapping[str, str]) -> Page:
         """The items of one page, by the request's paging and filtering parameters."""
-        selected = list(items)
+        selected: Sequence[tuple[str, JSON]] = items  # read item by item: a page decodes only its items
         for parameter, name in self.filters:
             if parameter in query:
                 wanted = query[parameter]
@@ -91,7 +92,7 @@ class Listing:
             offset = max(page - self.page_base, 0) * size
         if self.cursor_param and query.get(self.cursor_param):
             after = query[self.cursor_param]
-            ids = [i for i, _ in selected]
+            ids = selected.ids() if isinstance(selected, Decoded) else [i for i, _ in selected]
             offset = ids.index(after) + 1 if after in ids else total
         start = max(offset or 0, 0)
         chunk = selected[start : start + size]

@@ -434,7 +434,12 @@ class ResourceStage:
         )
 
     def _list_answer(
-        self, request: MockRequest, binding: Binding, key: str, items: list[tuple[str, JSON]], query: Mapping[str, str]
+        self,
+        request: MockRequest,
+        binding: Binding,
+        key: str,
+        items: Sequence[tuple[str, JSON]],
+        query: Mapping[str, str],
     ) -> JSON:
         assert binding.listing is not None and binding.item_project is not None
         page = binding.listing.page_of(items, query)

@@ -18,8 +18,8 @@ from __future__ import annotations
 
 import json
 from collections import OrderedDict
-from collections.abc import Callable
-from typing import Protocol
+from collections.abc import Callable, Sequence
+from typing import Protocol, overload
 
 import orjson
 
@@ -51,8 +51,9 @@ class Store(Protocol):
         """Remove an item; False when there was none."""
         ...
 
-    async def items(self, collection: str) -> list[tuple[str, JSON]]:
-        """Every (id, value) of a collection, oldest first."""
+    async def items(self, collection: str) -> Sequence[tuple[str, JSON]]:
+        """Every (id, value) of a collection, oldest first (a value may be decoded only when
+        it is read: a page of a large collection costs the page)."""
         ...
 
     async def collections(self, prefix: str) -> dict[str, int]:
@@ -82,6 +83,33 @@ def decode(data: bytes) -> JSON:
     if data[:1] == _STD:
         return json.loads(data[1:].decode("utf-8", "surrogatepass"))
     return orjson.loads(data)
+
+
+class Decoded(Sequence[tuple[str, JSON]]):
+    """(id, encoded value) pairs read as (id, value), each value decoded when it is read."""
+
+    __slots__ = ("_pairs",)
+
+    def __init__(self, pairs: list[tuple[str, bytes]]) -> None:
+        self._pairs = pairs
+
+    def __len__(self) -> int:
+        return len(self._pairs)
+
+    @overload
+    def __getitem__(self, index: int) -> tuple[str, JSON]: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[tuple[str, JSON]]: ...
+
+    def __getitem__(self, index: int | slice) -> tuple[str, JSON] | list[tuple[str, JSON]]:
+        if isinstance(index, slice):
+            return [(k, decode(v)) for k, v in self._pairs[index]]
+        key, value = self._pairs[index]
+        return key, decode(value)
+
+    def ids(self) -> list[str]:
+        return [k for k, _ in self._pairs]
 
 
 class _Bucket:
@@ -158,9 +186,9 @@ class MemoryStore:
         del bucket.recency[item]
         return True
 
-    async def items(self, collection: str) -> list[tuple[str, JSON]]:
+    async def items(self, collection: str) -> Decoded:
         bucket = self._buckets.get(collection)
-        return [(k, decode(v)) for k, v in bucket.values.items()] if bucket is not None else []
+        return Decoded(list(bucket.values.items()) if bucket is not None else [])
 
     async def collections(self, prefix: str) -> dict[str, int]:
         return {k: len(b.values) for k, b in self._buckets.items() if k.startswith(prefix) and b.values}

@@ -52,8 +52,8 @@ def test_put_get_delete_and_items_in_creation_order(opener: Opener) -> None:
         assert [i for i, _ in await store.items("c")] == ["b", "a", "c"]
         assert await store.delete("c", "a") is True
         assert await store.delete("c", "a") is False
-        assert await store.items("c") == [("b", {"name": "b2"}), ("c", {"name": "c"})]
-        assert await store.items("other") == []
+        assert list(await store.items("c")) == [("b", {"name": "b2"}), ("c", {"name": "c"})]
+        assert list(await store.items("other")) == []
 
     run(opener, body)
 
