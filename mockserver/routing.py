@@ -55,6 +55,11 @@ class _Route(Generic[T]):
     # segment mixing text and parameters (1) before a bare parameter (2).
     specificity: tuple[int, ...] = ()
 
+    def target(self, method: str) -> T | None:
+        """The target of `method` on this path; HEAD falls back to GET."""
+        target = self.methods.get(method)
+        return self.methods.get("GET") if target is None and method == "HEAD" else target
+
     def params(self, values: list[str]) -> dict[str, str] | None:
         return self.params_of(values) if len(values) == len(self.segments) else None
 
@@ -111,17 +116,11 @@ class Router(Generic[T]):
             if params is None:
                 continue
             winner = route.specificity
-            target = route.methods.get(method)
-            if target is None and method == "HEAD":
-                target = route.methods.get("GET")
+            target = route.target(method)
             if target is not None:
                 return RouteMatch(target, params)
             allow.update(route.methods)
-        if not allow:
-            return None
-        if "GET" in allow:
-            allow.add("HEAD")
-        return MethodNotAllowed(tuple(sorted(allow)))
+        return _not_allowed(allow) if allow else None
 
     def match_prefix(
         self, method: str, raw_prefix: str, alike: Callable[[T, T], bool] = operator.is_
@@ -140,17 +139,18 @@ class Router(Generic[T]):
                 last = route.segments[len(whole)]
                 if route.params_of(whole) is None or not (last.literal is None or last.literal.startswith(partial)):
                     continue
-                target = route.methods.get(method) or (route.methods.get("GET") if method == "HEAD" else None)
+                target = route.target(method)
                 if target is not None:
                     targets.append(target)
                 allow.update(route.methods)
         if targets and all(alike(targets[0], other) for other in targets[1:]):
             return RouteMatch(targets[0], {})
-        if targets or not allow:
-            return None
-        if "GET" in allow:
-            allow.add("HEAD")
-        return MethodNotAllowed(tuple(sorted(allow)))
+        return _not_allowed(allow) if allow and not targets else None
+
+
+def _not_allowed(allow: set[str]) -> MethodNotAllowed:
+    """A 405 listing `allow`, with HEAD where GET is there."""
+    return MethodNotAllowed(tuple(sorted(allow | {"HEAD"} if "GET" in allow else allow)))
 
 
 def _rank(segment: _Segment) -> int:

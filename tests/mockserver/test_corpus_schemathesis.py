@@ -12,7 +12,6 @@ document itself, read by the independent `CorpusOracle`, shows that the mock was
   demands the 404 that `status_code_conformance` then calls undocumented);
 - a rejection (4xx) of a request that the document says is invalid: Schemathesis filled a
   parameter from another response in the stateful phase, or its HTTP layer changed a value.
-
 - a 414 or 431 that says the request line or headers were longer than the server's limit
   (`--max-header-bytes`, 16 KiB): Schemathesis sends header parameters of any length the
   schema allows (Adyen's `WWW-Authenticate`), and no server reads a head without bound.
@@ -26,9 +25,9 @@ document itself, read by the independent `CorpusOracle`, shows that the mock was
 
 Every other finding fails the test. The default run leaves the coverage phase of the documents
 whose entry says `coverage_long_only` for the mode (Discord's and Qdrant's positive coverage:
-about 20,000 and 214,000 requests) to `CORPUS_LONG=1`. Operations whose path holds a `#` (Box documents
-variants of one operation as `/files/{id}#add_shared_link`) are left out: one URL cannot
-answer as several operations.
+about 20,000 and 214,000 requests) to `CORPUS_LONG=1`. Operations whose path holds a `#`
+(Box documents variants of one operation as `/files/{id}#add_shared_link`) are left out: one
+URL cannot answer as several operations.
 
 Schemathesis cannot build an operation whose path parameter has a dot in its name (Temporal's
 `/workflows/{execution.workflow_id}`: it fills templates with `str.format`, which reads the dot
