@@ -3,11 +3,14 @@
 A collection is a hash (item id -> encoded value) beside a sorted set of its ids scored by
 a global counter, so it lists in creation order; a set names every collection, for
 `collections` and `clear`. Writes that touch several keys are Lua scripts (atomic in
-Redis). `update` is optimistic, per item: it reads the item, applies the change (Python),
-and a script writes the result only if the item still holds what was read (its SHA-1),
-else it reads again: a compare-and-set, finer than a `WATCH` of the whole collection.
-Within one process, updates of one item also wait on a local lock first, so concurrent
-requests of one worker queue instead of retrying against each other.
+Redis). `update` is optimistic, per item: it applies the change (Python) to what the item held
+when this process last read or wrote it (`_SEEN_KEPT` items are remembered; else it reads
+the item first), and a script writes the result only if the item still holds that (its
+SHA-1), else it answers what the item holds and the change is applied again to that: a
+compare-and-set, finer than a `WATCH` of the whole collection, one round trip where no
+other process wrote the item meanwhile. Within one process, updates of one item also wait
+on a local lock first, so concurrent requests of one worker queue instead of retrying
+against each other.
 """
 
 from __future__ import annotations
@@ -15,12 +18,13 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import zlib
+from collections import OrderedDict
 
 import redis.asyncio as redis
 from redis.exceptions import RedisError
 
 from mockserver.errors import StateError
-from mockserver.state import Change, Entry, decode, encode
+from mockserver.state import Change, Decoded, Entry, decode, encode
 from mockserver.types import JSON
 
 _NS = "mockserver:"
@@ -49,11 +53,25 @@ for i = 0, (#KEYS - 2) / 2 - 1 do
 end
 return 1
 """
+# KEYS: hash, order, seq, all; ARGV: SHA-1 of the value the change was applied to ("0":
+# none), item, new value, collection. 1 when written; else {the value held} ({} for none).
+_SWAP = """
+local current = redis.call('HGET', KEYS[1], ARGV[2])
+if (current and redis.sha1hex(current) or '0') ~= ARGV[1] then
+  return {current}
+end
+if redis.call('HSET', KEYS[1], ARGV[2], ARGV[3]) == 1 then
+  redis.call('ZADD', KEYS[2], redis.call('INCR', KEYS[3]), ARGV[2])
+  redis.call('SADD', KEYS[4], ARGV[4])
+end
+return 1
+"""
 _DELETE = """
 redis.call('ZREM', KEYS[2], ARGV[1])
 return redis.call('HDEL', KEYS[1], ARGV[1])
 """
 _LOCKS = 256
+_SEEN_KEPT = 1024
 
 
 def _hash(collection: str) -> str:
@@ -72,8 +90,22 @@ class RedisStore:
         except ValueError as exc:
             raise StateError(f"--state {url}: {exc}") from exc
         self._write = self._redis.register_script(_WRITE)
+        self._swap = self._redis.register_script(_SWAP)
         self._delete = self._redis.register_script(_DELETE)
         self._locks = [asyncio.Lock() for _ in range(_LOCKS)]
+        # (collection, item) -> the encoded value this process last read or wrote: a guess
+        # of what the item holds, checked by `_SWAP` (so a stale guess costs a round trip).
+        self._seen: OrderedDict[tuple[str, str], bytes] = OrderedDict()
+
+    def _saw(self, collection: str, item: str, raw: bytes | None) -> None:
+        key = (collection, item)
+        if raw is None:
+            self._seen.pop(key, None)
+            return
+        self._seen[key] = raw
+        self._seen.move_to_end(key)
+        if len(self._seen) > _SEEN_KEPT:
+            self._seen.popitem(last=False)
 
     def _keys_args(self, guard: str, entries: tuple[Entry, ...]) -> tuple[list[str], list[str | bytes]]:
         keys: list[str] = []
@@ -88,10 +120,12 @@ class RedisStore:
             raw = await self._redis.hget(_hash(collection), item)  # type: ignore[misc]
         except RedisError as exc:
             raise self._error(exc) from exc
+        self._saw(collection, item, raw)
         return None if raw is None else decode(raw)
 
     async def put(self, collection: str, item: str, value: JSON) -> None:
         keys, args = self._keys_args("", ((collection, item, value),))
+        self._saw(collection, item, None)
         try:
             await self._write(keys, args)
         except RedisError as exc:
@@ -99,6 +133,8 @@ class RedisStore:
 
     async def add(self, collection: str, item: str, value: JSON, *also: Entry) -> bool:
         keys, args = self._keys_args("-", ((collection, item, value), *also))
+        for entry in ((collection, item), *((c, i) for c, i, _ in also)):
+            self._saw(*entry, None)
         try:
             return bool(await self._write(keys, args))
         except RedisError as exc:
@@ -106,25 +142,35 @@ class RedisStore:
 
     async def update(self, collection: str, item: str, change: Change) -> JSON:
         lock = self._locks[zlib.crc32(f"{collection}\0{item}".encode("utf-8", "surrogatepass")) % _LOCKS]
+        keys = [_hash(collection), _order(collection), _SEQ, _ALL]
         try:
             async with lock:
-                while True:
+                key = (collection, item)
+                if key in self._seen:
+                    raw: bytes | None = self._seen[key]
+                else:
                     raw = await self._redis.hget(_hash(collection), item)  # type: ignore[misc]
+                while True:
                     value = change(None if raw is None else decode(raw))
+                    encoded = encode(value)
                     seen = hashlib.sha1(raw).hexdigest() if raw is not None else "0"
-                    keys, args = self._keys_args(seen, ((collection, item, value),))
-                    if await self._write(keys, args):
+                    held = await self._swap(keys, [seen, item, encoded, collection])
+                    if held == 1:
+                        self._saw(collection, item, encoded)
                         return value
+                    raw = held[0] if held else None
         except RedisError as exc:
+            self._saw(collection, item, None)
             raise self._error(exc) from exc
 
     async def delete(self, collection: str, item: str) -> bool:
+        self._saw(collection, item, None)
         try:
             return bool(await self._delete([_hash(collection), _order(collection)], [item]))
         except RedisError as exc:
             raise self._error(exc) from exc
 
-    async def items(self, collection: str) -> list[tuple[str, JSON]]:
+    async def items(self, collection: str) -> Decoded:
         try:
             async with self._redis.pipeline(transaction=True) as pipe:
                 pipe.zrange(_order(collection), 0, -1)
@@ -132,12 +178,8 @@ class RedisStore:
                 order, values = await pipe.execute()
         except RedisError as exc:
             raise self._error(exc) from exc
-        out = []
-        for raw_id in order:
-            value = values.get(raw_id)
-            if value is not None:
-                out.append((raw_id.decode("utf-8", "surrogatepass"), decode(value)))
-        return out
+        pairs = [(i.decode("utf-8", "surrogatepass"), values[i]) for i in order if i in values]
+        return Decoded(pairs)
 
     async def _names(self, prefix: str) -> list[str]:
         names = [n.decode("utf-8", "surrogatepass") for n in await self._redis.smembers(_ALL)]  # type: ignore[misc]
@@ -155,6 +197,7 @@ class RedisStore:
         return {name: count for name, count in zip(names, counts, strict=True) if count}
 
     async def clear(self, prefix: str) -> None:
+        self._seen.clear()
         try:
             names = await self._names(prefix)
             if names:

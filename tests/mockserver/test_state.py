@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import socket
+import sqlite3
 from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -142,6 +144,58 @@ def test_concurrent_adds_of_one_id_have_one_winner(opener: Opener) -> None:
     asyncio.run(main())
 
 
+def test_a_redis_update_applies_to_what_another_client_wrote_meanwhile(redis_url: str) -> None:
+    """A client's guess of an item (what it last wrote) gone stale: by another client's
+    update, put and delete. The change is applied to what the item holds, every time."""
+
+    def increment(current: JSON | None) -> JSON:
+        return {"n": (current or {"n": 100})["n"] + 1} if isinstance(current, dict) or current is None else current
+
+    async def main() -> list[JSON]:
+        first, second = RedisStore(redis_url), RedisStore(redis_url)
+        try:
+            seen = [await first.update("c", "x", increment)]  # nothing stored: 101
+            seen.append(await second.update("c", "x", increment))  # 102
+            seen.append(await first.update("c", "x", increment))  # its guess says 101: 103
+            await second.put("c", "x", {"n": 0})
+            seen.append(await first.update("c", "x", increment))  # 1
+            await second.delete("c", "x")
+            seen.append(await first.update("c", "x", increment))  # nothing stored again: 101
+            seen.append(await second.get("c", "x"))
+            return seen
+        finally:
+            await first.close()
+            await second.close()
+
+    assert asyncio.run(main()) == [{"n": 101}, {"n": 102}, {"n": 103}, {"n": 1}, {"n": 101}, {"n": 101}]
+
+
+def test_a_redis_update_of_an_item_this_client_wrote_last_is_one_command(redis_url: str) -> None:
+    sent: list[str] = []
+
+    async def main() -> JSON:
+        store = RedisStore(redis_url)
+        execute = store._redis.execute_command
+
+        async def counted(*args: Any, **options: Any) -> Any:
+            sent.append(str(args[0]))
+            return await execute(*args, **options)
+
+        store._redis.execute_command = counted  # type: ignore[method-assign]
+        try:
+            await store.put("c", "y", {"n": 0})
+            await store.update("c", "y", lambda v: {"n": 1})  # reads the item first: put leaves no guess
+            sent.clear()
+            for n in range(2, 12):
+                await store.update("c", "y", lambda v, n=n: {"n": n})
+            return await store.get("c", "y")
+        finally:
+            await store.close()
+
+    assert asyncio.run(main()) == {"n": 11}
+    assert sent == ["EVALSHA"] * 10 + ["HGET"]  # ten updates, one command each; then the get
+
+
 def test_sqlite_keeps_its_state_across_connections(tmp_path: Path) -> None:
     path = str(tmp_path / "kept.db")
 
@@ -159,6 +213,64 @@ def test_sqlite_keeps_its_state_across_connections(tmp_path: Path) -> None:
 
     asyncio.run(write())
     assert asyncio.run(read()) == {"kept": True}
+
+
+def _hold_write_lock(path: str) -> sqlite3.Connection:
+    """Another process's writer, in the middle of a transaction: the file's write lock held."""
+    other = sqlite3.connect(path, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    return other
+
+
+def test_a_sqlite_update_waits_for_another_writer_without_stalling_the_loop(tmp_path: Path) -> None:
+    path = str(tmp_path / "locked.db")
+
+    async def main() -> tuple[JSON, int, bool]:
+        store = SqliteStore(path)
+        await store.put("c", "x", {"n": 0})
+        other = _hold_write_lock(path)
+        ticks = 0
+
+        async def ticker() -> None:
+            nonlocal ticks
+            while True:
+                ticks += 1
+                await asyncio.sleep(0.001)
+
+        async def release() -> None:
+            await asyncio.sleep(0.2)
+            other.execute("COMMIT")
+            other.close()
+
+        beat = asyncio.create_task(ticker())
+        freed = asyncio.create_task(release())
+        value = await store.update("c", "x", lambda v: {"n": v["n"] + 1} if isinstance(v, dict) else v)
+        done = freed.done()
+        beat.cancel()
+        await store.close()
+        return value, ticks, done
+
+    value, ticks, released_first = asyncio.run(main())
+    assert value == {"n": 1}
+    assert released_first  # it waited for the other writer
+    assert ticks > 20  # and the loop went on meanwhile (a blocking wait would leave about 1)
+
+
+def test_a_sqlite_lock_held_past_the_timeout_is_a_state_error(tmp_path: Path) -> None:
+    path = str(tmp_path / "stuck.db")
+
+    async def main() -> None:
+        store = SqliteStore(path, lock_timeout=0.1)
+        await store.put("c", "x", 1)
+        other = _hold_write_lock(path)
+        try:
+            await store.put("c", "x", 2)
+        finally:
+            other.close()
+            await store.close()
+
+    with pytest.raises(StateError, match="locked"):
+        asyncio.run(main())
 
 
 @pytest.mark.parametrize("url", ["sqlite:////nonexistent-dir/x.db", "sqlite:////proc/x.db"])
