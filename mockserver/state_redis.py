@@ -3,21 +3,20 @@
 A collection is a hash (item id -> encoded value) beside a sorted set of its ids scored by
 a global counter, so it lists in creation order; a set names every collection, for
 `collections` and `clear`. Writes that touch several keys are Lua scripts (atomic in
-Redis). `update` is optimistic, per item: it applies the change (Python) to what the item held
-when this process last read or wrote it (`_SEEN_KEPT` items are remembered; else it reads
-the item first), and a script writes the result only if the item still holds that (its
-SHA-1), else it answers what the item holds and the change is applied again to that: a
-compare-and-set, finer than a `WATCH` of the whole collection, one round trip where no
-other process wrote the item meanwhile. Within one process, updates of one item also wait
-on a local lock first, so concurrent requests of one worker queue instead of retrying
-against each other.
+Redis). `update` is optimistic, per item: it applies the change (Python) to what the
+item held when this process last read or wrote it (`_SEEN_KEPT` items are remembered;
+else it reads the item first), and a script writes the result only if the item still
+holds exactly that, else it answers what the item holds and the change is applied again
+to that: a compare-and-set, finer than a `WATCH` of the whole collection, one round trip
+where no other process wrote the item meanwhile. Within one process, the updates of one
+item that arrive while one is being written are applied in turn and written together in
+the next compare-and-set (`_drain`): concurrent requests of one worker neither retry
+against each other nor wait a round trip each.
 """
 
 from __future__ import annotations
 
 import asyncio
-import hashlib
-import zlib
 from collections import OrderedDict
 
 import redis.asyncio as redis
@@ -33,15 +32,10 @@ _ALL = _NS + "collections"
 # KEYS: (hash, order) per entry, then seq and all; ARGV: guard, then (item, value, collection)
 # per entry.
 # ARGV[1] is the guard: "" writes unconditionally; "-" only where the first entry's item
-# holds nothing; any other text only where it holds a value of that SHA-1 ("0": nothing).
+# holds nothing.
 _WRITE = """
-if ARGV[1] ~= '' then
-  local current = redis.call('HGET', KEYS[1], ARGV[2])
-  if ARGV[1] == '-' then
-    if current then return 0 end
-  elseif (current and redis.sha1hex(current) or '0') ~= ARGV[1] then
-    return 0
-  end
+if ARGV[1] == '-' and redis.call('HEXISTS', KEYS[1], ARGV[2]) == 1 then
+  return 0
 end
 local seq, all = KEYS[#KEYS - 1], KEYS[#KEYS]
 for i = 0, (#KEYS - 2) / 2 - 1 do
@@ -53,11 +47,12 @@ for i = 0, (#KEYS - 2) / 2 - 1 do
 end
 return 1
 """
-# KEYS: hash, order, seq, all; ARGV: SHA-1 of the value the change was applied to ("0":
-# none), item, new value, collection. 1 when written; else {the value held} ({} for none).
+# KEYS: hash, order, seq, all; ARGV: the value the change was applied to ("": none; no
+# encoded value is empty), item, new value, collection. 1 when written; else {the value
+# held} ({} for none). Comparing the values is cheaper than hashing one (`redis.sha1hex`).
 _SWAP = """
 local current = redis.call('HGET', KEYS[1], ARGV[2])
-if (current and redis.sha1hex(current) or '0') ~= ARGV[1] then
+if (current or '') ~= ARGV[1] then
   return {current}
 end
 if redis.call('HSET', KEYS[1], ARGV[2], ARGV[3]) == 1 then
@@ -70,7 +65,6 @@ _DELETE = """
 redis.call('ZREM', KEYS[2], ARGV[1])
 return redis.call('HDEL', KEYS[1], ARGV[1])
 """
-_LOCKS = 256
 _SEEN_KEPT = 1024
 
 
@@ -92,7 +86,9 @@ class RedisStore:
         self._write = self._redis.register_script(_WRITE)
         self._swap = self._redis.register_script(_SWAP)
         self._delete = self._redis.register_script(_DELETE)
-        self._locks = [asyncio.Lock() for _ in range(_LOCKS)]
+        # (collection, item) -> the changes waiting for the write under way (`_drain`).
+        self._queues: dict[tuple[str, str], list[tuple[Change, asyncio.Future[JSON]]]] = {}
+        self._draining: set[asyncio.Task[None]] = set()
         # (collection, item) -> the encoded value this process last read or wrote: a guess
         # of what the item holds, checked by `_SWAP` (so a stale guess costs a round trip).
         self._seen: OrderedDict[tuple[str, str], bytes] = OrderedDict()
@@ -141,27 +137,71 @@ class RedisStore:
             raise self._error(exc) from exc
 
     async def update(self, collection: str, item: str, change: Change) -> JSON:
-        lock = self._locks[zlib.crc32(f"{collection}\0{item}".encode("utf-8", "surrogatepass")) % _LOCKS]
-        keys = [_hash(collection), _order(collection), _SEQ, _ALL]
+        key = (collection, item)
+        future: asyncio.Future[JSON] = asyncio.get_running_loop().create_future()
+        queue = self._queues.get(key)
+        if queue is None:  # no write of this item under way: start one
+            queue = self._queues[key] = []
+            task = asyncio.create_task(self._drain(collection, item, queue))
+            self._draining.add(task)
+            task.add_done_callback(self._draining.discard)
+        queue.append((change, future))
+        return await future
+
+    async def _drain(self, collection: str, item: str, queue: list[tuple[Change, asyncio.Future[JSON]]]) -> None:
+        """Write the item's queued changes, those queued meanwhile in the next write, until
+        none is left; each request gets the value its own change made (or its exception)."""
         try:
-            async with lock:
-                key = (collection, item)
-                if key in self._seen:
-                    raw: bytes | None = self._seen[key]
-                else:
-                    raw = await self._redis.hget(_hash(collection), item)  # type: ignore[misc]
-                while True:
-                    value = change(None if raw is None else decode(raw))
+            while queue:
+                batch = queue[:]
+                del queue[:]
+                try:
+                    outcomes = await self._swap_in(collection, item, [change for change, _ in batch])
+                except RedisError as exc:
+                    self._saw(collection, item, None)
+                    outcomes = [self._error(exc)] * len(batch)
+                for (_, future), outcome in zip(batch, outcomes, strict=True):
+                    if future.done():  # its request went away
+                        continue
+                    if isinstance(outcome, BaseException):
+                        future.set_exception(outcome)
+                    else:
+                        future.set_result(outcome)
+        except BaseException as exc:  # cancelled (shutdown) or a defect: nobody is left waiting
+            for _, future in queue:
+                if not future.done():
+                    future.set_exception(exc if isinstance(exc, Exception) else StateError("shutting down"))
+            raise
+        finally:
+            del self._queues[(collection, item)]
+
+    async def _swap_in(self, collection: str, item: str, changes: list[Change]) -> list[JSON | Exception]:
+        """`changes` applied in turn, each to what the one before made, and the last value
+        written if the item still holds what the first was applied to (else all again, on
+        what it holds). A change that raises leaves the value as it was for the next."""
+        keys = [_hash(collection), _order(collection), _SEQ, _ALL]
+        raw = self._seen.get((collection, item))
+        if raw is None:
+            raw = await self._redis.hget(_hash(collection), item)  # type: ignore[misc]
+        while True:
+            outcomes: list[JSON | Exception] = []
+            written = raw
+            for change in changes:
+                try:  # each change gets a value of its own (it may change it in place, then fail)
+                    value = change(None if written is None else decode(written))
                     encoded = encode(value)
-                    seen = hashlib.sha1(raw).hexdigest() if raw is not None else "0"
-                    held = await self._swap(keys, [seen, item, encoded, collection])
-                    if held == 1:
-                        self._saw(collection, item, encoded)
-                        return value
-                    raw = held[0] if held else None
-        except RedisError as exc:
-            self._saw(collection, item, None)
-            raise self._error(exc) from exc
+                except Exception as exc:  # this request's own failure (nothing stored, too large)
+                    outcomes.append(exc)
+                    continue
+                outcomes.append(value)
+                written = encoded
+            if written is raw or written is None:  # every change failed: nothing to write
+                return outcomes
+            held = await self._swap(keys, [raw or b"", item, written, collection])
+            if held == 1:
+                self._saw(collection, item, written)
+                return outcomes
+            raw = held[0] if held else None
 
     async def delete(self, collection: str, item: str) -> bool:
         self._saw(collection, item, None)

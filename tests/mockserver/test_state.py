@@ -196,6 +196,66 @@ def test_a_redis_update_of_an_item_this_client_wrote_last_is_one_command(redis_u
     assert sent == ["EVALSHA"] * 10 + ["HGET"]  # ten updates, one command each; then the get
 
 
+def test_concurrent_redis_updates_of_one_item_are_written_together(redis_url: str) -> None:
+    """50 updates of one item from one client at once: each answer holds its own change and
+    those before it, nothing is lost, and they take fewer writes than updates."""
+    sent: list[str] = []
+
+    def append(value: int) -> Callable[[JSON | None], JSON]:
+        return lambda current: {"seen": [*(current or {}).get("seen", []), value]}
+
+    async def main() -> tuple[list[JSON], JSON]:
+        store = RedisStore(redis_url)
+        execute = store._redis.execute_command
+
+        async def counted(*args: Any, **options: Any) -> Any:
+            sent.append(str(args[0]))
+            return await execute(*args, **options)
+
+        store._redis.execute_command = counted  # type: ignore[method-assign]
+        try:
+            answers = await asyncio.gather(*(store.update("c", "z", append(n)) for n in range(50)))
+            return list(answers), await store.get("c", "z")
+        finally:
+            await store.close()
+
+    answers, final = asyncio.run(main())
+    assert isinstance(final, dict)
+    assert sorted(final["seen"]) == list(range(50))
+    for n, answer in enumerate(answers):
+        assert isinstance(answer, dict) and answer["seen"][-1] == n
+        assert answer["seen"] == final["seen"][: len(answer["seen"])]  # a state the item went through
+    assert 1 <= sent.count("EVALSHA") < 50
+
+
+def test_a_failing_redis_update_written_with_others_leaves_them_whole(redis_url: str) -> None:
+    class Refused(Exception):
+        pass
+
+    def add(name: str) -> Callable[[JSON | None], JSON]:
+        return lambda current: {**(current if isinstance(current, dict) else {}), name: True}
+
+    def refuse(current: JSON | None) -> JSON:
+        assert isinstance(current, dict)
+        current["refused"] = True  # changed in place, then refused
+        raise Refused
+
+    async def main() -> tuple[list[object], JSON]:
+        store = RedisStore(redis_url)
+        try:
+            await store.put("c", "w", {})
+            changes = [add("a"), refuse, add("b")]
+            answers = await asyncio.gather(*(store.update("c", "w", c) for c in changes), return_exceptions=True)
+            return list(answers), await store.get("c", "w")
+        finally:
+            await store.close()
+
+    answers, final = asyncio.run(main())
+    assert isinstance(answers[1], Refused)
+    assert answers[0] == {"a": True} and answers[2] == {"a": True, "b": True}
+    assert final == {"a": True, "b": True}
+
+
 def test_sqlite_keeps_its_state_across_connections(tmp_path: Path) -> None:
     path = str(tmp_path / "kept.db")
 
