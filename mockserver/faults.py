@@ -29,11 +29,7 @@ import struct
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, Protocol, runtime_checkable
-
-import limits
-from limits.aio.storage import MemoryStorage, RedisStorage, Storage
-from limits.aio.strategies import MovingWindowRateLimiter
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from mockserver.negotiator import PreferStage
 from mockserver.operations import Operation
@@ -41,6 +37,9 @@ from mockserver.prefer import parse_prefer
 from mockserver.problems import Problem
 from mockserver.request import MockRequest
 from mockserver.responses import MockResponse
+
+if TYPE_CHECKING:  # `limits` is imported where a rate limit is asked for: 40 ms of start-up otherwise
+    import limits
 
 log = logging.getLogger("mockserver.access")
 RESET = 0  # the status of an answer that was never sent: the connection was reset on purpose
@@ -69,6 +68,8 @@ def parse_rate_limit(text: str) -> RateLimit:
     unit = _UNITS.get(name, name)
     if match is None or unit not in ("second", "minute", "hour", "day") or int(match[1]) < 1:
         raise ValueError(f"expected a rate such as 60/min, 10/s or 1000/hour, got {text[:40]!r}")
+    import limits
+
     item = limits.parse(f"{match[1]} per {match[2] or 1} {unit}")
     return RateLimit(int(match[1]), item)
 
@@ -90,6 +91,9 @@ class RateLimiter:
     (`shared`, a `redis://` URL) in Redis, one window for every worker and host."""
 
     def __init__(self, limit: RateLimit, shared: str | None = None) -> None:
+        from limits.aio.storage import MemoryStorage, RedisStorage, Storage
+        from limits.aio.strategies import MovingWindowRateLimiter
+
         self.limit = limit
         storage: Storage = MemoryStorage()
         if shared is not None:
