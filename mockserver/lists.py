@@ -15,7 +15,7 @@ from typing import Any
 
 from mockserver.model import ListShape, object_view
 from mockserver.schemas import validator as schema_validator
-from mockserver.state import Decoded
+from mockserver.state import Items
 from mockserver.types import JSON, IsValid, Schema
 
 _LIMIT = ("limit", "per_page", "page_size", "pagesize", "perpage", "size", "max_results", "maxresults", "top", "first")
@@ -92,7 +92,7 @@ class Listing:
             offset = max(page - self.page_base, 0) * size
         if self.cursor_param and query.get(self.cursor_param):
             after = query[self.cursor_param]
-            ids = selected.ids() if isinstance(selected, Decoded) else [i for i, _ in selected]
+            ids = selected.ids() if isinstance(selected, Items) else [i for i, _ in selected]
             offset = ids.index(after) + 1 if after in ids else total
         start = max(offset or 0, 0)
         chunk = selected[start : start + size]

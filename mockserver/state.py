@@ -51,9 +51,9 @@ class Store(Protocol):
         """Remove an item; False when there was none."""
         ...
 
-    async def items(self, collection: str) -> Sequence[tuple[str, JSON]]:
-        """Every (id, value) of a collection, oldest first (a value may be decoded only when
-        it is read: a page of a large collection costs the page)."""
+    async def items(self, collection: str) -> Items:
+        """Every (id, value) of a collection, oldest first (a value may be read and decoded
+        only when it is asked for: a page of a large collection costs the page)."""
         ...
 
     async def collections(self, prefix: str) -> dict[str, int]:
@@ -85,7 +85,15 @@ def decode(data: bytes) -> JSON:
     return orjson.loads(data)
 
 
-class Decoded(Sequence[tuple[str, JSON]]):
+class Items(Sequence[tuple[str, JSON]]):
+    """What `Store.items` answers: (id, value) pairs, oldest first, whose ids can be read
+    without their values (`ids`, for a cursor)."""
+
+    def ids(self) -> list[str]:
+        return [k for k, _ in self]
+
+
+class Decoded(Items):
     """(id, encoded value) pairs read as (id, value), each value decoded when it is read."""
 
     __slots__ = ("_pairs",)

@@ -20,12 +20,12 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import TypeVar
+from typing import TypeVar, overload
 
 from mockserver.errors import StateError
-from mockserver.state import Change, Decoded, Entry, decode, encode
+from mockserver.state import Change, Entry, Items, decode, encode
 from mockserver.types import JSON
 
 _SCHEMA = """
@@ -41,7 +41,10 @@ _UPSERT = (
     "INSERT INTO items (collection, item, value) VALUES (?, ?, ?) "
     "ON CONFLICT (collection, item) DO UPDATE SET value = excluded.value"
 )
+_INDEX = "CREATE INDEX IF NOT EXISTS items_order ON items (collection, seq)"  # a page without a sort
 _SELECT = "SELECT value FROM items WHERE collection = ? AND item = ?"
+_COUNT = "SELECT COUNT(*) FROM items WHERE collection = ?"
+_PAGE = "SELECT item, value FROM items WHERE collection = ? ORDER BY seq LIMIT ? OFFSET ?"
 _FIRST_PAUSE, _MAX_PAUSE = 0.0005, 0.02  # seconds between attempts on a locked file
 T = TypeVar("T")
 
@@ -54,6 +57,7 @@ def _locked(exc: sqlite3.Error) -> bool:
 def _set_up(db: sqlite3.Connection) -> None:
     db.execute("PRAGMA journal_mode=WAL")
     db.execute(_SCHEMA)
+    db.execute(_INDEX)
     db.execute("PRAGMA synchronous=NORMAL")
 
 
@@ -134,9 +138,9 @@ class SqliteStore:
         query = "DELETE FROM items WHERE collection = ? AND item = ?"
         return await self._run(lambda db: db.execute(query, (collection, item)).rowcount > 0)
 
-    async def items(self, collection: str) -> Decoded:
-        query = "SELECT item, value FROM items WHERE collection = ? ORDER BY seq"
-        return Decoded(await self._run(lambda db: db.execute(query, (collection,)).fetchall()))
+    async def items(self, collection: str) -> Items:
+        count = await self._run(lambda db: db.execute(_COUNT, (collection,)).fetchone()[0])
+        return _Rows(self, collection, count)
 
     async def collections(self, prefix: str) -> dict[str, int]:
         query = "SELECT collection, COUNT(*) FROM items WHERE substr(collection, 1, ?) = ? GROUP BY collection"
@@ -151,3 +155,53 @@ class SqliteStore:
         if self._db is not None:
             db, self._db, self._ready = self._db, None, False
             db.close()
+
+
+class _Rows(Items):
+    """A collection of `count` items read a page at a time, where it is read (a list of 50
+    from 100,000 reads 50 rows, not the collection): each read sees the file as it is then,
+    so a write of another process between two reads may show in the second. A read of a
+    locked file is an error here (reads in WAL mode wait for no writer)."""
+
+    def __init__(self, store: SqliteStore, collection: str, count: int) -> None:
+        self._store, self._collection, self._count = store, collection, count
+
+    def __len__(self) -> int:
+        return self._count
+
+    def _page(self, offset: int, limit: int) -> list[tuple[str, JSON]]:
+        if limit <= 0:
+            return []
+        try:
+            rows = self._store._open().execute(_PAGE, (self._collection, limit, offset)).fetchall()
+        except sqlite3.Error as exc:
+            raise StateError(f"state in {self._store.path}: {exc}") from exc
+        return [(item, decode(value)) for item, value in rows]
+
+    @overload
+    def __getitem__(self, index: int) -> tuple[str, JSON]: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[tuple[str, JSON]]: ...
+
+    def __getitem__(self, index: int | slice) -> tuple[str, JSON] | list[tuple[str, JSON]]:
+        if isinstance(index, slice):
+            start, stop, step = index.indices(self._count)
+            if step != 1:
+                return list(self)[index]
+            return self._page(start, stop - start)
+        position = index + self._count if index < 0 else index
+        found = self._page(position, 1) if 0 <= position < self._count else []
+        if not found:
+            raise IndexError(index)
+        return found[0]
+
+    def __iter__(self) -> Iterator[tuple[str, JSON]]:
+        return iter(self._page(0, self._count))
+
+    def ids(self) -> list[str]:
+        query = "SELECT item FROM items WHERE collection = ? ORDER BY seq"
+        try:
+            return [item for (item,) in self._store._open().execute(query, (self._collection,))]
+        except sqlite3.Error as exc:
+            raise StateError(f"state in {self._store.path}: {exc}") from exc

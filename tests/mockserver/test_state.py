@@ -60,6 +60,46 @@ def test_put_get_delete_and_items_in_creation_order(opener: Opener) -> None:
     run(opener, body)
 
 
+def test_items_read_as_a_list_would(opener: Opener) -> None:
+    """Slices, indices, iteration and ids of `items` agree with a plain list on every engine."""
+
+    async def body(store: Store) -> None:
+        for n in range(7):
+            await store.put("s", f"i{n}", {"n": n})
+        items = await store.items("s")
+        plain = [(f"i{n}", {"n": n}) for n in range(7)]
+        assert len(items) == 7 and list(items) == plain and items.ids() == [i for i, _ in plain]
+        for cut in (slice(2, 5), slice(5, 100), slice(100, 200), slice(-3, None), slice(None, 2), slice(0, 7, 2)):
+            assert items[cut] == plain[cut], cut
+        assert items[0] == plain[0] and items[-1] == plain[-1]
+        with pytest.raises(IndexError):
+            items[7]
+
+    run(opener, body)
+
+
+def test_a_sqlite_page_reads_only_its_rows(tmp_path: Path) -> None:
+    statements: list[str] = []
+
+    async def main() -> list[tuple[str, JSON]]:
+        store = SqliteStore(str(tmp_path / "paged.db"))
+        try:
+            await store.get("p", "x")  # opened
+            db = store._open()
+            db.executemany(
+                "INSERT INTO items (collection, item, value) VALUES ('p', ?, ?)",
+                [(f"i{n}", encode({"n": n})) for n in range(1000)],
+            )
+            db.set_trace_callback(statements.append)
+            return (await store.items("p"))[500:503]
+        finally:
+            await store.close()
+
+    assert asyncio.run(main()) == [(f"i{n}", {"n": n}) for n in (500, 501, 502)]
+    values_read = [sql for sql in statements if "SELECT item, value" in sql]
+    assert values_read and all("LIMIT 3 OFFSET 500" in sql for sql in values_read)
+
+
 def test_values_are_copies(opener: Opener) -> None:
     async def body(store: Store) -> None:
         value: JSON = {"list": [1, 2]}
