@@ -27,6 +27,7 @@ from urllib.parse import parse_qsl
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from mockserver.cors import varying
 from mockserver.errors import GeneratedBodyError
 from mockserver.journal import Journal
 from mockserver.negotiator import Negotiator
@@ -76,13 +77,18 @@ class Pipeline:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        await self.serve(scope, receive, send)
+
+    async def serve(self, scope: Scope, receive: Receive, send: Send, vary_origin: bool = False) -> None:
+        """Answer an HTTP request; with `vary_origin` (CORS is on, the request has no
+        `Origin`, see `cors`) every answer says `Vary: Origin`."""
         started = time.perf_counter()
         method: str = scope["method"]
         raw = scope.get("raw_path")
         path = raw.decode("latin-1").split("?", 1)[0] if raw else scope["path"]
         refused = (scope.get("extensions") or {}).get(HEAD_TOO_LARGE)
         if self.admin is not None and path.startswith(ADMIN_PREFIX) and refused is None:
-            await self.admin(scope, receive, send)
+            await self.admin(scope, receive, varying(send) if vary_origin else send)
             return
         if refused is not None and not refused.get("whole_path", True):
             status = int(refused["status"])
@@ -90,7 +96,7 @@ class Pipeline:
         else:
             match = self.router.match(method, path)
         if match is None and refused is None:
-            await self._pass_through(scope, receive, send, started)
+            await self._pass_through(scope, receive, varying(send) if vary_origin else send, started)
             return
         outcome: MockResponse | Problem
         api, operation = "-", None
@@ -113,7 +119,7 @@ class Pipeline:
         if response.status in _CLOSE_AFTER:
             response = dataclasses.replace(response, headers=(*response.headers, *_CLOSE))
         if response.status:  # 0: the connection was reset on purpose, there is no one to answer
-            await send_response(send, response, head_only=method == "HEAD")
+            await send_response(send, response, head_only=method == "HEAD", vary_origin=vary_origin)
         elapsed = (time.perf_counter() - started) * 1000
         violations = outcome.violations if isinstance(outcome, Problem) else ()
         self.journal.record(method, scope["path"], api, operation, response.status, elapsed, response.note, violations)

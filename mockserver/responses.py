@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import orjson
 from starlette.types import Send
 
+from mockserver.cors import vary_origin as vary_origin_of
 from mockserver.media import is_json_wire
 from mockserver.types import JSON
 
@@ -44,8 +45,9 @@ def encode(body: JSON) -> bytes:
         return text.encode("ascii")
 
 
-async def send_response(send: Send, response: MockResponse, head_only: bool = False) -> int:
-    """Write `response`; returns the number of body bytes."""
+async def send_response(send: Send, response: MockResponse, head_only: bool = False, vary_origin: bool = False) -> int:
+    """Write `response` (with `Origin` in its `Vary` header if `vary_origin`, see `cors`);
+    returns the number of body bytes."""
     payload = b""
     if response.has_body:
         is_text = isinstance(response.body, str) and not is_json_wire(response.media_type)
@@ -60,6 +62,8 @@ async def send_response(send: Send, response: MockResponse, head_only: bool = Fa
         # so does a 204, which carries no body, where a document declares a media type for it.
         headers.append((b"content-type", response.media_type.encode("latin-1")))
     headers.extend((k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in response.headers)
+    if vary_origin:
+        vary_origin_of(headers)
     await send({"type": "http.response.start", "status": response.status, "headers": headers})
     await send({"type": "http.response.body", "body": b"" if head_only else payload})
     return len(payload)

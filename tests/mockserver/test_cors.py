@@ -15,7 +15,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from mockserver import create_app
 from mockserver.app import ServerConfig
-from mockserver.cors import CORS
+from mockserver.cors import varying
 from tests.mockserver.conftest import AppFactory, SpecWriter, minimal_spec
 from tests.servers import serve
 
@@ -151,15 +151,29 @@ def _answer_with_vary(vary: list[bytes]) -> ASGIApp:
 
 
 @pytest.mark.parametrize("vary", [[], [b"Accept"], [b"Accept", b"Accept-Encoding"]])
-@pytest.mark.parametrize("origin", [None, ORIGIN])
-def test_the_short_way_without_origin_answers_as_starlette_does(vary: list[bytes], origin: str | None) -> None:
-    """`cors.CORS` skips Starlette's header parsing when there is no `Origin`: the raw header
-    lists of both answers are the same, `Vary` included, with an `Origin` or without."""
+def test_vary_origin_is_added_as_starlette_adds_it(vary: list[bytes]) -> None:
+    """`cors.varying`, the short way's `Vary: Origin`, and Starlette's middleware give the
+    same raw header list to a request without `Origin`."""
+    inner = _answer_with_vary(vary)
+
+    async def short_way(scope: Scope, receive: Receive, send: Send) -> None:
+        await inner(scope, receive, varying(send))
+
     options: dict[str, Any] = {"allow_origins": ["*"], "allow_credentials": True, "expose_headers": ["ETag"]}
-    headers = {"Origin": origin} if origin else {}
-    answers = []
-    for middleware in (CORS, CORSMiddleware):
-        app = middleware(_answer_with_vary(vary), **options)
-        answers.append(TestClient(app).get("/", headers=headers).headers.raw)  # no lifespan: not entered
+    answers = [TestClient(app).get("/").headers.raw for app in (short_way, CORSMiddleware(inner, **options))]
     assert answers[0] == answers[1]
     assert (b"vary", b", ".join([*vary, b"Origin"])) in answers[0]
+
+
+@pytest.mark.parametrize("url", [URL, "/", "/__mock/apis", "/nowhere"])
+def test_the_short_way_answers_as_the_middleware_does(write_spec: SpecWriter, url: str) -> None:
+    """The first request goes through Starlette's middleware (the initial state is written
+    there), the next ones the short way (`app.MockApp`): the same answer, headers and all,
+    for an operation, the index, the admin API and an unknown path."""
+    app = create_app([write_spec(_document())], ServerConfig(log_requests=False, tokens=frozenset({"T"})))
+    client = TestClient(app)
+    through, short = (client.get(url, headers={"Authorization": "Bearer T"}) for _ in range(2))
+    assert app._serve is not None  # the second went the short way
+    assert (short.status_code, short.content) == (through.status_code, through.content)
+    assert short.headers.raw == through.headers.raw
+    assert short.headers.get_list("vary") == ["Origin"]
