@@ -10,6 +10,7 @@ exact match.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -18,6 +19,7 @@ MULTIPART = "multipart/form-data"
 _MAX_RANGES = 64  # of one Accept header: a 10,000-entry header costs no more than this
 
 
+@functools.lru_cache(maxsize=512)  # a few types per API, read several times per request
 def essence(media_type: str) -> str:
     """`type/subtype`, lower-case, without parameters."""
     return media_type.split(";", 1)[0].strip().lower()
@@ -54,7 +56,8 @@ def specificity(kind: str, pattern: str) -> int:
     return 0
 
 
-def select_media(content_type: str, declared: Sequence[str]) -> str | None:
+@functools.lru_cache(maxsize=1024)
+def select_media(content_type: str, declared: tuple[str, ...]) -> str | None:
     """The declared media type that `content_type` selects: the most specific match, the
     first declared on a tie; None if none matches."""
     kind = essence(content_type)
@@ -64,10 +67,6 @@ def select_media(content_type: str, declared: Sequence[str]) -> str | None:
         if found > rank:
             best, rank = media_type, found
     return best
-
-
-def media_type_accepted(content_type: str, declared: Sequence[str]) -> bool:
-    return select_media(content_type, declared) is not None
 
 
 @dataclass(frozen=True, slots=True)

@@ -26,7 +26,6 @@ from mockserver.media import FORM as FORM  # re-exported: callers found these he
 from mockserver.media import MULTIPART, is_json_wire, select_media, specificity
 from mockserver.media import essence as essence
 from mockserver.media import is_json_media_type as is_json_media_type
-from mockserver.media import media_type_accepted as media_type_accepted
 from mockserver.multipart import Part
 from mockserver.parameters import MISSING, Decoder, Undecodable, compile_decoder
 from mockserver.problems import Problem
