@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import contract_ratio, growth, markdown, wrk
-from bench.servers import HOST, ROOT, Argv, BenchError, Server, Servers, call, index_of, mock_argv
+from bench.servers import HOST, ROOT, BenchError, Server, Servers, call, index_of, mock_argv, with_port
 from bench.workloads import LIST_ITEMS, MOCK_TARGETS, SEED_WORKLOADS, TABLE, Workload, WorkloadError, from_index
 from mockserver.cli import _non_negative_int, positive_int
 from mockserver.serving_granian import granian_installed
@@ -174,7 +174,7 @@ def throughput(args: argparse.Namespace) -> list[Row]:
         answers.flush()
         env = {"BENCH_ANSWERS": answers.name}
         app = {s: [sys.executable, "-m", s, "bench.reference:app", *REFERENCE_OPTIONS[s].split()] for s in on}
-        references = [servers.start(REFERENCE + named[s], _port([*app[s], "--port"]), env) for s in on]
+        references = [servers.start(REFERENCE + named[s], with_port([*app[s], "--port"]), env) for s in on]
         rows = turns([s for pair in zip(references, mocks, strict=True) for s in pair], workloads, args)
         if not args.no_engines:
             rows += engines(servers, [w for w in workloads if w.name in SEED_WORKLOADS], args)
@@ -184,17 +184,13 @@ def throughput(args: argparse.Namespace) -> list[Row]:
         spec = next(ROOT / t for t in (f"specs/{w.api}.yaml", f"tests/corpus/{w.api}.yaml") if (ROOT / t).exists())
         with Servers() as servers:
             argv = [str(PRISM), "mock", "-d", "-h", HOST, "--verboseLevel", "error", str(spec), "-p"]
-            prism = servers.start("prism", _port(argv))
+            prism = servers.start("prism", with_port(argv))
             try:
                 preflight(prism, w, w.spec_path)
                 rows += measure([prism], w, w.spec_path, args)
             except (BenchError, OSError) as exc:
                 rows.append(row(w.name, "prism", None, why=str(exc).splitlines()[0][:120]))
     return with_ratios(rows)
-
-
-def _port(argv: list[str]) -> Argv:
-    return lambda port: [*argv, str(port)]
 
 
 def engines(servers: Servers, workloads: Sequence[Workload], args: argparse.Namespace) -> list[Row]:
@@ -208,7 +204,7 @@ def engines(servers: Servers, workloads: Sequence[Workload], args: argparse.Name
     if (redis := shutil.which("redis-server")) is None:
         say("redis-server is not installed (`make test` installs it): the Redis rows are left out")
     else:
-        argv = _port([redis, "--bind", HOST, "--save", "", "--dir", scratch, "--port"])
+        argv = with_port([redis, "--bind", HOST, "--save", "", "--dir", scratch, "--port"])
         url = f"redis://{HOST}:{servers.start('redis', argv, ready=_pong).port}/0"
         variants |= {"mock-redis": ("--state", url), "mock-redis-2w": ("--state", url, "--workers", "2")}
     started = [servers.start(name, mock_argv("specs", *SEEDED, *options)) for name, options in variants.items()]

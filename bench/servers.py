@@ -46,10 +46,14 @@ def call(
         conn.close()
 
 
+def with_port(argv: list[str]) -> Argv:
+    """`argv` and the port (its last option's value)."""
+    return lambda port: [*argv, str(port)]
+
+
 def mock_argv(*args: str) -> Argv:
     """`mockserver serve` of `args` (documents, options), quiet, with the bench's token."""
-    argv = [sys.executable, "-m", "mockserver", "serve", *args, "--quiet", "--token", TOKEN]
-    return lambda port: [*argv, "--port", str(port)]
+    return with_port([sys.executable, "-m", "mockserver", "serve", *args, "--quiet", "--token", TOKEN, "--port"])
 
 
 @dataclass
