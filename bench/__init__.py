@@ -1,7 +1,3 @@
-"""Benchmarks of the mock server (see bench/README.md): throughput and latency under wrk
-against a bare Starlette reference answering the same bytes (and Prism where npm could
-install it), start-up time and memory, and the contract suite's run time.
-
-    start the mock -> its index places the workloads -> record its answers -> start the
-          reference -> alternating wrk slices -> ratios and targets -> table + JSON in results/
-"""
+"""Benchmarks of the mock server: throughput and latency under wrk beside a bare reference
+answering the same bytes (and Prism), start-up, state engines, growth and the contract
+suite's cost. See bench/README.md."""

@@ -1,74 +1,66 @@
-"""How cost grows: throughput and RSS against the number of stored resources, and start-up
-time and RSS against document size for the corpus documents, each as a table and an SVG
-plot in bench/results/."""
+"""How cost grows: list/create throughput and RSS against the number of stored pets, and
+start-up time and RSS of every corpus document against its size, as tables and SVG plots
+in bench/results/."""
 
 from __future__ import annotations
 
 import argparse
 import json
-import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from bench import wrk
-from bench.servers import BenchError, Server, Servers, call, free_port
-from bench.workloads import TOKEN, from_index
+from bench.servers import ROOT, BenchError, Servers, call, index_of, mock_argv
+from bench.workloads import from_index
 
 SIZES = (1_000, 10_000, 100_000)
 CORPUS = "tests/corpus"
 
 
-def _mock(targets: Sequence[str], *options: str) -> Callable[[int], list[str]]:
-    base = [sys.executable, "-m", "mockserver", "serve", *targets, "--quiet", "--token", TOKEN, *options]
-    return lambda port: [*base, "--port", str(port)]
-
-
-def stored(root: Path, args: argparse.Namespace, index_of: Callable[[Server], dict[str, Any]]) -> list[dict[str, Any]]:
-    """Per size: the seconds to seed the collection, RSS, and list/create throughput."""
+def stored(args: argparse.Namespace) -> list[dict[str, Any]]:
+    """Per size: RSS (and its growth per item) once the collection is seeded, list/create req/s."""
     rows = []
     for size in SIZES:
         with Servers() as servers:
-            port = free_port()
             options = ("--seed-items", str(size), "--max-items", str(size))
-            argv = _mock([f"{CORPUS}/petstore-expanded.yaml"], *options)(port)
-            server = servers.start(Server("mock", argv, port, root))
-            server.wait_until(server.answers, timeout=60)
+            server = servers.start("mock", mock_argv(f"{CORPUS}/petstore-expanded.yaml", *options))
             listing, create = from_index(index_of(server), ["pets-list", "pets-create"])
-            before = server.rss_mb() or 0.0
-            status, _, _ = call(port, "GET", listing.path, headers=listing.headers(), timeout=300)  # seeds it
+            before = server.rss_mb()
+            status, _, _ = call(server.port, "GET", listing.path, headers=listing.headers(), timeout=300)  # seeds it
             if status != 200:
                 raise BenchError(f"the mock answered {status} to {listing.path} with {size} items")
             row: dict[str, Any] = {"items": size, "rss_mb": server.rss_mb()}
-            row["kb_per_item"] = round(((row["rss_mb"] or 0.0) - before) * 1024 / size, 2)
+            row["kb_per_item"] = round((row["rss_mb"] - before) * 1024 / size, 2)
             for w in (listing, create):
                 # One request first, with time to spare: the answers still owed to the last run's
                 # connections (slow lists of many items) are given before this run starts.
-                call(port, w.method, w.path, headers=w.headers(), body=w.body_bytes, timeout=300)
-                result = wrk.run(port, w.method, w.path, w.headers(), w.body_bytes, args.duration, args.connections)
-                row[f"{w.name}_rps"] = round(result.rps, 1)
-                row[f"{w.name}_errors"] = result.errors
+                call(server.port, w.method, w.path, w.body_bytes, w.headers(), timeout=300)
+                result = wrk.run(
+                    server.port, w.method, w.path, w.headers(), w.body_bytes, args.duration, args.connections
+                )
+                row |= {f"{w.name}_rps": round(result.rps, 1), f"{w.name}_errors": result.errors}
             rows.append(row)
     return rows
 
 
-def documents(root: Path, index_of: Callable[[Server], dict[str, Any]]) -> list[dict[str, Any]]:
+def startup_of(document: str | Path, *options: str) -> tuple[float, float, int]:
+    """Seconds until a mock of `document` alone answers, its RSS (MB) and operations."""
+    with Servers() as servers:
+        server = servers.start("mock", mock_argv(str(document), *options))
+        return server.ready_s, server.rss_mb(), sum(len(api["operations"]) for api in index_of(server)["apis"])
+
+
+def documents() -> list[dict[str, Any]]:
     """Per corpus document the mock serves: size, operations, seconds to ready and RSS."""
     rows = []
-    for path in sorted((root / CORPUS).glob("*.*")):
-        if path.suffix not in (".json", ".yaml"):
-            continue
-        with Servers() as servers:
-            port = free_port()
-            server = servers.start(Server("mock", _mock([str(path)])(port), port, root))
-            try:
-                seconds = server.wait_until(server.answers, timeout=60, interval=0.01)
-            except BenchError:
-                continue  # a document the mock refuses: the corpus README lists them
-            operations = sum(len(api["operations"]) for api in index_of(server)["apis"])
-            size_kb = path.stat().st_size / 1024
-            row = {"document": path.name, "kb": round(size_kb), "operations": operations, "seconds": round(seconds, 3)}
-            rows.append({**row, "rss_mb": server.rss_mb()})
+    for path in sorted(p for p in (ROOT / CORPUS).glob("*.*") if p.suffix in (".json", ".yaml")):
+        try:
+            seconds, rss, count = startup_of(path)
+        except BenchError:
+            continue  # a document the mock refuses: the corpus README lists them
+        kb = round(path.stat().st_size / 1024)
+        rows.append({"document": path.name, "kb": kb, "operations": count, "seconds": round(seconds, 3), "rss_mb": rss})
     return rows
 
 
@@ -103,18 +95,14 @@ def svg(points: Sequence[tuple[float, float, str]], x_label: str, y_label: str, 
     return "\n".join([*parts, "</svg>"]) + "\n"
 
 
-def run(
-    root: Path, results: Path, args: argparse.Namespace, index_of: Callable[[Server], dict[str, Any]]
-) -> dict[str, Any]:
-    out = {"stored": stored(root, args, index_of), "documents": documents(root, index_of)}
+def run(results: Path, args: argparse.Namespace) -> dict[str, Any]:
+    out = {"stored": stored(args), "documents": documents()}
     results.mkdir(parents=True, exist_ok=True)
     by_items = [(float(r["items"]), float(r["pets-list_rps"]), f"{r['rss_mb']:.0f} MB") for r in out["stored"]]
-    (results / "growth-stored.svg").write_text(
-        svg(by_items, "stored pets", "list req/s (label: RSS)", "List throughput against stored resources")
-    )
+    plot = svg(by_items, "stored pets", "list req/s (label: RSS)", "List throughput against stored resources")
+    (results / "growth-stored.svg").write_text(plot)
     by_size = [(float(r["kb"]), float(r["seconds"]), r["document"].split(".")[0]) for r in out["documents"]]
-    (results / "growth-startup.svg").write_text(
-        svg(by_size, "document size (KB)", "seconds to ready", "Start-up against document size (corpus)")
-    )
+    plot = svg(by_size, "document size (KB)", "seconds to ready", "Start-up against document size (corpus)")
+    (results / "growth-startup.svg").write_text(plot)
     (results / "growth.json").write_text(json.dumps(out, indent=2) + "\n")
     return out

@@ -1,12 +1,12 @@
 """The mock's own cost per request, without a server or a socket: the app (as `make bench`
-serves it) driven by a minimal ASGI loop, the same request again and again.
+serves it) driven by a minimal ASGI loop, the same request again and again; the figure is
+CPU time per request, the best of --repeats runs of --requests, so that other work on the
+machine weighs on it little. Only names older trees' bench/workloads.py has are used, so that
+this file copied into one measures it (bench/README.md, Profile).
 
     python -m bench.inprocess                       # us/request for the five seed updates
     python -m bench.inprocess omi --profile         # and a pyinstrument profile of that loop
     python -m bench.inprocess omi --no-cors
-
-The figure is CPU time per request, the best of --repeats runs of --requests each, so that
-other work on the machine weighs on it little.
 """
 
 from __future__ import annotations
@@ -73,15 +73,14 @@ async def run(args: argparse.Namespace) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m bench.inprocess", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m bench.inprocess", description=__doc__.split(";")[0])
     parser.add_argument("workload", nargs="*", help=f"of {', '.join(TABLE)} (default: the five seed updates)")
     parser.add_argument("--requests", type=positive_int, default=2000, help="per run (default 2000)")
     parser.add_argument("--repeats", type=positive_int, default=7, help="runs, the best counts (default 7)")
     parser.add_argument("--no-cors", dest="cors", action="store_false", help="as `serve --no-cors`")
     parser.add_argument("--profile", action="store_true", help="print a pyinstrument profile of each loop")
     args = parser.parse_args(argv)
-    unknown = [name for name in args.workload if name not in TABLE]
-    if unknown:
+    if unknown := [name for name in args.workload if name not in TABLE]:
         parser.error(f"unknown workload {', '.join(unknown)}; known: {', '.join(TABLE)}")
     asyncio.run(run(args))
 

@@ -1,35 +1,34 @@
-"""Servers under test as child processes on 127.0.0.1: start, wait until they answer, stop.
-
-Each child runs in a session of its own, so stopping it ends its whole process group
-(Prism's node workers, uvicorn's and granian's worker processes), also when the harness is interrupted
-(`Servers` as a context manager).
-"""
+"""Servers under test as child processes on 127.0.0.1. Each runs in a session of its own, so
+stopping it ends its process group (Prism's node workers, uvicorn's and granian's workers),
+also when the harness is interrupted."""
 
 from __future__ import annotations
 
 import contextlib
 import http.client
+import json
 import os
 import signal
 import socket
 import subprocess
+import sys
 import tempfile
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
-from types import TracebackType
+from typing import IO, Any
+
+from bench.workloads import TOKEN
 
 HOST = "127.0.0.1"
+ROOT = Path(__file__).resolve().parent.parent
+Argv = Callable[[int], list[str]]  # the command line for a port
+Ready = Callable[["Server"], bool]
 
 
 class BenchError(Exception):
     """What stops a benchmark run, said in one line."""
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind((HOST, 0))
-        return int(sock.getsockname()[1])
 
 
 def call(
@@ -47,113 +46,102 @@ def call(
         conn.close()
 
 
+def with_port(argv: list[str]) -> Argv:
+    """`argv` and the port (its last option's value)."""
+    return lambda port: [*argv, str(port)]
+
+
+def mock_argv(*args: str) -> Argv:
+    """`mockserver serve` of `args` (documents, options), quiet, with the bench's token."""
+    return with_port([sys.executable, "-m", "mockserver", "serve", *args, "--quiet", "--token", TOKEN, "--port"])
+
+
+@dataclass
 class Server:
     """One server process; its output goes to a file, shown when it fails."""
 
-    def __init__(self, name: str, argv: Sequence[str], port: int, cwd: Path, env: dict[str, str] | None = None) -> None:
-        self.name, self.argv, self.port, self.cwd = name, list(argv), port, cwd
-        self.env = {**os.environ, **(env or {})}
-        self.process: subprocess.Popen[bytes] | None = None
-        self.started_at = 0.0
-        self._log = tempfile.TemporaryFile()  # noqa: SIM115 - closed by stop()
-
-    def start(self) -> Server:
-        self.started_at = time.perf_counter()
-        try:
-            self.process = subprocess.Popen(
-                self.argv, cwd=self.cwd, env=self.env, stdin=subprocess.DEVNULL, stdout=self._log,
-                stderr=subprocess.STDOUT, start_new_session=True,
-            )  # fmt: skip
-        except OSError as exc:
-            raise BenchError(f"cannot start {self.name} ({self.argv[0]}): {exc.strerror or exc}") from exc
-        return self
+    name: str
+    argv: list[str]
+    port: int
+    process: subprocess.Popen[bytes] | None = None
+    started_at: float = 0.0  # time.perf_counter() at the start
+    ready_s: float = 0.0  # seconds from the start until it answered
+    log: IO[bytes] = field(default_factory=tempfile.TemporaryFile)
 
     def output(self) -> str:
-        self._log.flush()
-        self._log.seek(0)
-        return self._log.read().decode("utf-8", "replace")[-2000:].strip()
+        self.log.seek(0)
+        return self.log.read().decode("utf-8", "replace")[-2000:].strip()
 
-    def _proc(self, name: str) -> str | None:
-        try:
-            return Path(f"/proc/{self.process.pid}/{name}").read_text() if self.process else None
-        except OSError:
-            return None
-
-    def cpu_seconds(self) -> float | None:
+    def cpu_seconds(self) -> float:
         """CPU time (user + system) of the process and all its descendants, running or reaped
-        (granian's and `--workers` worker processes); None off Linux."""
-        if self.process is None or self._proc("stat") is None:
-            return None
-        stats = _stats()
-        children: dict[int, list[int]] = {}
-        for pid, fields in stats.items():
-            children.setdefault(int(fields[1]), []).append(pid)
-        ticks, todo = 0, [self.process.pid]
+        (granian's and `--workers` worker processes)."""
+        stats = {}  # pid: the fields of /proc/PID/stat from the 3rd on (state, ppid, ...; utime is [11])
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            with contextlib.suppress(OSError):
+                stats[int(stat.parent.name)] = stat.read_text().rsplit(")", 1)[1].split()
+        ticks, todo = 0, [self.process.pid] if self.process else []
         while todo:
             pid = todo.pop()
             ticks += sum(int(f) for f in stats.get(pid, [])[11:15])  # utime, stime, cutime, cstime
-            todo += children.get(pid, [])
+            todo += [child for child, fields in stats.items() if int(fields[1]) == pid]
         return ticks / os.sysconf("SC_CLK_TCK")
 
-    def rss_mb(self) -> float | None:
-        status = self._proc("status") or ""
-        line = next((line for line in status.splitlines() if line.startswith("VmRSS:")), None)
-        return int(line.split()[1]) / 1024 if line else None
+    def rss_mb(self) -> float:
+        """The process's resident memory (0 when unknown)."""
+        with contextlib.suppress(OSError, StopIteration):
+            lines = Path(f"/proc/{self.process.pid if self.process else 0}/status").read_text().splitlines()
+            return int(next(line for line in lines if line.startswith("VmRSS:")).split()[1]) / 1024
+        return 0.0
 
-    def wait_until(self, ready: Callable[[], bool], timeout: float = 30.0, interval: float = 0.003) -> float:
-        """Poll `ready` until it holds; returns the seconds since `start`."""
-        while True:
-            if self.process is not None and self.process.poll() is not None:
-                raise BenchError(f"{self.name} exited ({self.process.returncode}) before answering:\n{self.output()}")
-            if ready():
-                return time.perf_counter() - self.started_at
-            if time.perf_counter() - self.started_at > timeout:
-                raise BenchError(
-                    f"{self.name} did not answer on port {self.port} within {timeout:g} s:\n{self.output()}"
-                )
-            time.sleep(interval)
-
-    def answers(self, path: str = "/") -> bool:
+    def answers(self) -> bool:
         try:
-            call(self.port, "GET", path)
+            call(self.port, "GET", "/")
         except OSError:
             return False
         return True
 
     def stop(self) -> None:
         process, self.process = self.process, None
-        if process is not None:
-            for sig, grace in ((signal.SIGTERM, 5.0), (signal.SIGKILL, 5.0)):
+        for sig in (signal.SIGTERM, signal.SIGKILL):
+            if process is not None:
                 with contextlib.suppress(ProcessLookupError, PermissionError):
                     os.killpg(process.pid, sig)
                 with contextlib.suppress(subprocess.TimeoutExpired):
-                    process.wait(grace)
-        self._log.close()
+                    process.wait(5.0)
+        self.log.close()
 
 
-def _stats() -> dict[int, list[str]]:
-    """Every process's /proc/PID/stat fields from the 3rd on (state, ppid, ...; utime is [11])."""
-    out = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            with contextlib.suppress(OSError):
-                out[int(entry.name)] = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-    return out
-
-
-class Servers:
+class Servers(contextlib.ExitStack):
     """Stops every server it started, however the block is left."""
 
-    def __init__(self) -> None:
-        self.running: list[Server] = []
+    def start(self, name: str, argv: Argv, env: dict[str, str] | None = None, ready: Ready = Server.answers) -> Server:
+        """`argv` on a free port, once it is `ready` (by default: once it answers HTTP)."""
+        with socket.socket() as sock:
+            sock.bind((HOST, 0))
+            port = int(sock.getsockname()[1])
+        server = Server(name, argv(port), port)
+        self.callback(server.stop)
+        server.started_at = time.perf_counter()
+        try:
+            server.process = subprocess.Popen(
+                server.argv, cwd=ROOT, env={**os.environ, **(env or {})}, stdin=subprocess.DEVNULL,
+                stdout=server.log, stderr=subprocess.STDOUT, start_new_session=True,
+            )  # fmt: skip
+        except OSError as exc:
+            raise BenchError(f"cannot start {name} ({server.argv[0]}): {exc.strerror or exc}") from exc
+        while server.process.poll() is None:  # polled every 3 ms: `ready_s` is a start-up time
+            if ready(server):
+                server.ready_s = time.perf_counter() - server.started_at
+                return server
+            if time.perf_counter() - server.started_at > 60:
+                raise BenchError(f"{name} did not answer within 60 s:\n{server.output()}")
+            time.sleep(0.003)
+        raise BenchError(f"{name} exited ({server.process.returncode}) before answering:\n{server.output()}")
 
-    def start(self, server: Server) -> Server:
-        self.running.append(server)
-        return server.start()
 
-    def __enter__(self) -> Servers:
-        return self
-
-    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
-        while self.running:
-            self.running.pop().stop()
+def index_of(server: Server) -> dict[str, Any]:
+    """The mock's index (`GET /__mock/apis`): its APIs, their mounts and operations."""
+    status, _, body = call(server.port, "GET", "/__mock/apis")
+    if status != 200 or b'"apis"' not in body:
+        raise BenchError(f"{server.name} lists no APIs at /__mock/apis (status {status})")
+    return dict(json.loads(body))

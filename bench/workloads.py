@@ -1,11 +1,7 @@
-"""What is put under load: one valid, authenticated request per operation named here.
-
-Only the request's body (and query) is written down, per API and operation (`METHOD
-/path/as/in/the/document`); where the mock mounts each API comes from its own index
-(`GET /__mock/apis`, or `GET /` on older builds), so a changed mount point can neither be
-benchmarked as 404s nor need an edit here. Prism serves one document at its root, at the
-document's own paths.
-"""
+"""What is put under load: one valid, authenticated request per operation named here. Only
+the body (and query) is written down; where the mock mounts each API comes from its index
+(`GET /__mock/apis`), so a moved mount point is neither benchmarked as 404s nor an edit here.
+Prism serves one document at its root, at the document's own paths."""
 
 from __future__ import annotations
 
@@ -74,17 +70,16 @@ class Workload:
 def from_index(index: Mapping[str, Any], names: Iterable[str] | None = None) -> list[Workload]:
     """The workloads `names` (all by default), placed where the mock's index says."""
     apis = {api.get("name"): api for api in index.get("apis", [])}
-    wanted = list(names) if names is not None else list(TABLE)
-    unknown = [n for n in wanted if n not in TABLE]
-    if unknown:
+    wanted = list(TABLE if names is None else names)
+    if unknown := [n for n in wanted if n not in TABLE]:
         raise WorkloadError(f"unknown workload {', '.join(unknown)}; known: {', '.join(TABLE)}")
     out = []
     for name in wanted:
         api, operation, body, query = TABLE[name]
         method, template = operation.split(" ", 1)
-        served = apis.get(api)
-        mount = str((served or {}).get("base_path", "/")).rstrip("/")
-        listed = {(op.get("method"), op.get("path")) for op in (served or {}).get("operations", [])}
+        served = apis.get(api) or {}
+        mount = str(served.get("base_path", "/")).rstrip("/")
+        listed = {(op.get("method"), op.get("path")) for op in served.get("operations", [])}
         if (method, mount + template) not in listed:
             raise WorkloadError(f"the mock does not serve {operation} of {api} (its index lists {sorted(listed)[:5]})")
         out.append(Workload(name, api, method, mount, template, body, query))

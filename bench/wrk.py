@@ -1,9 +1,6 @@
-"""The load generator: wrk (Debian's package, installed by `make bench`).
-
-A generated Lua script sets the method, headers and body, and its `done()` prints one JSON
-line with the counts and percentiles. Errors are answers with a status of 400 or more
-(what wrk counts) plus socket errors (connect, read, write, timeout).
-"""
+"""The load generator: wrk (Debian's package, installed by `make bench`), driven by a generated
+Lua script that sets the method, headers and body and whose done() prints one JSON line.
+Errors are answers with a status >= 400 (what wrk counts) plus socket errors."""
 
 from __future__ import annotations
 
@@ -60,11 +57,8 @@ def merge(slices: Sequence[LoadResult]) -> LoadResult:
 def lua_string(text: str | bytes) -> str:
     """A Lua string literal: printable ASCII as is, every other byte as \\ddd."""
     data = text.encode() if isinstance(text, str) else text
-    return (
-        '"'
-        + "".join("\\" + chr(b) if chr(b) in '"\\' else chr(b) if 32 <= b < 127 else f"\\{b:03d}" for b in data)
-        + '"'
-    )
+    escaped = ("\\" + chr(b) if chr(b) in '"\\' else chr(b) if 32 <= b < 127 else f"\\{b:03d}" for b in data)
+    return '"' + "".join(escaped) + '"'
 
 
 def script(method: str, headers: Mapping[str, str], body: bytes) -> str:
@@ -78,35 +72,33 @@ def parse(output: str) -> LoadResult:
     line = next((line for line in output.splitlines() if line.startswith(_MARK)), None)
     if line is None:
         raise BenchError(f"wrk printed no summary line; its output was:\n{output.strip()[-1500:]}")
-    data = json.loads(line[len(_MARK) :])
+    d = json.loads(line[len(_MARK) :])
     return LoadResult(
-        int(data["requests"]),
-        data["us"] / 1e6,
-        data["p50"] / 1000,
-        data["p99"] / 1000,
-        int(data["socket"] + data["status"]),
+        int(d["requests"]), d["us"] / 1e6, d["p50"] / 1000, d["p99"] / 1000, int(d["socket"] + d["status"])
     )
-
-
-def executable() -> str:
-    found = shutil.which("wrk")
-    if found is None:
-        raise BenchError("wrk is not installed: `make bench` installs it (Debian's package: apt-get install wrk)")
-    return found
 
 
 def run(
     port: int, method: str, path: str, headers: Mapping[str, str], body: bytes, seconds: int, connections: int
 ) -> LoadResult:
     """`connections` keep-alive connections on one thread for `seconds` (2 s request timeout)."""
+    if (wrk := shutil.which("wrk")) is None:
+        raise BenchError("wrk is not installed: `make bench` installs it (Debian's package: apt-get install wrk)")
     with tempfile.NamedTemporaryFile("w", suffix=".lua") as lua:
         lua.write(script(method, headers, body))
         lua.flush()
-        argv = [executable(), "-t1", f"-c{connections}", f"-d{seconds}s", "--timeout=2s", "-s", lua.name]
+        argv = [
+            wrk,
+            "-t1",
+            f"-c{connections}",
+            f"-d{seconds}s",
+            "--timeout=2s",
+            "-s",
+            lua.name,
+            f"http://{HOST}:{port}{path}",
+        ]
         try:
-            done = subprocess.run(
-                [*argv, f"http://{HOST}:{port}{path}"], capture_output=True, text=True, timeout=seconds + 30
-            )
+            done = subprocess.run(argv, capture_output=True, text=True, timeout=seconds + 30)
         except subprocess.TimeoutExpired as exc:
             raise BenchError(f"wrk did not finish within {seconds + 30} s") from exc
     if done.returncode != 0:

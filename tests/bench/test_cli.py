@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bench.cli import ROOT
+from bench.servers import ROOT
 from mockserver.serving_granian import granian_installed
 
 

@@ -11,12 +11,11 @@ import threading
 import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 
 import pytest
 
 from bench.cli import measure
-from bench.servers import Server
+from bench.servers import Server, Servers
 from bench.workloads import Workload
 
 
@@ -45,7 +44,7 @@ def servers() -> Iterator[list[Server]]:
     for server in running:
         threading.Thread(target=server.serve_forever, daemon=True).start()
     names = ("fast", "slow")
-    yield [Server(name, [], int(s.server_address[1]), Path.cwd()) for name, s in zip(names, running, strict=True)]
+    yield [Server(name, [], int(s.server_address[1])) for name, s in zip(names, running, strict=True)]
     for server in running:
         server.shutdown()
 
@@ -54,11 +53,11 @@ def servers() -> Iterator[list[Server]]:
 def test_a_server_twice_as_slow_is_reported_about_twice_as_slow(servers: list[Server]) -> None:
     args = argparse.Namespace(warmup=0, rounds=2, duration=1, connections=2)
     workload = Workload("fake", "fake", "GET", "", "/x", None)
-    rows = {row.server: row for row in measure([(s, "/x") for s in servers], workload, args)}
+    rows = {row["server"]: row for row in measure(servers, workload, "/x", args)}
     assert set(rows) == {"fast", "slow"}
-    fast, slow = rows["fast"].result, rows["slow"].result
-    assert fast is not None and slow is not None and fast.errors == slow.errors == 0
-    assert 0.35 < slow.rps / fast.rps < 0.65, (fast.rps, slow.rps)  # 100 against 200 req/s, give or take
+    fast, slow = rows["fast"], rows["slow"]
+    assert fast["requests"] > 0 and slow["requests"] > 0 and fast["errors"] == slow["errors"] == 0
+    assert 0.35 < slow["rps"] / fast["rps"] < 0.65, (fast["rps"], slow["rps"])  # 100 against 200 req/s, give or take
 
 
 def test_cpu_time_counts_the_worker_processes() -> None:
@@ -66,11 +65,8 @@ def test_cpu_time_counts_the_worker_processes() -> None:
     burn = "import time\nend = time.process_time() + 0.6\nwhile time.process_time() < end: pass\n"
     parent = "import subprocess, sys, time\n"
     parent += f"child = subprocess.Popen([sys.executable, '-c', {burn!r}])\ntime.sleep(30)\n"
-    server = Server("parent", [sys.executable, "-c", parent], 0, Path.cwd())
-    try:
-        server.start()
+    with Servers() as servers:
+        server = servers.start("parent", lambda port: [sys.executable, "-c", parent], ready=lambda server: True)
         time.sleep(2.0)  # the child has burnt its 0.6 s and exited, not yet reaped by its sleeping parent
         cpu = server.cpu_seconds()
-        assert cpu is not None and cpu >= 0.5, cpu
-    finally:
-        server.stop()
+        assert cpu >= 0.5, cpu
