@@ -4,6 +4,7 @@ section, write the JSON."""
 from __future__ import annotations
 
 import argparse
+import compileall
 import contextlib
 import json
 import os
@@ -287,6 +288,9 @@ def check_targets(
 
 
 def run(args: argparse.Namespace) -> int:
+    # As `pip install` does: a checkout run with PYTHONDONTWRITEBYTECODE would compile every
+    # module at every start of the mock (about 0.1 s here), which no installed copy does.
+    compileall.compile_dir(ROOT / "mockserver", quiet=1)
     began = datetime.now(UTC)
     payload: dict[str, Any] = {"started": began.isoformat(timespec="seconds"), "load_average": os.getloadavg()}
     payload["throughput"] = rows = [] if args.no_throughput else throughput(args)
