@@ -42,6 +42,7 @@ def _norm(name: str) -> str:
 @dataclass(frozen=True, slots=True)
 class Page:
     items: list[JSON]
+    ids: list[str]  # the items' ids in the store
     total: int
     offset: int
     size: int
@@ -99,7 +100,7 @@ class Listing:
         more = start + len(chunk) < total
         cursor = chunk[-1][0] if more and chunk else None
         shown_page = page if page is not None else (start // size + self.page_base if size else self.page_base)
-        return Page([v for _, v in chunk], total, start, size, shown_page, more, cursor)
+        return Page([v for _, v in chunk], [i for i, _ in chunk], total, start, size, shown_page, more, cursor)
 
     def envelope(self, answer: JSON, page: Page, items: list[JSON], ids: list[str]) -> JSON:
         """`answer` (generated from the list schema) holding `items`, its pagination fields set."""

@@ -443,7 +443,7 @@ class ResourceStage:
     ) -> JSON:
         assert binding.listing is not None and binding.item_project is not None
         page = binding.listing.page_of(items, query)
-        ids = [_id_text(binding.kind.id_slot.read(v)) if binding.kind.id_slot else "" for v in page.items]
+        ids = page.ids if binding.kind.id_slot else [""] * len(page.items)  # (stored under its id's text)
         shown: list[JSON] = []
         for item_id, resource in zip(ids, page.items, strict=True):
             if binding.item_project.identical:

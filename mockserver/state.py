@@ -112,7 +112,11 @@ class Decoded(Items):
 
     def __getitem__(self, index: int | slice) -> tuple[str, JSON] | list[tuple[str, JSON]]:
         if isinstance(index, slice):
-            return [(k, decode(v)) for k, v in self._pairs[index]]
+            pairs = self._pairs[index]
+            if any(v[:1] == _STD for _, v in pairs):
+                return [(k, decode(v)) for k, v in pairs]
+            values = orjson.loads(b"[" + b",".join([v for _, v in pairs]) + b"]")  # one call for a page
+            return list(zip([k for k, _ in pairs], values, strict=True))
         key, value = self._pairs[index]
         return key, decode(value)
 
