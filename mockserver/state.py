@@ -113,9 +113,10 @@ class Decoded(Items):
     def __getitem__(self, index: int | slice) -> tuple[str, JSON] | list[tuple[str, JSON]]:
         if isinstance(index, slice):
             pairs = self._pairs[index]
-            if any(v[:1] == _STD for _, v in pairs):
+            joined = b",".join([v for _, v in pairs])
+            if _STD in joined:  # orjson's JSON holds no raw NUL: only a marked value does
                 return [(k, decode(v)) for k, v in pairs]
-            values = orjson.loads(b"[" + b",".join([v for _, v in pairs]) + b"]")  # one call for a page
+            values = orjson.loads(b"[" + joined + b"]")  # one call for a page
             return list(zip([k for k, _ in pairs], values, strict=True))
         key, value = self._pairs[index]
         return key, decode(value)
