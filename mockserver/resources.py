@@ -223,7 +223,7 @@ class ResourceStage:
         marker = key + "~next"
         found = await self.store.get(marker, "")
         if not isinstance(found, int):
-            found = max((_as_int(i) for i, _ in await self.store.items(key)), default=0)
+            found = max((_as_int(i) for i in (await self.store.items(key)).ids()), default=0)
         value = found + 1
         while str(value) in taken:
             value += 1

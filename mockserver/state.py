@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import json
 from collections import OrderedDict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Protocol, overload
 
 import orjson
@@ -93,6 +93,14 @@ class Items(Sequence[tuple[str, JSON]]):
         return [k for k, _ in self]
 
 
+def _decoded(pairs: list[tuple[str, bytes]]) -> list[tuple[str, JSON]]:
+    joined = b",".join([v for _, v in pairs])
+    if _STD in joined:  # orjson's JSON holds no raw NUL: only a marked value does
+        return [(k, decode(v)) for k, v in pairs]
+    values = orjson.loads(b"[" + joined + b"]")  # one call for a page
+    return list(zip([k for k, _ in pairs], values, strict=True))
+
+
 class Decoded(Items):
     """(id, encoded value) pairs read as (id, value), each value decoded when it is read."""
 
@@ -112,17 +120,51 @@ class Decoded(Items):
 
     def __getitem__(self, index: int | slice) -> tuple[str, JSON] | list[tuple[str, JSON]]:
         if isinstance(index, slice):
-            pairs = self._pairs[index]
-            joined = b",".join([v for _, v in pairs])
-            if _STD in joined:  # orjson's JSON holds no raw NUL: only a marked value does
-                return [(k, decode(v)) for k, v in pairs]
-            values = orjson.loads(b"[" + joined + b"]")  # one call for a page
-            return list(zip([k for k, _ in pairs], values, strict=True))
+            return _decoded(self._pairs[index])
         key, value = self._pairs[index]
         return key, decode(value)
 
     def ids(self) -> list[str]:
         return [k for k, _ in self._pairs]
+
+
+class _Listed(Items):
+    """A memory collection's ids as they were when it was listed, each value read (and
+    decoded) when it is asked for: a page of 50 from 100,000 copies the ids, not the items.
+    An item deleted since is left out of a slice."""
+
+    __slots__ = ("_ids", "_values")
+
+    def __init__(self, values: dict[str, bytes]) -> None:
+        self._ids, self._values = list(values), values
+
+    def __len__(self) -> int:
+        return len(self._ids)
+
+    @overload
+    def __getitem__(self, index: int) -> tuple[str, JSON]: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[tuple[str, JSON]]: ...
+
+    def __getitem__(self, index: int | slice) -> tuple[str, JSON] | list[tuple[str, JSON]]:
+        values = self._values
+        if isinstance(index, slice):
+            return _decoded([(k, v) for k in self._ids[index] if (v := values.get(k)) is not None])
+        key = self._ids[index]
+        value = values.get(key)
+        if value is None:
+            raise IndexError(f"{key!r} was deleted since the collection was listed")
+        return key, decode(value)
+
+    def __iter__(self) -> Iterator[tuple[str, JSON]]:
+        return iter(self[:])
+
+    def ids(self) -> list[str]:
+        return list(self._ids)
+
+
+_COPIED = 1000  # up to this many items a listing copies (id, value) pairs, past it the ids only
 
 
 class _Bucket:
@@ -199,9 +241,13 @@ class MemoryStore:
         del bucket.recency[item]
         return True
 
-    async def items(self, collection: str) -> Decoded:
+    async def items(self, collection: str) -> Items:
         bucket = self._buckets.get(collection)
-        return Decoded(list(bucket.values.items()) if bucket is not None else [])
+        if bucket is None:
+            return Decoded([])
+        if len(bucket.values) <= _COPIED:  # a copy of the pairs: the faster way, for a small one
+            return Decoded(list(bucket.values.items()))
+        return _Listed(bucket.values)
 
     async def collections(self, prefix: str) -> dict[str, int]:
         return {k: len(b.values) for k, b in self._buckets.items() if k.startswith(prefix) and b.values}

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from mockserver import state
 from mockserver.errors import StateError, UsageError
 from mockserver.state import MemoryStore, Store, decode, encode, open_store
 from mockserver.state_redis import RedisStore
@@ -409,3 +410,21 @@ def test_an_unknown_engine_is_a_usage_error() -> None:
 def test_encoding_round_trips() -> None:
     for value in [{"a": 1}, [10**40], "\udfff", None, 1.25]:
         assert decode(encode(value)) == value
+
+
+def test_a_large_memory_listing_leaves_out_what_was_deleted_since(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Past `_COPIED` items a listing copies the ids only and reads each value when asked."""
+    monkeypatch.setattr(state, "_COPIED", 2)
+
+    async def main() -> None:
+        store = MemoryStore()
+        for n in range(5):
+            await store.put("c", f"i{n}", n)
+        listed = await store.items("c")
+        assert listed.ids() == [f"i{n}" for n in range(5)] and listed[-1] == ("i4", 4) and listed[0:5:2][1] == ("i2", 2)
+        await store.delete("c", "i2")
+        await store.put("c", "i3", 30)  # updated since: read as it is now
+        assert listed[1:4] == [("i1", 1), ("i3", 30)]
+        assert list(listed) == [("i0", 0), ("i1", 1), ("i3", 30), ("i4", 4)]  # iteration goes past the gap
+
+    asyncio.run(main())
