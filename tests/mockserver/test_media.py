@@ -42,7 +42,7 @@ OK = {"type": "object", "properties": {"ok": {"type": "boolean"}}, "required": [
 def test_content_type_selects_the_most_specific_declared_type(
     content_type: str, declared: list[str], selected: str | None
 ) -> None:
-    assert select_media(content_type, declared) == selected
+    assert select_media(content_type, tuple(declared)) == selected
 
 
 # -- media.py: Accept against the offered types ------------------------------------------
