@@ -86,14 +86,46 @@ def decode(data: bytes) -> JSON:
 
 
 class Items(Sequence[tuple[str, JSON]]):
-    """What `Store.items` answers: (id, value) pairs, oldest first, whose ids can be read
-    without their values (`ids`, for a cursor)."""
+    """What `Store.items` answers: (id, value) pairs, oldest first. An engine says how many
+    there are (`__len__`) and reads a run of them (`_read`); every index, slice and
+    iteration goes through that, so a page reads (and decodes) the page only."""
+
+    def __len__(self) -> int:
+        raise NotImplementedError
+
+    def _read(self, start: int, stop: int) -> list[tuple[str, JSON]]:
+        """The pairs from `start` to `stop` (0 <= start <= stop <= len)."""
+        raise NotImplementedError
 
     def ids(self) -> list[str]:
-        return [k for k, _ in self]
+        """The ids alone (a cursor's lookup), without reading the values where the engine can."""
+        return [k for k, _ in self._read(0, len(self))]
+
+    @overload
+    def __getitem__(self, index: int) -> tuple[str, JSON]: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[tuple[str, JSON]]: ...
+
+    def __getitem__(self, index: int | slice) -> tuple[str, JSON] | list[tuple[str, JSON]]:
+        count = len(self)
+        if isinstance(index, slice):
+            start, stop, step = index.indices(count)
+            if step != 1:
+                return self._read(0, count)[index]
+            return self._read(start, stop) if start < stop else []
+        position = index + count if index < 0 else index
+        found = self._read(position, position + 1) if 0 <= position < count else []
+        if not found:
+            raise IndexError(index)
+        return found[0]
+
+    def __iter__(self) -> Iterator[tuple[str, JSON]]:
+        return iter(self._read(0, len(self)))
 
 
-def _decoded(pairs: list[tuple[str, bytes]]) -> list[tuple[str, JSON]]:
+def decoded(pairs: list[tuple[str, bytes]]) -> list[tuple[str, JSON]]:
+    """(id, encoded value) pairs decoded, in one `orjson.loads` where it can."""
     joined = b",".join([v for _, v in pairs])
     if _STD in joined:  # orjson's JSON holds no raw NUL: only a marked value does
         return [(k, decode(v)) for k, v in pairs]
@@ -102,7 +134,7 @@ def _decoded(pairs: list[tuple[str, bytes]]) -> list[tuple[str, JSON]]:
 
 
 class Decoded(Items):
-    """(id, encoded value) pairs read as (id, value), each value decoded when it is read."""
+    """(id, encoded value) pairs, each value decoded when it is read."""
 
     __slots__ = ("_pairs",)
 
@@ -112,17 +144,8 @@ class Decoded(Items):
     def __len__(self) -> int:
         return len(self._pairs)
 
-    @overload
-    def __getitem__(self, index: int) -> tuple[str, JSON]: ...
-
-    @overload
-    def __getitem__(self, index: slice) -> list[tuple[str, JSON]]: ...
-
-    def __getitem__(self, index: int | slice) -> tuple[str, JSON] | list[tuple[str, JSON]]:
-        if isinstance(index, slice):
-            return _decoded(self._pairs[index])
-        key, value = self._pairs[index]
-        return key, decode(value)
+    def _read(self, start: int, stop: int) -> list[tuple[str, JSON]]:
+        return decoded(self._pairs[start:stop])
 
     def ids(self) -> list[str]:
         return [k for k, _ in self._pairs]
@@ -131,7 +154,7 @@ class Decoded(Items):
 class _Listed(Items):
     """A memory collection's ids as they were when it was listed, each value read (and
     decoded) when it is asked for: a page of 50 from 100,000 copies the ids, not the items.
-    An item deleted since is left out of a slice."""
+    An item deleted since is left out."""
 
     __slots__ = ("_ids", "_values")
 
@@ -141,24 +164,9 @@ class _Listed(Items):
     def __len__(self) -> int:
         return len(self._ids)
 
-    @overload
-    def __getitem__(self, index: int) -> tuple[str, JSON]: ...
-
-    @overload
-    def __getitem__(self, index: slice) -> list[tuple[str, JSON]]: ...
-
-    def __getitem__(self, index: int | slice) -> tuple[str, JSON] | list[tuple[str, JSON]]:
+    def _read(self, start: int, stop: int) -> list[tuple[str, JSON]]:
         values = self._values
-        if isinstance(index, slice):
-            return _decoded([(k, v) for k in self._ids[index] if (v := values.get(k)) is not None])
-        key = self._ids[index]
-        value = values.get(key)
-        if value is None:
-            raise IndexError(f"{key!r} was deleted since the collection was listed")
-        return key, decode(value)
-
-    def __iter__(self) -> Iterator[tuple[str, JSON]]:
-        return iter(self[:])
+        return decoded([(k, v) for k in self._ids[start:stop] if (v := values.get(k)) is not None])
 
     def ids(self) -> list[str]:
         return list(self._ids)

@@ -66,6 +66,7 @@ redis.call('ZREM', KEYS[2], ARGV[1])
 return redis.call('HDEL', KEYS[1], ARGV[1])
 """
 _SEEN_KEPT = 1024
+_Queue = list[tuple[Change, "asyncio.Future[JSON]"]]  # the changes of one item waiting to be written
 
 
 def _hash(collection: str) -> str:
@@ -87,7 +88,7 @@ class RedisStore:
         self._swap = self._redis.register_script(_SWAP)
         self._delete = self._redis.register_script(_DELETE)
         # (collection, item) -> the changes waiting for the write under way (`_drain`).
-        self._queues: dict[tuple[str, str], list[tuple[Change, asyncio.Future[JSON]]]] = {}
+        self._queues: dict[tuple[str, str], _Queue] = {}
         self._draining: set[asyncio.Task[None]] = set()
         # (collection, item) -> the encoded value this process last read or wrote: a guess
         # of what the item holds, checked by `_SWAP` (so a stale guess costs a round trip).
@@ -144,36 +145,43 @@ class RedisStore:
             queue = self._queues[key] = []
             task = asyncio.create_task(self._drain(collection, item, queue))
             self._draining.add(task)
-            task.add_done_callback(self._draining.discard)
+            task.add_done_callback(lambda done: self._drained(done, key, queue))
         queue.append((change, future))
         return await future
 
-    async def _drain(self, collection: str, item: str, queue: list[tuple[Change, asyncio.Future[JSON]]]) -> None:
+    async def _drain(self, collection: str, item: str, queue: _Queue) -> None:
         """Write the item's queued changes, those queued meanwhile in the next write, until
-        none is left; each request gets the value its own change made (or its exception)."""
-        try:
-            while queue:
-                batch = queue[:]
-                del queue[:]
-                try:
-                    outcomes = await self._swap_in(collection, item, [change for change, _ in batch])
-                except RedisError as exc:
-                    self._saw(collection, item, None)
-                    outcomes = [self._error(exc)] * len(batch)
-                for (_, future), outcome in zip(batch, outcomes, strict=True):
-                    if future.done():  # its request went away
-                        continue
-                    if isinstance(outcome, BaseException):
-                        future.set_exception(outcome)
-                    else:
-                        future.set_result(outcome)
-        except BaseException as exc:  # cancelled (shutdown) or a defect: nobody is left waiting
-            for _, future in queue:
-                if not future.done():
-                    future.set_exception(exc if isinstance(exc, Exception) else StateError("shutting down"))
-            raise
-        finally:
-            del self._queues[(collection, item)]
+        none is left; each request gets the value its own change made (or its exception).
+        A change stays in `queue` until it is answered (see `_drained`)."""
+        while queue:
+            batch = queue[:]
+            try:
+                outcomes = await self._swap_in(collection, item, [change for change, _ in batch])
+            except RedisError as exc:
+                self._saw(collection, item, None)
+                outcomes = [self._error(exc)] * len(batch)
+            del queue[: len(batch)]
+            for (_, future), outcome in zip(batch, outcomes, strict=True):
+                if future.done():  # its request went away
+                    continue
+                if isinstance(outcome, BaseException):
+                    future.set_exception(outcome)
+                else:
+                    future.set_result(outcome)
+        del self._queues[(collection, item)]  # no await since the queue was found empty
+
+    def _drained(self, task: asyncio.Task[None], key: tuple[str, str], queue: _Queue) -> None:
+        """After `_drain`: where it stopped short (cancelled at shutdown, a defect), every
+        change still queued is answered with that, none left waiting."""
+        self._draining.discard(task)
+        if self._queues.get(key) is not queue:
+            return
+        del self._queues[key]
+        failure = None if task.cancelled() else task.exception()
+        error = failure if isinstance(failure, Exception) else StateError(f"redis at {self.url}: shutting down")
+        for _, future in queue:
+            if not future.done():
+                future.set_exception(error)
 
     async def _swap_in(self, collection: str, item: str, changes: list[Change]) -> list[JSON | Exception]:
         """`changes` applied in turn, each to what the one before made, and the last value

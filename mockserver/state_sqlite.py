@@ -20,12 +20,12 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
-from typing import TypeVar, overload
+from typing import Any, TypeVar
 
 from mockserver.errors import StateError
-from mockserver.state import Change, Entry, Items, decode, encode
+from mockserver.state import Change, Entry, Items, decode, decoded, encode
 from mockserver.types import JSON
 
 _SCHEMA = """
@@ -45,6 +45,7 @@ _INDEX = "CREATE INDEX IF NOT EXISTS items_order ON items (collection, seq)"  # 
 _SELECT = "SELECT value FROM items WHERE collection = ? AND item = ?"
 _COUNT = "SELECT COUNT(*) FROM items WHERE collection = ?"
 _PAGE = "SELECT item, value FROM items WHERE collection = ? ORDER BY seq LIMIT ? OFFSET ?"
+_IDS = "SELECT item FROM items WHERE collection = ? ORDER BY seq"
 _FIRST_PAUSE, _MAX_PAUSE = 0.0005, 0.02  # seconds between attempts on a locked file
 T = TypeVar("T")
 
@@ -158,7 +159,7 @@ class SqliteStore:
 
 
 class _Rows(Items):
-    """A collection of `count` items read a page at a time, where it is read (a list of 50
+    """A collection of `count` items read a run at a time, where it is read (a list of 50
     from 100,000 reads 50 rows, not the collection): each read sees the file as it is then,
     so a write of another process between two reads may show in the second. A read of a
     locked file is an error here (reads in WAL mode wait for no writer)."""
@@ -169,39 +170,14 @@ class _Rows(Items):
     def __len__(self) -> int:
         return self._count
 
-    def _page(self, offset: int, limit: int) -> list[tuple[str, JSON]]:
-        if limit <= 0:
-            return []
-        try:
-            rows = self._store._open().execute(_PAGE, (self._collection, limit, offset)).fetchall()
-        except sqlite3.Error as exc:
-            raise StateError(f"state in {self._store.path}: {exc}") from exc
-        return [(item, decode(value)) for item, value in rows]
-
-    @overload
-    def __getitem__(self, index: int) -> tuple[str, JSON]: ...
-
-    @overload
-    def __getitem__(self, index: slice) -> list[tuple[str, JSON]]: ...
-
-    def __getitem__(self, index: int | slice) -> tuple[str, JSON] | list[tuple[str, JSON]]:
-        if isinstance(index, slice):
-            start, stop, step = index.indices(self._count)
-            if step != 1:
-                return list(self)[index]
-            return self._page(start, stop - start)
-        position = index + self._count if index < 0 else index
-        found = self._page(position, 1) if 0 <= position < self._count else []
-        if not found:
-            raise IndexError(index)
-        return found[0]
-
-    def __iter__(self) -> Iterator[tuple[str, JSON]]:
-        return iter(self._page(0, self._count))
+    def _read(self, start: int, stop: int) -> list[tuple[str, JSON]]:
+        return decoded(self._query(_PAGE, (self._collection, stop - start, start)))
 
     def ids(self) -> list[str]:
-        query = "SELECT item FROM items WHERE collection = ? ORDER BY seq"
+        return [item for (item,) in self._query(_IDS, (self._collection,))]
+
+    def _query(self, query: str, parameters: tuple[object, ...]) -> list[Any]:
         try:
-            return [item for (item,) in self._store._open().execute(query, (self._collection,))]
+            return self._store._open().execute(query, parameters).fetchall()
         except sqlite3.Error as exc:
             raise StateError(f"state in {self._store.path}: {exc}") from exc

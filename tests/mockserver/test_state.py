@@ -213,18 +213,55 @@ def test_a_redis_update_applies_to_what_another_client_wrote_meanwhile(redis_url
     assert asyncio.run(main()) == [{"n": 101}, {"n": 102}, {"n": 103}, {"n": 1}, {"n": 101}, {"n": 101}]
 
 
+def _record_commands(store: RedisStore, sent: list[str]) -> None:
+    """Append the name of every command `store` sends to `sent`."""
+    execute = store._redis.execute_command
+
+    async def counted(*args: Any, **options: Any) -> Any:
+        sent.append(str(args[0]))
+        return await execute(*args, **options)
+
+    store._redis.execute_command = counted  # type: ignore[method-assign]
+
+
+@pytest.mark.parametrize("when", ["before it starts", "during its write"])
+def test_a_redis_write_cut_short_leaves_no_update_waiting(redis_url: str, when: str) -> None:
+    """The task writing an item's queued updates cancelled (as at shutdown): each update is
+    answered with a state error instead of waiting for ever, and the item's queue is gone."""
+
+    async def main() -> list[object]:
+        store = RedisStore(redis_url)
+        writing = asyncio.Event()
+
+        async def stuck_swap(*args: Any, **options: Any) -> Any:
+            writing.set()
+            await asyncio.Event().wait()  # Redis never answers
+
+        store._swap = stuck_swap  # type: ignore[assignment]
+        try:
+            updates = [asyncio.ensure_future(store.update("c", "cut", lambda v, n=n: n)) for n in range(3)]
+            if when == "during its write":
+                await asyncio.wait_for(writing.wait(), 5)
+            else:
+                await asyncio.sleep(0)  # the updates are queued, the writing task made, not run
+            (task,) = store._draining
+            task.cancel()
+            answers = await asyncio.wait_for(asyncio.gather(*updates, return_exceptions=True), 5)
+            assert store._queues == {} and not store._draining
+            return list(answers)
+        finally:
+            await store.close()
+
+    answers = asyncio.run(main())
+    assert len(answers) == 3 and all(isinstance(a, StateError) for a in answers), answers
+
+
 def test_a_redis_update_of_an_item_this_client_wrote_last_is_one_command(redis_url: str) -> None:
     sent: list[str] = []
 
     async def main() -> JSON:
         store = RedisStore(redis_url)
-        execute = store._redis.execute_command
-
-        async def counted(*args: Any, **options: Any) -> Any:
-            sent.append(str(args[0]))
-            return await execute(*args, **options)
-
-        store._redis.execute_command = counted  # type: ignore[method-assign]
+        _record_commands(store, sent)
         try:
             await store.put("c", "y", {"n": 0})
             await store.update("c", "y", lambda v: {"n": 1})  # reads the item first: put leaves no guess
@@ -249,13 +286,7 @@ def test_concurrent_redis_updates_of_one_item_are_written_together(redis_url: st
 
     async def main() -> tuple[list[JSON], JSON]:
         store = RedisStore(redis_url)
-        execute = store._redis.execute_command
-
-        async def counted(*args: Any, **options: Any) -> Any:
-            sent.append(str(args[0]))
-            return await execute(*args, **options)
-
-        store._redis.execute_command = counted  # type: ignore[method-assign]
+        _record_commands(store, sent)
         try:
             answers = await asyncio.gather(*(store.update("c", "z", append(n)) for n in range(50)))
             return list(answers), await store.get("c", "z")
