@@ -11,7 +11,8 @@ to that: a compare-and-set, finer than a `WATCH` of the whole collection, one ro
 where no other process wrote the item meanwhile. Within one process, the updates of one
 item that arrive while one is being written are applied in turn and written together in
 the next compare-and-set (`_drain`): concurrent requests of one worker neither retry
-against each other nor wait a round trip each.
+against each other nor wait a round trip each. Commands go over the process's one
+pipelined connection (`redis_client.RedisConnection`).
 """
 
 from __future__ import annotations
@@ -19,10 +20,8 @@ from __future__ import annotations
 import asyncio
 from collections import OrderedDict
 
-import redis.asyncio as redis
-from redis.exceptions import RedisError
-
 from mockserver.errors import StateError
+from mockserver.redis_client import RedisConnection, RedisError
 from mockserver.state import Change, Decoded, Entry, decode, encode
 from mockserver.types import JSON
 
@@ -81,12 +80,12 @@ class RedisStore:
     def __init__(self, url: str) -> None:
         self.url = url
         try:
-            self._redis = redis.Redis.from_url(url, socket_connect_timeout=5.0, socket_timeout=30.0)
+            self._redis = RedisConnection(url, connect_timeout=5.0, reply_timeout=30.0)
         except ValueError as exc:
             raise StateError(f"--state {url}: {exc}") from exc
-        self._write = self._redis.register_script(_WRITE)
-        self._swap = self._redis.register_script(_SWAP)
-        self._delete = self._redis.register_script(_DELETE)
+        self._write = self._redis.script(_WRITE)
+        self._swap = self._redis.script(_SWAP)
+        self._delete = self._redis.script(_DELETE)
         # (collection, item) -> the changes waiting for the write under way (`_drain`).
         self._queues: dict[tuple[str, str], _Queue] = {}
         self._draining: set[asyncio.Task[None]] = set()
@@ -114,7 +113,7 @@ class RedisStore:
 
     async def get(self, collection: str, item: str) -> JSON | None:
         try:
-            raw = await self._redis.hget(_hash(collection), item)  # type: ignore[misc]
+            raw = await self._redis.execute("HGET", _hash(collection), item)
         except RedisError as exc:
             raise self._error(exc) from exc
         self._saw(collection, item, raw)
@@ -190,7 +189,7 @@ class RedisStore:
         keys = [_hash(collection), _order(collection), _SEQ, _ALL]
         raw = self._seen.get((collection, item))
         if raw is None:
-            raw = await self._redis.hget(_hash(collection), item)  # type: ignore[misc]
+            raw = await self._redis.execute("HGET", _hash(collection), item)
         while True:
             outcomes: list[JSON | Exception] = []
             written = raw
@@ -220,26 +219,23 @@ class RedisStore:
 
     async def items(self, collection: str) -> Decoded:
         try:
-            async with self._redis.pipeline(transaction=True) as pipe:
-                pipe.zrange(_order(collection), 0, -1)
-                pipe.hgetall(_hash(collection))
-                order, values = await pipe.execute()
+            order, flat = await self._redis.transaction(
+                ("ZRANGE", _order(collection), 0, -1), ("HGETALL", _hash(collection))
+            )
         except RedisError as exc:
             raise self._error(exc) from exc
+        values = dict(zip(flat[::2], flat[1::2], strict=True))
         pairs = [(i.decode("utf-8", "surrogatepass"), values[i]) for i in order if i in values]
         return Decoded(pairs)
 
     async def _names(self, prefix: str) -> list[str]:
-        names = [n.decode("utf-8", "surrogatepass") for n in await self._redis.smembers(_ALL)]  # type: ignore[misc]
+        names = [n.decode("utf-8", "surrogatepass") for n in await self._redis.execute("SMEMBERS", _ALL)]
         return sorted(n for n in names if n.startswith(prefix))
 
     async def collections(self, prefix: str) -> dict[str, int]:
         try:
             names = await self._names(prefix)
-            async with self._redis.pipeline(transaction=False) as pipe:
-                for name in names:
-                    pipe.hlen(_hash(name))
-                counts = await pipe.execute()
+            counts = await asyncio.gather(*(self._redis.execute("HLEN", _hash(name)) for name in names))
         except RedisError as exc:
             raise self._error(exc) from exc
         return {name: count for name, count in zip(names, counts, strict=True) if count}
@@ -249,19 +245,19 @@ class RedisStore:
         try:
             names = await self._names(prefix)
             if names:
-                await self._redis.delete(*[k for n in names for k in (_hash(n), _order(n))])
-                await self._redis.srem(_ALL, *names)  # type: ignore[misc]
+                await self._redis.execute("DEL", *[k for n in names for k in (_hash(n), _order(n))])
+                await self._redis.execute("SREM", _ALL, *names)
         except RedisError as exc:
             raise self._error(exc) from exc
 
     async def ping(self) -> None:
         try:
-            await self._redis.ping()  # type: ignore[misc]
+            await self._redis.execute("PING")
         except RedisError as exc:
             raise self._error(exc) from exc
 
     async def close(self) -> None:
-        await self._redis.aclose()
+        await self._redis.close()
 
     def _error(self, exc: RedisError) -> StateError:
         return StateError(f"redis at {self.url}: {exc}")

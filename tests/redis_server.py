@@ -32,7 +32,7 @@ def _pong(port: int) -> bool:
     try:
         with socket.create_connection(("127.0.0.1", port), timeout=1.0) as sock:
             sock.sendall(b"PING\r\n")
-            return sock.recv(16).startswith(b"+PONG")
+            return sock.recv(16).startswith((b"+PONG", b"-NOAUTH"))  # up (with a password: asks for it)
     except OSError:
         return False
 
@@ -44,14 +44,15 @@ class RedisServer:
 
 
 @contextlib.contextmanager
-def redis_server(directory: Path) -> Iterator[RedisServer]:
-    """Run redis-server (no persistence) in `directory` until the block ends."""
+def redis_server(directory: Path, *options: str, port: int | None = None) -> Iterator[RedisServer]:
+    """Run redis-server (no persistence) in `directory`, with `options` (`--requirepass`,
+    ...), on `port` (default: a free one), until the block ends."""
     exe = shutil.which("redis-server")
     if exe is None:
         pytest.skip("redis-server is not installed (`make test` installs it with apt-get when run as root)")
-    port = _free_port()
+    port = port or _free_port()
     log = (directory / "redis.log").open("wb")
-    args = [exe, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
+    args = [exe, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", *options]
     process = subprocess.Popen([*args, "--dir", str(directory)], stdout=log, stderr=subprocess.STDOUT)
     try:
         deadline = time.monotonic() + START_TIMEOUT

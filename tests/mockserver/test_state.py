@@ -215,13 +215,13 @@ def test_a_redis_update_applies_to_what_another_client_wrote_meanwhile(redis_url
 
 def _record_commands(store: RedisStore, sent: list[str]) -> None:
     """Append the name of every command `store` sends to `sent`."""
-    execute = store._redis.execute_command
+    execute = store._redis.execute
 
-    async def counted(*args: Any, **options: Any) -> Any:
+    async def counted(*args: Any) -> Any:
         sent.append(str(args[0]))
-        return await execute(*args, **options)
+        return await execute(*args)
 
-    store._redis.execute_command = counted  # type: ignore[method-assign]
+    store._redis.execute = counted  # type: ignore[method-assign]
 
 
 @pytest.mark.parametrize("when", ["before it starts", "during its write"])
