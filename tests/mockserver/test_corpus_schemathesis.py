@@ -24,8 +24,8 @@ document itself, read by the independent `CorpusOracle`, shows that the mock was
   identical ("MUST NOT exist"); one URL matches both, and its `Allow` is theirs together.
 
 Every other finding fails the test. The default run leaves the coverage phase of the documents
-whose entry says `coverage_long_only` for the mode (Discord's and Qdrant's positive coverage:
-about 20,000 and 214,000 requests) to `CORPUS_LONG=1`. Operations whose path holds a `#`
+whose entry says `coverage_long_only` for the mode (Discord, Qdrant, Temporal, Box and Adyen
+Management: 3,500 to 214,000 requests each) to `CORPUS_LONG=1`. Operations whose path holds a `#`
 (Box documents variants of one operation as `/files/{id}#add_shared_link`) are left out: one
 URL cannot answer as several operations.
 
