@@ -60,7 +60,7 @@ bench: install ## benchmarks (installs wrk and Prism); results in bench/results/
 		npm install --prefix bench/.node --no-audit --no-fund --loglevel=error @stoplight/prism-cli@$(PRISM_VERSION) || \
 		echo "make bench: Prism could not be installed; its rows are left out"
 	$(PY) -m bench $(BENCH_ARGS)
-	$(if $(BENCH_ARGS),@echo "make bench: a partial run (BENCH_ARGS); the README tables are left as they are",$(PY) -m bench.markdown)
+	$(if $(BENCH_ARGS),@echo "make bench: a partial run (BENCH_ARGS); the README tables are left as they are",$(PY) -m bench.report)
 
 format: install
 	$(VENV)/bin/ruff format .

@@ -9,8 +9,6 @@ this file copied into one measures it (bench/README.md, Profile).
     python -m bench.inprocess omi --no-cors
 """
 
-from __future__ import annotations
-
 import argparse
 import asyncio
 import time

@@ -5,8 +5,6 @@ the exact bytes the mock gave it once (recorded by the harness into the JSON fil
     BENCH_ANSWERS=answers.json uvicorn bench.reference:app --workers 1
 """
 
-from __future__ import annotations
-
 import json
 import os
 from pathlib import Path
@@ -17,25 +15,28 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from bench.workloads import Workload
+
+
+def recorded(w: Workload, status: int, media_type: str, body: bytes) -> dict[str, Any]:
+    """The mock's answer to `w` as the reference is to give it (one item of the JSON file)."""
+    request = {"method": w.method, "path": w.path.split("?")[0], "has_body": w.body is not None}
+    return {**request, "status": status, "content_type": media_type, "body_hex": body.hex()}
+
 
 def create_reference_app(answers: list[dict[str, Any]]) -> Starlette:
-    """One route per recorded answer (`method`, `path` without the query, `status`,
-    `content_type`, `body_hex`, `has_body`)."""
+    """One route per answer as `recorded` keeps it."""
 
-    def route(recorded: dict[str, Any]) -> Route:
-        body, status, media_type = (
-            bytes.fromhex(recorded["body_hex"]),
-            int(recorded["status"]),
-            recorded["content_type"],
-        )
-        reads = bool(recorded["has_body"])
+    def route(answer: dict[str, Any]) -> Route:
+        body, status, media_type = bytes.fromhex(answer["body_hex"]), int(answer["status"]), answer["content_type"]
+        reads = bool(answer["has_body"])
 
-        async def answer(request: Request) -> Response:
+        async def respond(request: Request) -> Response:
             if reads:
                 await request.json()
             return Response(body, status, media_type=media_type)
 
-        return Route(recorded["path"], answer, methods=[recorded["method"]])
+        return Route(answer["path"], respond, methods=[answer["method"]])
 
     return Starlette(routes=[route(a) for a in answers])
 

@@ -2,8 +2,6 @@
 stopping it ends its process group (Prism's node workers, uvicorn's and granian's workers),
 also when the harness is interrupted."""
 
-from __future__ import annotations
-
 import contextlib
 import http.client
 import json
@@ -19,16 +17,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
+from bench import HOST, ROOT, BenchError
 from bench.workloads import TOKEN
 
-HOST = "127.0.0.1"
-ROOT = Path(__file__).resolve().parent.parent
-Argv = Callable[[int], list[str]]  # the command line for a port
 Ready = Callable[["Server"], bool]
-
-
-class BenchError(Exception):
-    """What stops a benchmark run, said in one line."""
 
 
 def call(
@@ -46,14 +38,9 @@ def call(
         conn.close()
 
 
-def with_port(argv: list[str]) -> Argv:
-    """`argv` and the port (its last option's value)."""
-    return lambda port: [*argv, str(port)]
-
-
-def mock_argv(*args: str) -> Argv:
-    """`mockserver serve` of `args` (documents, options), quiet, with the bench's token."""
-    return with_port([sys.executable, "-m", "mockserver", "serve", *args, "--quiet", "--token", TOKEN, "--port"])
+def mock_argv(*args: str) -> list[str]:
+    """`mockserver serve` of `args` (documents, options), quiet, with the bench's token; the port to follow."""
+    return [sys.executable, "-m", "mockserver", "serve", *args, "--quiet", "--token", TOKEN, "--port"]
 
 
 @dataclass
@@ -61,16 +48,20 @@ class Server:
     """One server process; its output goes to a file, shown when it fails."""
 
     name: str
-    argv: list[str]
     port: int
     process: subprocess.Popen[bytes] | None = None
     started_at: float = 0.0  # time.perf_counter() at the start
-    ready_s: float = 0.0  # seconds from the start until it answered
+    ready_s: float = 0.0  # seconds from the start until it was ready
     log: IO[bytes] = field(default_factory=tempfile.TemporaryFile)
 
     def output(self) -> str:
         self.log.seek(0)
         return self.log.read().decode("utf-8", "replace")[-2000:].strip()
+
+    def answers(self) -> bool:
+        with contextlib.suppress(OSError):
+            return bool(call(self.port, "GET", "/"))
+        return False
 
     def cpu_seconds(self) -> float:
         """CPU time (user + system) of the process and all its descendants, running or reaped
@@ -93,13 +84,6 @@ class Server:
             return int(next(line for line in lines if line.startswith("VmRSS:")).split()[1]) / 1024
         return 0.0
 
-    def answers(self) -> bool:
-        try:
-            call(self.port, "GET", "/")
-        except OSError:
-            return False
-        return True
-
     def stop(self) -> None:
         process, self.process = self.process, None
         for sig in (signal.SIGTERM, signal.SIGKILL):
@@ -114,21 +98,23 @@ class Server:
 class Servers(contextlib.ExitStack):
     """Stops every server it started, however the block is left."""
 
-    def start(self, name: str, argv: Argv, env: dict[str, str] | None = None, ready: Ready = Server.answers) -> Server:
-        """`argv` on a free port, once it is `ready` (by default: once it answers HTTP)."""
+    def start(
+        self, name: str, argv: list[str], env: dict[str, str] | None = None, ready: Ready = Server.answers
+    ) -> Server:
+        """`argv` with a free port after it (each command here ends in its port option), once it
+        is `ready` (by default: once it answers HTTP)."""
         with socket.socket() as sock:
             sock.bind((HOST, 0))
-            port = int(sock.getsockname()[1])
-        server = Server(name, argv(port), port)
+            server = Server(name, int(sock.getsockname()[1]))
         self.callback(server.stop)
         server.started_at = time.perf_counter()
         try:
             server.process = subprocess.Popen(
-                server.argv, cwd=ROOT, env={**os.environ, **(env or {})}, stdin=subprocess.DEVNULL,
+                [*argv, str(server.port)], cwd=ROOT, env={**os.environ, **(env or {})}, stdin=subprocess.DEVNULL,
                 stdout=server.log, stderr=subprocess.STDOUT, start_new_session=True,
             )  # fmt: skip
         except OSError as exc:
-            raise BenchError(f"cannot start {name} ({server.argv[0]}): {exc.strerror or exc}") from exc
+            raise BenchError(f"cannot start {name} ({argv[0]}): {exc.strerror or exc}") from exc
         while server.process.poll() is None:  # polled every 3 ms: `ready_s` is a start-up time
             if ready(server):
                 server.ready_s = time.perf_counter() - server.started_at

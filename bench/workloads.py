@@ -3,12 +3,12 @@ the body (and query) is written down; where the mock mounts each API comes from 
 (`GET /__mock/apis`), so a moved mount point is neither benchmarked as 404s nor an edit here.
 Prism serves one document at its root, at the document's own paths."""
 
-from __future__ import annotations
-
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
+
+from bench import BenchError
 
 TOKEN = "bench-token"
 ITEM_ID = "bench-conversation-1"
@@ -34,10 +34,6 @@ TABLE: dict[str, tuple[str, str, Mapping[str, Any] | None, str]] = {
     "pets-create": ("petstore-expanded", "POST /pets", {"name": "Rex", "tag": "dog"}, ""),
 }
 SEED_WORKLOADS = tuple(_CONVERSATION)
-
-
-class WorkloadError(Exception):
-    """The table and the running mock disagree."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,7 +68,7 @@ def from_index(index: Mapping[str, Any], names: Iterable[str] | None = None) -> 
     apis = {api.get("name"): api for api in index.get("apis", [])}
     wanted = list(TABLE if names is None else names)
     if unknown := [n for n in wanted if n not in TABLE]:
-        raise WorkloadError(f"unknown workload {', '.join(unknown)}; known: {', '.join(TABLE)}")
+        raise BenchError(f"unknown workload {', '.join(unknown)}; known: {', '.join(TABLE)}")
     out = []
     for name in wanted:
         api, operation, body, query = TABLE[name]
@@ -81,6 +77,6 @@ def from_index(index: Mapping[str, Any], names: Iterable[str] | None = None) -> 
         mount = str(served.get("base_path", "/")).rstrip("/")
         listed = {(op.get("method"), op.get("path")) for op in served.get("operations", [])}
         if (method, mount + template) not in listed:
-            raise WorkloadError(f"the mock does not serve {operation} of {api} (its index lists {sorted(listed)[:5]})")
+            raise BenchError(f"the mock does not serve {operation} of {api} (its index lists {sorted(listed)[:5]})")
         out.append(Workload(name, api, method, mount, template, body, query))
     return out

@@ -2,26 +2,24 @@
 Lua script that sets the method, headers and body and whose done() prints one JSON line.
 Errors are answers with a status >= 400 (what wrk counts) plus socket errors."""
 
-from __future__ import annotations
-
 import json
 import shutil
 import statistics
 import subprocess
 import tempfile
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass
-from typing import Any
+from dataclasses import dataclass
 
-from bench.servers import HOST, BenchError
+from bench import HOST, BenchError
+from bench.workloads import Workload
 
 _MARK = "BENCH_JSON "
 _DONE = """
 function done(s, latency, requests)
   local e = s.errors
-  io.write(string.format('%s{"requests":%.0f,"us":%.0f,"socket":%.0f,"status":%.0f,"p50":%.1f,"p99":%.1f}\\n',
-    "MARK", s.requests, s.duration, e.connect + e.read + e.write + e.timeout, e.status,
-    latency:percentile(50), latency:percentile(99)))
+  io.write(string.format('%s{"requests":%.0f,"seconds":%.6f,"p50_ms":%.4f,"p99_ms":%.4f,"errors":%.0f}\\n', "MARK",
+    s.requests, s.duration / 1e6, latency:percentile(50) / 1000, latency:percentile(99) / 1000,
+    e.connect + e.read + e.write + e.timeout + e.status))
 end
 """.replace("MARK", _MARK)
 
@@ -38,20 +36,14 @@ class LoadResult:
     def rps(self) -> float:
         return self.requests / self.seconds if self.seconds > 0 else 0.0
 
-    def as_dict(self) -> dict[str, Any]:
-        return {**asdict(self), "rps": round(self.rps, 1)}
-
 
 def merge(slices: Sequence[LoadResult]) -> LoadResult:
     """Slices of one load as one: counts add up, p50 is the median of the slices' and p99 the
     worst slice's (percentiles do not add, so err on the high side)."""
     return LoadResult(
-        sum(r.requests for r in slices),
-        sum(r.seconds for r in slices),
-        statistics.median(r.p50_ms for r in slices),
-        max(r.p99_ms for r in slices),
-        sum(r.errors for r in slices),
-    )
+        sum(r.requests for r in slices), sum(r.seconds for r in slices),
+        statistics.median(r.p50_ms for r in slices), max(r.p99_ms for r in slices), sum(r.errors for r in slices),
+    )  # fmt: skip
 
 
 def lua_string(text: str | bytes) -> str:
@@ -72,31 +64,19 @@ def parse(output: str) -> LoadResult:
     line = next((line for line in output.splitlines() if line.startswith(_MARK)), None)
     if line is None:
         raise BenchError(f"wrk printed no summary line; its output was:\n{output.strip()[-1500:]}")
-    d = json.loads(line[len(_MARK) :])
-    return LoadResult(
-        int(d["requests"]), d["us"] / 1e6, d["p50"] / 1000, d["p99"] / 1000, int(d["socket"] + d["status"])
-    )
+    return LoadResult(**json.loads(line[len(_MARK) :]))
 
 
-def run(
-    port: int, method: str, path: str, headers: Mapping[str, str], body: bytes, seconds: int, connections: int
-) -> LoadResult:
-    """`connections` keep-alive connections on one thread for `seconds` (2 s request timeout)."""
+def run(port: int, w: Workload, seconds: int, connections: int, path: str = "") -> LoadResult:
+    """`w` (at `path`, by default the mock's) on `connections` keep-alive connections on one
+    thread for `seconds` (2 s request timeout)."""
     if (wrk := shutil.which("wrk")) is None:
         raise BenchError("wrk is not installed: `make bench` installs it (Debian's package: apt-get install wrk)")
     with tempfile.NamedTemporaryFile("w", suffix=".lua") as lua:
-        lua.write(script(method, headers, body))
+        lua.write(script(w.method, w.headers(), w.body_bytes))
         lua.flush()
-        argv = [
-            wrk,
-            "-t1",
-            f"-c{connections}",
-            f"-d{seconds}s",
-            "--timeout=2s",
-            "-s",
-            lua.name,
-            f"http://{HOST}:{port}{path}",
-        ]
+        url = f"http://{HOST}:{port}{path or w.path}"
+        argv = [wrk, "-t1", f"-c{connections}", f"-d{seconds}s", "--timeout=2s", "-s", lua.name, url]
         try:
             done = subprocess.run(argv, capture_output=True, text=True, timeout=seconds + 30)
         except subprocess.TimeoutExpired as exc:

@@ -44,7 +44,7 @@ def servers() -> Iterator[list[Server]]:
     for server in running:
         threading.Thread(target=server.serve_forever, daemon=True).start()
     names = ("fast", "slow")
-    yield [Server(name, [], int(s.server_address[1])) for name, s in zip(names, running, strict=True)]
+    yield [Server(name, int(s.server_address[1])) for name, s in zip(names, running, strict=True)]
     for server in running:
         server.shutdown()
 
@@ -53,7 +53,7 @@ def servers() -> Iterator[list[Server]]:
 def test_a_server_twice_as_slow_is_reported_about_twice_as_slow(servers: list[Server]) -> None:
     args = argparse.Namespace(warmup=0, rounds=2, duration=1, connections=2)
     workload = Workload("fake", "fake", "GET", "", "/x", None)
-    rows = {row["server"]: row for row in measure(servers, workload, "/x", args)}
+    rows = {row["server"]: row for row in measure(servers, workload, args)}
     assert set(rows) == {"fast", "slow"}
     fast, slow = rows["fast"], rows["slow"]
     assert fast["requests"] > 0 and slow["requests"] > 0 and fast["errors"] == slow["errors"] == 0
@@ -66,7 +66,7 @@ def test_cpu_time_counts_the_worker_processes() -> None:
     parent = "import subprocess, sys, time\n"
     parent += f"child = subprocess.Popen([sys.executable, '-c', {burn!r}])\ntime.sleep(30)\n"
     with Servers() as servers:
-        server = servers.start("parent", lambda port: [sys.executable, "-c", parent], ready=lambda server: True)
+        server = servers.start("parent", [sys.executable, "-c", parent], ready=lambda server: True)
         time.sleep(2.0)  # the child has burnt its 0.6 s and exited, not yet reaped by its sleeping parent
         cpu = server.cpu_seconds()
         assert cpu >= 0.5, cpu

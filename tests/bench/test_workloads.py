@@ -7,9 +7,9 @@ from typing import Any
 import pytest
 from starlette.testclient import TestClient
 
-from bench.reference import create_reference_app
-from bench.servers import ROOT
-from bench.workloads import LIST_ITEMS, MOCK_TARGETS, TABLE, TOKEN, WorkloadError, from_index
+from bench import ROOT, BenchError
+from bench.reference import create_reference_app, recorded
+from bench.workloads import LIST_ITEMS, MOCK_TARGETS, TABLE, TOKEN, from_index
 from mockserver import create_app
 from mockserver.app import ServerConfig
 
@@ -44,29 +44,20 @@ def test_without_the_token_the_mock_refuses_them(mock: TestClient) -> None:
 
 def test_an_operation_the_mock_does_not_serve_is_named() -> None:
     listing = {"apis": [{"name": "omi", "base_path": "/omi", "operations": []}]}
-    with pytest.raises(WorkloadError, match="PATCH /v1/dev/user/conversations"):
+    with pytest.raises(BenchError, match="PATCH /v1/dev/user/conversations"):
         from_index(listing, ["omi"])
-    with pytest.raises(WorkloadError, match="unknown workload nope"):
+    with pytest.raises(BenchError, match="unknown workload nope"):
         from_index(listing, ["nope"])
 
 
 def test_the_reference_answers_the_recorded_bytes(mock: TestClient) -> None:
-    recorded = []
+    answers = []
     workloads = from_index(index(mock), ["omi", "pets-list"])
     for w in workloads:
         answer = mock.request(w.method, w.path, content=w.body_bytes, headers=w.headers())
-        recorded.append(
-            {
-                "method": w.method,
-                "path": w.path.split("?")[0],
-                "status": answer.status_code,
-                "content_type": answer.headers["content-type"],
-                "body_hex": answer.content.hex(),
-                "has_body": w.body is not None,
-            }
-        )
-    reference = TestClient(create_reference_app(recorded))
-    for w, expected in zip(workloads, recorded, strict=True):
+        answers.append(recorded(w, answer.status_code, answer.headers["content-type"], answer.content))
+    reference = TestClient(create_reference_app(answers))
+    for w, expected in zip(workloads, answers, strict=True):
         answer = reference.request(w.method, w.path, content=w.body_bytes, headers=w.headers())
         assert answer.status_code == expected["status"]
         assert answer.content.hex() == expected["body_hex"]

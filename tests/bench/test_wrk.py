@@ -8,8 +8,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from bench import wrk
-from bench.servers import BenchError
+from bench import BenchError, wrk
+from bench.workloads import Workload
 
 
 def test_lua_strings_escape_everything_but_printable_ascii() -> None:
@@ -25,7 +25,7 @@ def test_the_script_sets_method_body_and_headers() -> None:
 
 
 def test_the_summary_line_is_read_and_a_missing_one_reported() -> None:
-    line = 'BENCH_JSON {"requests":1000,"us":2000000,"socket":3,"status":4,"p50":1500.0,"p99":9000.0}'
+    line = 'BENCH_JSON {"requests":1000,"seconds":2.000000,"p50_ms":1.5000,"p99_ms":9.0000,"errors":7}'
     result = wrk.parse("Running 2s test\n" + line + "\n")
     assert (result.requests, result.rps, result.p50_ms, result.p99_ms, result.errors) == (1000, 500.0, 1.5, 9.0, 7)
     with pytest.raises(BenchError, match="no summary line"):
@@ -63,13 +63,13 @@ def port() -> Iterator[int]:
 
 @pytest.mark.skipif(shutil.which("wrk") is None, reason="wrk is not installed (`make bench` installs it)")
 def test_a_real_run_counts_answers_and_errors(port: int) -> None:
-    ok = wrk.run(port, "GET", "/ok", {}, b"", 1, 2)
+    ok = wrk.run(port, Workload("ok", "x", "GET", "", "/ok", None), 1, 2)
     assert ok.requests > 0 and ok.errors == 0
-    missing = wrk.run(port, "GET", "/missing", {}, b"", 1, 2)
+    missing = wrk.run(port, Workload("ok", "x", "GET", "", "/ok", None), 1, 2, path="/missing")
     assert missing.requests > 0 and missing.errors == missing.requests
 
 
 def test_no_wrk_is_one_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(shutil, "which", lambda name: None)
     with pytest.raises(BenchError, match="make bench"):
-        wrk.run(socket.socket().getsockname()[1] or 1, "GET", "/", {}, b"", 1, 1)
+        wrk.run(socket.socket().getsockname()[1] or 1, Workload("ok", "x", "GET", "", "/", None), 1, 1)
