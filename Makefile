@@ -18,8 +18,9 @@ install: $(STAMP) ## create .venv and install the project with its test tools an
 mock: install ## serve every spec in specs/ on http://127.0.0.1:$(PORT)
 	$(PY) -m mockserver serve --port $(PORT)
 
-test: install redis-server ## run the whole test suite
-	$(PY) -m pytest
+# One file's tests stay in one worker (module fixtures: the corpus runs, a built wheel).
+test: install redis-server ## run the whole test suite, one worker per core
+	$(PY) -m pytest -n auto --dist loadfile
 
 test-corpus-long: install ## the corpus Schemathesis runs with many more fuzzing examples (tens of minutes)
 	CORPUS_LONG=1 $(PY) -m pytest tests/mockserver/test_corpus_schemathesis.py

@@ -29,7 +29,7 @@ from bench.reference import recorded
 from bench.report import REFERENCE, Row, row, with_ratios
 from bench.servers import Server, Servers, call, index_of, mock_argv
 from bench.workloads import LIST_ITEMS, MOCK_TARGETS, SEED_WORKLOADS, TABLE, Workload, from_index
-from mockserver.cli import _non_negative_int, positive_int
+from mockserver.cli import non_negative_int, positive_int
 from mockserver.serving_granian import granian_installed
 
 PRISM = ROOT / "bench" / ".node" / "node_modules" / ".bin" / "prism"  # installed by `make bench`
@@ -58,7 +58,7 @@ def build_parser() -> argparse.ArgumentParser:
         "contract, growth")  # fmt: skip
     add("--duration", type=positive_int, default=2, metavar="S", help="seconds per slice (default 2)")
     add("--rounds", type=positive_int, default=3, metavar="N", help="slices per server, alternating (default 3)")
-    add("--warmup", type=_non_negative_int, default=1, metavar="S", help="unmeasured seconds first (default 1)")
+    add("--warmup", type=non_negative_int, default=1, metavar="S", help="unmeasured seconds first (default 1)")
     add("--connections", type=positive_int, default=16, metavar="N", help="keep-alive connections (default 16)")
     add("--startup-runs", type=positive_int, default=5, metavar="N", help="start-ups timed per server (default 5)")
     add(

@@ -80,7 +80,7 @@ def positive_int(text: str) -> int:
     return _whole_number(text, 1, "a positive number")
 
 
-def _non_negative_int(text: str) -> int:
+def non_negative_int(text: str) -> int:
     return _whole_number(text, 0, "zero or more")
 
 
@@ -227,7 +227,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     serve.add_argument(
         "--seed-items",
-        type=_non_negative_int,
+        type=non_negative_int,
         default=3,
         metavar="N",
         help="generated items each listable collection starts with (default: 3)",
@@ -305,7 +305,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     serve.add_argument(
         "--journal-size",
-        type=_non_negative_int,
+        type=non_negative_int,
         default=DEFAULT_JOURNAL_SIZE,
         metavar="N",
         help=f"requests the journal (GET /__mock/requests) keeps, 0 for none (default: {DEFAULT_JOURNAL_SIZE})",

@@ -349,9 +349,8 @@ def _form_rule(schema: Schema, encoding: Mapping[str, Any], multipart: bool) -> 
     relaxed = {
         **schema,
         "properties": {k: v for k, v in own.items() if k not in unchecked},
-        # Required names without a declared property have no form encoding either (Schemathesis
-        # sends none for them, valid or not).
-        "required": [k for k in schema.get("required") or [] if k not in unchecked and k in properties],
+        # A required name without a declared property is a field of any value: still required.
+        "required": [k for k in schema.get("required") or [] if k not in unchecked],
     }
     if not relaxed["required"]:
         del relaxed["required"]

@@ -336,8 +336,8 @@ class CorpusOracle:
 
     def form_field_errors(self, method: str, spec_path: str, fields: Mapping[str, str | list[str]]) -> list[str]:
         """Fields of an `application/x-www-form-urlencoded` body that are invalid however
-        they are read (as the text sent, or as JSON: `5`, `true`, `null`); a list is a key
-        repeated, read as an array."""
+        they are read (as the text sent, or as JSON: `5`, `true`, `null`), or required and not
+        sent; a list is a key repeated, read as an array."""
         self.request_body_errors(method, spec_path, {})  # fills the cache of request media
         media = self._requests.get((method.upper(), spec_path)) or {}
         validator = next((v for m, v in media.items() if v is not None and _essence(m) == _FORM), None)
@@ -349,8 +349,19 @@ class CorpusOracle:
         readings = [dict(fields), as_json]
         bad: list[set[str]] = []
         for reading in readings:
-            bad.append({str(e.absolute_path[0]) for e in validator.iter_errors(reading) if e.absolute_path})
-        return [f"request body {name}: {fields[name]!r} is invalid" for name in sorted(set.intersection(*bad))]
+            names: set[str] = set()
+            for e in validator.iter_errors(reading):
+                if e.absolute_path:
+                    names.add(str(e.absolute_path[0]))
+                elif e.validator == "required" and isinstance(e.validator_value, list):
+                    names.update(str(n) for n in e.validator_value if n not in reading)
+            bad.append(names)
+        return [
+            f"request body {name}: {fields[name]!r} is invalid"
+            if name in fields
+            else f"request body {name}: required, not sent"
+            for name in sorted(set.intersection(*bad))
+        ]
 
     def multipart_errors(self, method: str, spec_path: str, parts: Iterable[tuple[str, str]]) -> list[str]:
         """What is wrong with a `multipart/form-data` body (its parts' names and texts) however
