@@ -249,6 +249,22 @@ def test_an_empty_form_is_a_form_without_its_required_fields(media_client: TestC
     assert _locs(refused) == [(("body", "count"), "missing")]
 
 
+def test_a_form_field_required_without_a_declared_property_is_still_required(
+    make_app: AppFactory, write_spec: SpecWriter
+) -> None:
+    """Box's token revocation form requires `grant_type` and declares no property for it: a
+    form without it is invalid, one with it (any text) is valid."""
+    document = _document()
+    form = {"type": "object", "properties": {"client_id": {"type": "string"}}, "required": ["grant_type"]}
+    content = document["paths"]["/uploads"]["post"]["requestBody"]["content"]
+    content["application/x-www-form-urlencoded"]["schema"] = form
+    client = TestClient(make_app([write_spec(document)]), raise_server_exceptions=False)
+    for sent in ({}, {"client_id": "c"}):
+        refused = client.post("/uploads", data=sent, headers={"Content-Type": "application/x-www-form-urlencoded"})
+        assert refused.status_code == 422 and _locs(refused) == [(("body", "grant_type"), "missing")], sent
+    assert client.post("/uploads", data={"client_id": "c", "grant_type": "refresh_token"}).status_code == 200
+
+
 def test_a_body_number_past_float32_is_still_a_number(make_app: AppFactory, write_spec: SpecWriter) -> None:
     """`format: float` bounds parameters (parameters.py) but not JSON bodies, as Schemathesis
     reads them; integer formats bound both."""
