@@ -87,11 +87,9 @@ def affirmer(schema: Schema | None, names: frozenset[str] = AFFIRMATIONS) -> Cal
     if not slots:
         return lambda answer: answer
 
-    def affirm(answer: JSON) -> JSON:
-        if isinstance(answer, dict):
-            for name in slots:
-                if name in answer:
-                    answer[name] = True
+    def affirm(answer: JSON) -> JSON:  # a copy where it says something: the value given may be the one stored
+        if isinstance(answer, dict) and any(name in answer for name in slots):
+            return {**answer, **{name: True for name in slots if name in answer}}
         return answer
 
     return affirm

@@ -25,6 +25,8 @@ import logging
 from collections import OrderedDict
 from collections.abc import Callable, Collection, Mapping, Sequence
 
+import orjson
+
 from mockserver.bindings import Binding, Kind, UnknownIds, collection_key, scope_key
 from mockserver.errors import GeneratedBodyError, StateError, excerpt
 from mockserver.generator import GenContext, Generation, Generator
@@ -33,7 +35,7 @@ from mockserver.realism import format_datetime
 from mockserver.request import MockRequest
 from mockserver.responses import MockResponse
 from mockserver.responses import encode as encode_answer
-from mockserver.state import Change, Store, decode, encode
+from mockserver.state import Store, decode, encode
 from mockserver.types import JSON
 
 _CREATE_ATTEMPTS = 5
@@ -87,7 +89,11 @@ class ResourceStage:
 
     # -- answers -------------------------------------------------------------------------
 
-    def _respond(self, request: MockRequest, body: JSON, headers: tuple[tuple[str, str], ...] = ()) -> MockResponse:
+    def _respond(
+        self, request: MockRequest, body: JSON, headers: tuple[tuple[str, str], ...] = (), wire: bytes | None = None
+    ) -> MockResponse:
+        """The success answer with `body` (checked against its schema); `wire`: its bytes,
+        where they are already made."""
         success = request.op.success
         if success.media_type is None:
             return MockResponse(success.code, headers=headers)
@@ -99,7 +105,9 @@ class ResourceStage:
             raise GeneratedBodyError(
                 f"the answer breaks the schema of {request.op.method} {request.op.path}: {excerpt(body)}"
             )
-        return MockResponse(success.code, body, media_type=success.media_type, headers=headers)
+        if isinstance(body, str):  # sent as text where the media type is not JSON: not the JSON bytes
+            wire = None
+        return MockResponse(success.code, body, media_type=success.media_type, headers=headers, wire=wire)
 
     def _answer(self, request: MockRequest, binding: Binding, resource: JSON, *parts: object) -> JSON:
         """The success answer for `resource`: generated for it, then its fields projected."""
@@ -298,8 +306,10 @@ class ResourceStage:
         writes = role == "update" or (role == "action" and request.op.method != "GET")
         if writes:  # an item already stored (the usual case) takes one atomic update, no read before it
             try:
-                resource = await self.store.update(key, item_id, self._change(request, binding, None))
-                return self._respond(request, self._answer(request, binding, resource, item_id))
+                change = self._change(request, binding, None)
+                resource = await self.store.update(key, item_id, change)
+                body = self._answer(request, binding, resource, item_id)
+                return self._respond(request, body, wire=change.wire(body))
             except _Absent:
                 pass  # nothing written: on as for any other request
             except _TooLarge as exc:
@@ -314,30 +324,21 @@ class ResourceStage:
             return self._respond(request, self._answer(request, binding, resource, item_id))
         if not stored and await self._deleted(key, item_id):  # a stored item has no tombstone
             await self.store.delete(key + "~deleted", item_id)  # recreated by PUT
+        made: _Change | None = None
         if writes:
             try:
-                resource = await self.store.update(key, item_id, self._change(request, binding, resource))
+                made = self._change(request, binding, resource)
+                resource = await self.store.update(key, item_id, made)
             except _TooLarge as exc:
                 return exc.problem
         elif not stored:  # first read of a generated resource: kept, so later reads agree
             await self.store.add(key, item_id, resource)
-        return self._respond(request, self._answer(request, binding, resource, item_id))
+        body = self._answer(request, binding, resource, item_id)
+        return self._respond(request, body, wire=made.wire(body) if made is not None else None)
 
-    def _change(self, request: MockRequest, binding: Binding, resource: JSON | None) -> Change:
-        """The request's write, for `Store.update`: applied to the stored value, or to
-        (a copy of) `resource` where nothing is stored (it may run again on a retry); with no
-        `resource`, nothing stored is `_Absent`."""
-
-        def change(current: JSON | None) -> JSON:
-            if current is None and resource is None:
-                raise _Absent  # the store writes nothing
-            written = self._write(request, binding, current if current is not None else copy.deepcopy(resource))
-            too_large = self._too_large(written)
-            if too_large is not None:
-                raise _TooLarge(too_large)  # the store writes nothing
-            return written
-
-        return change
+    def _change(self, request: MockRequest, binding: Binding, resource: JSON | None) -> _Change:
+        """The request's write, for `Store.update` (see `_Change`)."""
+        return _Change(self, request, binding, resource)
 
     def _write(self, request: MockRequest, binding: Binding, resource: JSON) -> JSON:
         body = _unwrapped(binding, request.body.value)
@@ -347,10 +348,10 @@ class ResourceStage:
                 body = {**extra, **body} if isinstance(body, dict) else extra
         return binding.write.apply(resource, body, request.headers, request.path_params, self.clock())
 
-    def _too_large(self, resource: JSON) -> Problem | None:
+    def _too_large(self, size: int) -> Problem | None:
         """Refuse an update that would make the stored resource larger than the bound."""
         limit = self.max_resource_bytes
-        if limit is None or len(encode_answer(resource)) <= limit:
+        if limit is None or size <= limit:
             return None
         return Problem(413, f"the update would make the resource larger than {limit} bytes (--max-resource-bytes)")
 
@@ -480,6 +481,41 @@ class ResourceStage:
 
 class _Absent(Exception):
     """Raised inside a store update to leave it: nothing is stored under the id yet."""
+
+
+class _Change:
+    """A request's write, the `Change` of a `Store.update`: applied to the stored value, or
+    to (a copy of) `resource` where nothing is stored (it may run again on a retry); with no
+    `resource`, nothing stored is `_Absent`. The new value is encoded once, here: for the
+    size bound, for the store (`made`, see `state.encoded`), and for the answer where the
+    answer is that very value (`wire`)."""
+
+    __slots__ = ("binding", "made", "request", "resource", "stage")
+
+    def __init__(self, stage: ResourceStage, request: MockRequest, binding: Binding, resource: JSON | None) -> None:
+        self.stage, self.request, self.binding, self.resource = stage, request, binding, resource
+        self.made: tuple[JSON, bytes] | None = None  # the last value made and its encoding
+
+    def __call__(self, current: JSON | None) -> JSON:
+        if current is None and self.resource is None:
+            raise _Absent  # the store writes nothing
+        start = current if current is not None else copy.deepcopy(self.resource)
+        written = self.stage._write(self.request, self.binding, start)
+        try:
+            data: bytes | None = orjson.dumps(written)
+        except orjson.JSONEncodeError:  # big integers, lone surrogates: each encoder has its fallback
+            data = None
+        too_large = self.stage._too_large(len(data) if data is not None else len(encode_answer(written)))
+        if too_large is not None:
+            raise _TooLarge(too_large)  # the store writes nothing
+        self.made = (written, data) if data is not None else None
+        return written
+
+    def wire(self, answer: JSON) -> bytes | None:
+        """The answer's bytes where the answer is the value this change made (unchanged since:
+        nothing after the store changes a value in place), else None."""
+        made = self.made
+        return made[1] if made is not None and made[0] is answer else None
 
 
 class _TooLarge(Exception):

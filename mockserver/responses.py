@@ -26,6 +26,7 @@ class MockResponse:
     media_type: str = "application/json"
     headers: tuple[tuple[str, str], ...] = ()
     note: str = ""  # for the access log: what was wrong with the request (the first problem)
+    wire: bytes | None = None  # the body already encoded (JSON answers), sent as it is
 
     @property
     def has_body(self) -> bool:
@@ -49,7 +50,9 @@ async def send_response(send: Send, response: MockResponse, head_only: bool = Fa
     """Write `response` (with `Origin` in its `Vary` header if `vary_origin`, see `cors`);
     returns the number of body bytes."""
     payload = b""
-    if response.has_body:
+    if response.wire is not None:
+        payload = response.wire
+    elif response.has_body:
         is_text = isinstance(response.body, str) and not is_json_wire(response.media_type)
         payload = response.body.encode("utf-8") if is_text else encode(response.body)
     headers = []

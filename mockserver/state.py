@@ -28,8 +28,11 @@ from mockserver.types import JSON
 
 Entry = tuple[str, str, JSON]
 """(collection, item, value): one write of `Store.add`."""
+
+
 Change = Callable[[JSON | None], JSON]
-"""What `Store.update` does to an item: its stored value (None: none yet) to the new one."""
+"""What `Store.update` does to an item: its stored value (None: none yet) to the new one.
+A change may also keep `made`, (the value it made last, its encoding): see `encoded`."""
 
 
 class Store(Protocol):
@@ -77,6 +80,13 @@ def encode(value: JSON) -> bytes:
         return orjson.dumps(value)
     except orjson.JSONEncodeError:
         return _STD + json.dumps(value, separators=(",", ":")).encode("utf-8", "surrogatepass")
+
+
+def encoded(change: Change, value: JSON) -> bytes:
+    """`value` (what `change` answered) encoded: the encoding the change made of it where it
+    kept one (`made`, the engines' own encoding), else made here."""
+    made: tuple[JSON, bytes] | None = getattr(change, "made", None)
+    return made[1] if made is not None and made[0] is value else encode(value)
 
 
 def decode(data: bytes) -> JSON:
@@ -206,6 +216,9 @@ class MemoryStore:
         return value
 
     def _put(self, collection: str, item: str, value: JSON) -> None:
+        self._put_encoded(collection, item, encode(value))
+
+    def _put_encoded(self, collection: str, item: str, data: bytes) -> None:
         bucket = self._buckets.get(collection)
         if bucket is None:
             bucket = self._buckets[collection] = _Bucket()
@@ -213,7 +226,7 @@ class MemoryStore:
                 self._buckets.popitem(last=False)
         else:
             self._buckets.move_to_end(collection)
-        bucket.values[item] = encode(value)
+        bucket.values[item] = data
         bucket.recency[item] = None
         bucket.recency.move_to_end(item)
         while len(bucket.values) > self.max_items:
@@ -238,7 +251,7 @@ class MemoryStore:
     async def update(self, collection: str, item: str, change: Change) -> JSON:
         current = self._get(collection, item)
         value = change(None if current is None else decode(current))
-        self._put(collection, item, value)
+        self._put_encoded(collection, item, encoded(change, value))
         return value
 
     async def delete(self, collection: str, item: str) -> bool:

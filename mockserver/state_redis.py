@@ -22,7 +22,7 @@ from collections import OrderedDict
 
 from mockserver.errors import StateError
 from mockserver.redis_client import RedisConnection, RedisError
-from mockserver.state import Change, Decoded, Entry, decode, encode
+from mockserver.state import Change, Decoded, Entry, decode, encode, encoded
 from mockserver.types import JSON
 
 _NS = "mockserver:"
@@ -196,12 +196,12 @@ class RedisStore:
             for change in changes:
                 try:  # each change gets a value of its own (it may change it in place, then fail)
                     value = change(None if written is None else decode(written))
-                    encoded = encode(value)
+                    data = encoded(change, value)
                 except Exception as exc:  # this request's own failure (nothing stored, too large)
                     outcomes.append(exc)
                     continue
                 outcomes.append(value)
-                written = encoded
+                written = data
             if written is raw or written is None:  # every change failed: nothing to write
                 return outcomes
             held = await self._swap(keys, [raw or b"", item, written, collection])

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from mockserver.errors import StateError
-from mockserver.state import Change, Entry, Items, decode, decoded, encode
+from mockserver.state import Change, Entry, Items, decode, decoded, encode, encoded
 from mockserver.types import JSON
 
 _SCHEMA = """
@@ -112,8 +112,8 @@ class SqliteStore:
         return None if row is None else decode(row[0])
 
     async def put(self, collection: str, item: str, value: JSON) -> None:
-        encoded = encode(value)
-        await self._run(lambda db: db.execute(_UPSERT, (collection, item, encoded)))
+        data = encode(value)
+        await self._run(lambda db: db.execute(_UPSERT, (collection, item, data)))
 
     async def add(self, collection: str, item: str, value: JSON, *also: Entry) -> bool:
         rows = [(c, i, encode(v)) for c, i, v in ((collection, item, value), *also)]
@@ -130,7 +130,7 @@ class SqliteStore:
         def update(db: sqlite3.Connection) -> JSON:
             row = db.execute(_SELECT, (collection, item)).fetchone()
             value = change(None if row is None else decode(row[0]))
-            db.execute(_UPSERT, (collection, item, encode(value)))
+            db.execute(_UPSERT, (collection, item, encoded(change, value)))
             return value
 
         return await self._run(update, transaction=True)

@@ -161,3 +161,10 @@ def test_write_only_cleaner_reads_all_of_branches() -> None:
     clean = WriteOnlyCleaner.compile(schema)
     assert clean is not None
     assert clean({"name": "Ann", "token": "t"}) == {"name": "Ann"}
+
+
+def test_affirmer_answers_a_copy_and_leaves_the_value_it_was_given() -> None:
+    """The value given may be the one just stored (and encoded): it must not change."""
+    affirm = affirmer(obj(success=BOOL, id=STR))
+    stored: JSON = {"success": False, "id": "x"}
+    assert affirm(stored) == {"success": True, "id": "x"} and stored == {"success": False, "id": "x"}

@@ -256,3 +256,28 @@ def test_generated_answers_are_kept_as_made_and_their_number_is_bounded(make_app
         layer = layer.app
     (stage,) = [s for s in layer.stages if isinstance(s, ResourceStage)]
     assert 0 < len(stage._kept) <= GENERATED_KEPT
+
+
+@pytest.mark.parametrize("name", WITH_BODIES)
+def test_an_update_encodes_the_new_value_once_and_answers_those_bytes(
+    client: TestClient, name: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """For the size bound, the store and the answer alike: one `orjson.dumps` per update of
+    a stored resource, and the answer is what a read then gives."""
+    import orjson
+
+    _send(client, name, "enc-1")  # generated and stored
+    made: list[bytes] = []
+    dumps = orjson.dumps
+
+    def counted(value: Any, *args: Any, **options: Any) -> bytes:
+        made.append(dumps(value, *args, **options))
+        return made[-1]
+
+    monkeypatch.setattr(orjson, "dumps", counted)
+    api = SEED_APIS[name]
+    response = client.request(api.method, api.url("enc-1"), json=NEUTRAL_BODY[name], headers=api.headers())
+    monkeypatch.undo()
+    assert response.status_code == 200 and len(made) == 1, (response.status_code, len(made))
+    assert response.content == made[0]
+    assert _send(client, name, "enc-1") == orjson.loads(made[0])  # what is stored
