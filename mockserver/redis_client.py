@@ -122,35 +122,26 @@ class RedisConnection:
 
     async def execute(self, *args: Arg) -> Reply:
         """One command's reply; `RedisError` for an error reply or a failed connection."""
-        protocol = self._protocol
-        if protocol is None or protocol.lost is not None or protocol.loop is not asyncio.get_running_loop():
-            protocol = await self._connected()
-        reply = await protocol.send(_pack(args))
-        if isinstance(reply, hiredis.ReplyError):
-            raise RedisError(str(reply))
-        return reply
+        protocol = self._open() or await self._connected()
+        return _checked(await protocol.send(_pack(args)))
 
     async def transaction(self, *commands: Sequence[Arg]) -> list[Reply]:
         """`commands` in one MULTI/EXEC, written together: their replies; `RedisError` where
-        any of them failed."""
-        protocol = self._protocol
-        if protocol is None or protocol.lost is not None or protocol.loop is not asyncio.get_running_loop():
-            protocol = await self._connected()
+        any of them failed (queued or run)."""
+        protocol = self._open() or await self._connected()
         packed = [_pack(tuple(c)) for c in (("MULTI",), *commands, ("EXEC",))]
-        futures = [protocol.send(p) for p in packed]  # no await between: one run on the wire
-        replies = await asyncio.gather(*futures)
-        for reply in replies[:-1]:
-            if isinstance(reply, hiredis.ReplyError):  # refused when queued: EXEC aborts
-                raise RedisError(str(reply))
-        done = replies[-1]
-        if isinstance(done, hiredis.ReplyError):
-            raise RedisError(str(done))
+        replies = [_checked(r) for r in await asyncio.gather(*(protocol.send(p) for p in packed))]
+        done = replies[-1]  # the other replies are OK and QUEUED
         if not isinstance(done, list):
             raise RedisError(f"EXEC answered {done!r}")
-        for reply in done:
-            if isinstance(reply, hiredis.ReplyError):
-                raise RedisError(str(reply))
-        return done
+        return [_checked(r) for r in done]
+
+    def _open(self) -> _Protocol | None:
+        """The connection, where it is open on the running loop."""
+        protocol = self._protocol
+        if protocol is None or protocol.lost is not None or protocol.loop is not asyncio.get_running_loop():
+            return None
+        return protocol
 
     def script(self, source: str) -> Script:
         return Script(self, source)
@@ -216,6 +207,13 @@ def _pack(args: tuple[Arg, ...]) -> bytes:
     """A command as RESP (hiredis's stub types its argument as a tuple of one)."""
     packed: bytes = hiredis.pack_command(args)  # type: ignore[arg-type]
     return packed
+
+
+def _checked(reply: Reply) -> Reply:
+    """`reply`, or `RedisError` for an error reply."""
+    if isinstance(reply, hiredis.ReplyError):
+        raise RedisError(str(reply))
+    return reply
 
 
 def _tls(options: dict[str, Any]) -> ssl.SSLContext:

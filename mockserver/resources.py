@@ -105,8 +105,6 @@ class ResourceStage:
             raise GeneratedBodyError(
                 f"the answer breaks the schema of {request.op.method} {request.op.path}: {excerpt(body)}"
             )
-        if isinstance(body, str):  # sent as text where the media type is not JSON: not the JSON bytes
-            wire = None
         return MockResponse(success.code, body, media_type=success.media_type, headers=headers, wire=wire)
 
     def _answer(self, request: MockRequest, binding: Binding, resource: JSON, *parts: object) -> JSON:
@@ -306,7 +304,7 @@ class ResourceStage:
         writes = role == "update" or (role == "action" and request.op.method != "GET")
         if writes:  # an item already stored (the usual case) takes one atomic update, no read before it
             try:
-                change = self._change(request, binding, None)
+                change = _Change(self, request, binding, None)
                 resource = await self.store.update(key, item_id, change)
                 body = self._answer(request, binding, resource, item_id)
                 return self._respond(request, body, wire=change.wire(body))
@@ -327,7 +325,7 @@ class ResourceStage:
         made: _Change | None = None
         if writes:
             try:
-                made = self._change(request, binding, resource)
+                made = _Change(self, request, binding, resource)
                 resource = await self.store.update(key, item_id, made)
             except _TooLarge as exc:
                 return exc.problem
@@ -335,10 +333,6 @@ class ResourceStage:
             await self.store.add(key, item_id, resource)
         body = self._answer(request, binding, resource, item_id)
         return self._respond(request, body, wire=made.wire(body) if made is not None else None)
-
-    def _change(self, request: MockRequest, binding: Binding, resource: JSON | None) -> _Change:
-        """The request's write, for `Store.update` (see `_Change`)."""
-        return _Change(self, request, binding, resource)
 
     def _write(self, request: MockRequest, binding: Binding, resource: JSON) -> JSON:
         body = _unwrapped(binding, request.body.value)
@@ -471,7 +465,7 @@ class ResourceStage:
             resource = self._new_item(binding.kind, request.path_params, "")
         if binding.role.kind == "singleton_write":
             try:
-                resource = await self.store.update(key, "", self._change(request, binding, resource))
+                resource = await self.store.update(key, "", _Change(self, request, binding, resource))
             except _TooLarge as exc:
                 return exc.problem
         elif not stored:

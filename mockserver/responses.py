@@ -26,7 +26,7 @@ class MockResponse:
     media_type: str = "application/json"
     headers: tuple[tuple[str, str], ...] = ()
     note: str = ""  # for the access log: what was wrong with the request (the first problem)
-    wire: bytes | None = None  # the body already encoded (JSON answers), sent as it is
+    wire: bytes | None = None  # the body already encoded as JSON, sent where the body goes as JSON
 
     @property
     def has_body(self) -> bool:
@@ -50,11 +50,12 @@ async def send_response(send: Send, response: MockResponse, head_only: bool = Fa
     """Write `response` (with `Origin` in its `Vary` header if `vary_origin`, see `cors`);
     returns the number of body bytes."""
     payload = b""
-    if response.wire is not None:
-        payload = response.wire
-    elif response.has_body:
+    if response.has_body:
         is_text = isinstance(response.body, str) and not is_json_wire(response.media_type)
-        payload = response.body.encode("utf-8") if is_text else encode(response.body)
+        if is_text:
+            payload = response.body.encode("utf-8")
+        else:
+            payload = response.wire if response.wire is not None else encode(response.body)
     headers = []
     if response.status not in (204, 304) and response.status >= 200:  # these carry no body, nor its length
         headers.append((b"content-length", str(len(payload)).encode("ascii")))

@@ -28,11 +28,9 @@ from mockserver.types import JSON
 
 Entry = tuple[str, str, JSON]
 """(collection, item, value): one write of `Store.add`."""
-
-
 Change = Callable[[JSON | None], JSON]
 """What `Store.update` does to an item: its stored value (None: none yet) to the new one.
-A change may also keep `made`, (the value it made last, its encoding): see `encoded`."""
+A change may also keep `made` (the value it made last, its encoding): see `encoded`."""
 
 
 class Store(Protocol):

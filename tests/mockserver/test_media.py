@@ -5,6 +5,7 @@ declared media type. Unit tests of `media` and `multipart`, then small inline do
 
 from __future__ import annotations
 
+import asyncio
 import json
 from typing import Any
 
@@ -15,6 +16,7 @@ from starlette.testclient import TestClient
 
 from mockserver.media import negotiate, parse_accept, select_media
 from mockserver.multipart import MAX_PARTS, TOO_MANY_PARTS, parse_multipart
+from mockserver.responses import MockResponse, send_response
 from tests.mockserver.conftest import AppFactory, SpecWriter
 from tests.servers import serve
 
@@ -626,3 +628,18 @@ def test_real_multipart_upload_over_a_socket(make_app: AppFactory, write_spec: S
         raw, content_type = _multipart(data={"title": "x"}, files=files)
         truncated = http.post("/uploads", content=raw[: len(raw) // 2], headers={"Content-Type": content_type})
         assert truncated.status_code == 400
+
+
+@pytest.mark.parametrize(
+    ("body", "media_type", "sent"),
+    [({"a": 1}, "application/json", b"WIRE"), ("hi", "application/json", b"WIRE"), ("hi", "text/plain", b"hi")],
+)
+def test_a_body_already_encoded_goes_as_it_is_where_it_goes_as_json(body: Any, media_type: str, sent: bytes) -> None:
+    """`MockResponse.wire` stands for the JSON encoding: a text answer is its text."""
+    messages: list[Any] = []
+
+    async def send(message: Any) -> None:
+        messages.append(message)
+
+    asyncio.run(send_response(send, MockResponse(200, body, media_type=media_type, wire=b"WIRE")))
+    assert messages[-1]["body"] == sent
