@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 from collections import OrderedDict
 from collections.abc import Callable, Iterator, Sequence
+from itertools import islice
 from typing import Protocol, overload
 
 import orjson
@@ -159,28 +160,34 @@ class Decoded(Items):
         return [k for k, _ in self._pairs]
 
 
-class _Listed(Items):
-    """A memory collection's ids as they were when it was listed, each value read (and
-    decoded) when it is asked for: a page of 50 from 100,000 copies the ids, not the items.
-    An item deleted since is left out."""
+class _Live(Items):
+    """A memory collection as it is when a run of it is read: nothing is copied when it is
+    listed, and a run is walked to from the nearer end of the creation order, so a page of
+    50 from 100,000 costs its distance from the first or the last item, not the 100,000.
+    Reads take no await: within one step of the event loop, `len` and a run agree."""
 
-    __slots__ = ("_ids", "_values")
+    __slots__ = ("_values",)
 
     def __init__(self, values: dict[str, bytes]) -> None:
-        self._ids, self._values = list(values), values
+        self._values = values
 
     def __len__(self) -> int:
-        return len(self._ids)
+        return len(self._values)
 
     def _read(self, start: int, stop: int) -> list[tuple[str, JSON]]:
         values = self._values
-        return decoded([(k, v) for k in self._ids[start:stop] if (v := values.get(k)) is not None])
+        count = len(values)
+        stop = min(stop, count)
+        if start >= stop:
+            return []
+        if start <= count - stop:
+            pairs = list(islice(values.items(), start, stop))
+        else:
+            pairs = list(islice(reversed(values.items()), count - stop, count - start))[::-1]
+        return decoded(pairs)
 
     def ids(self) -> list[str]:
-        return list(self._ids)
-
-
-_COPIED = 1000  # up to this many items a listing copies (id, value) pairs, past it the ids only
+        return list(self._values)
 
 
 class _Bucket:
@@ -262,11 +269,7 @@ class MemoryStore:
 
     async def items(self, collection: str) -> Items:
         bucket = self._buckets.get(collection)
-        if bucket is None:
-            return Decoded([])
-        if len(bucket.values) <= _COPIED:  # a copy of the pairs: the faster way, for a small one
-            return Decoded(list(bucket.values.items()))
-        return _Listed(bucket.values)
+        return _Live(bucket.values if bucket is not None else {})
 
     async def collections(self, prefix: str) -> dict[str, int]:
         return {k: len(b.values) for k, b in self._buckets.items() if k.startswith(prefix) and b.values}

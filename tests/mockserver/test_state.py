@@ -11,7 +11,6 @@ from typing import Any
 
 import pytest
 
-from mockserver import state
 from mockserver.errors import StateError, UsageError
 from mockserver.state import MemoryStore, Store, decode, encode, open_store
 from mockserver.state_redis import RedisStore
@@ -443,19 +442,22 @@ def test_encoding_round_trips() -> None:
         assert decode(encode(value)) == value
 
 
-def test_a_large_memory_listing_leaves_out_what_was_deleted_since(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Past `_COPIED` items a listing copies the ids only and reads each value when asked."""
-    monkeypatch.setattr(state, "_COPIED", 2)
+def test_a_memory_listing_reads_the_collection_as_it_is_when_read() -> None:
+    """A listing copies nothing: a run is read from the live collection, from either end."""
 
     async def main() -> None:
         store = MemoryStore()
-        for n in range(5):
+        for n in range(7):
             await store.put("c", f"i{n}", n)
         listed = await store.items("c")
-        assert listed.ids() == [f"i{n}" for n in range(5)] and listed[-1] == ("i4", 4) and listed[0:5:2][1] == ("i2", 2)
+        assert listed.ids() == [f"i{n}" for n in range(7)] and len(listed) == 7
+        assert listed[0:2] == [("i0", 0), ("i1", 1)]  # from the front
+        assert listed[4:6] == [("i4", 4), ("i5", 5)] and listed[-1] == ("i6", 6)  # from the back
+        assert listed[0:7:3] == [("i0", 0), ("i3", 3), ("i6", 6)] and listed[5:99] == [("i5", 5), ("i6", 6)]
         await store.delete("c", "i2")
-        await store.put("c", "i3", 30)  # updated since: read as it is now
-        assert listed[1:4] == [("i1", 1), ("i3", 30)]
-        assert list(listed) == [("i0", 0), ("i1", 1), ("i3", 30), ("i4", 4)]  # iteration goes past the gap
+        await store.put("c", "i3", 30)  # updated since: read as it is now, in its place
+        assert len(listed) == 6 and listed[1:4] == [("i1", 1), ("i3", 30), ("i4", 4)]
+        assert list(listed) == [("i0", 0), ("i1", 1), ("i3", 30), ("i4", 4), ("i5", 5), ("i6", 6)]
+        assert list(await store.items("nothing")) == [] and len(await store.items("nothing")) == 0
 
     asyncio.run(main())
