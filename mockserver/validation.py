@@ -168,7 +168,7 @@ class FormRule:
 
     check: SchemaCheck
     fields: dict[str, Callable[[list[str]], JSON | Violation]]
-    arrays: tuple[str, ...] = ()
+    arrays: tuple[str, ...] = ()  # the optional arrays: absent, they are empty
     opaque: frozenset[str] = frozenset()
     files: frozenset[str] = frozenset()  # binary parts: taken as bytes, only their presence checked
     required_files: tuple[str, ...] = ()
@@ -184,7 +184,8 @@ class FormRule:
                 nested.setdefault(base, {}).setdefault(rest[:-1], []).append(text)
                 continue
             grouped.setdefault(key, []).append(text)
-        # An empty list has no form encoding: a declared array that is absent is empty.
+        # An empty list has no form encoding: an optional array that is absent is empty (a
+        # required one that is absent is missing, as a server that needs one value would say).
         out: dict[str, JSON] = {name: [] for name in self.arrays if name not in grouped}
         problems: list[Violation] = []
         decoded = [(key, self.fields.get(key), values) for key, values in grouped.items() if key not in self.opaque]
@@ -309,6 +310,7 @@ def _form_rule(schema: Schema, encoding: Mapping[str, Any], multipart: bool) -> 
     opaque: set[str] = set()
     files: set[str] = set()
     own = schema.get("properties") or {}
+    required = set(schema.get("required") or [])
     properties = _form_properties(schema)  # a oneOf of forms (Redocly's menu item) types its fields too
     for name, sub in properties.items():
         if not isinstance(sub, dict):
@@ -341,7 +343,8 @@ def _form_rule(schema: Schema, encoding: Mapping[str, Any], multipart: bool) -> 
                 fields[name] = lambda values, split=split, d=delimiter: split(  # type: ignore[misc]
                     [part for value in values for part in value.split(d)] if values != [""] else [""]
                 )
-            arrays.append(name)
+            if name not in required:
+                arrays.append(name)
         else:
             scalar = _coercer(sub, loc)
             fields[name] = lambda values, scalar=scalar: scalar(values[0])  # type: ignore[misc]

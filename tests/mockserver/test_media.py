@@ -267,6 +267,31 @@ def test_a_form_field_required_without_a_declared_property_is_still_required(
     assert client.post("/uploads", data={"client_id": "c", "grant_type": "refresh_token"}).status_code == 200
 
 
+def test_a_required_form_array_not_sent_is_missing_and_an_optional_one_is_empty(
+    make_app: AppFactory, write_spec: SpecWriter
+) -> None:
+    """Twilio's role update requires `Permission`, an array sent as repeated fields: a form
+    without it is refused (an empty list has no form encoding, but a required one is needed);
+    an optional array not sent is an empty one."""
+    document = _document()
+    form = {
+        "type": "object",
+        "properties": {"Permission": {"type": "array", "items": {"type": "string"}}, "tags": {"type": "array"}},
+        "required": ["Permission"],
+    }
+    content = document["paths"]["/uploads"]["post"]["requestBody"]["content"]
+    content["application/x-www-form-urlencoded"]["schema"] = form
+    client = TestClient(make_app([write_spec(document)]), raise_server_exceptions=False)
+    headers = {"Content-Type": "application/x-www-form-urlencoded"}
+    for sent in (b"", b"tags=a"):
+        refused = client.post("/uploads", content=sent, headers=headers)
+        assert refused.status_code == 422 and _locs(refused) == [(("body", "Permission"), "missing")], sent
+    assert client.post("/uploads", content=b"Permission=a&Permission=b", headers=headers).status_code == 200
+    rule = make_app([write_spec(document)]).state.apis[0].operations[0].body
+    decoded, problems = rule.media["application/x-www-form-urlencoded"].form.decode([("Permission", "a")])
+    assert decoded == {"Permission": ["a"], "tags": []} and problems == []
+
+
 def test_a_body_number_past_float32_is_still_a_number(make_app: AppFactory, write_spec: SpecWriter) -> None:
     """`format: float` bounds parameters (parameters.py) but not JSON bodies, as Schemathesis
     reads them; integer formats bound both."""
