@@ -163,14 +163,19 @@ class ResourceStage:
 
     # -- items ---------------------------------------------------------------------------
 
-    def _new_item(self, kind: Kind, path_params: Mapping[str, str], item_id: str) -> JSON:
+    def _new_item(
+        self, kind: Kind, path_params: Mapping[str, str], item_id: str, ctx: GenContext | None = None
+    ) -> JSON:
         """The resource an id names before anyone wrote to it: generated from the read
-        schema, deterministically for (API, collection, scope, id)."""
+        schema, deterministically for (API, collection, scope, id); a created or seeded one
+        goes on from `ctx`, the context its id came from (one seeded generator, not two)."""
         if kind.generate is None:
             resource: JSON = {}
         else:
-            scope = [path_params.get(p, "") for p in kind.collection.scope_params]
-            resource = kind.generate(self.generation.context(kind.api, kind.collection.path, scope, item_id))
+            if ctx is None:
+                scope = [path_params.get(p, "") for p in kind.collection.scope_params]
+                ctx = self.generation.context(kind.api, kind.collection.path, scope, item_id)
+            resource = kind.generate(ctx)
         if kind.id_slot is not None:
             kind.id_slot.write(resource, _typed_id(item_id, kind.id_is_int))
         for name, slot in kind.scope_slots:
@@ -195,12 +200,15 @@ class ResourceStage:
         # comes first; the seeds are the same in every process, being made from the seed.
         seeds: dict[str, JSON] = {}
         for index in range(self.seed_items):
-            item_id = await self._fresh_id(kind, key, ("seed", index), taken=seeds.keys())
-            seeds[item_id] = self._new_item(kind, path_params, item_id)
+            item_id, ctx = await self._fresh_id(kind, key, ("seed", index), taken=seeds.keys())
+            seeds[item_id] = self._new_item(kind, path_params, item_id, ctx)
         await self.store.add(marker, "", True, *((key, item_id, item) for item_id, item in seeds.items()))
 
-    async def _fresh_id(self, kind: Kind, key: str, parts: tuple[object, ...], taken: Collection[str] = ()) -> str:
-        """An id that follows the id field's schema and is unused in the collection (nor in `taken`)."""
+    async def _fresh_id(
+        self, kind: Kind, key: str, parts: tuple[object, ...], taken: Collection[str] = ()
+    ) -> tuple[str, GenContext]:
+        """An id that follows the id field's schema and is unused in the collection (nor in
+        `taken`), and the context it was generated from (the item's generation goes on from it)."""
         for attempt in range(20):
             ctx = self.generation.context(kind.api, kind.collection.path, key, *parts, attempt)
             value = kind.id_generate(ctx) if kind.id_generate is not None else f"{attempt}"
@@ -213,14 +221,14 @@ class ResourceStage:
                 and await self.store.get(key, candidate) is None
                 and not await self._deleted(key, candidate)
             ):
-                return candidate
+                return candidate, ctx
         # The schema's ids ran out (a small enum, a name pool): number them, past every taken one.
         count = len(await self.store.items(key)) + len(taken)
         for number in range(count + 1, 2 * count + 2):
             candidate = str(number) if kind.id_is_int else f"{kind.collection.path.rsplit('/', 1)[-1]}-{number}"
             if candidate not in taken and await self.store.get(key, candidate) is None:
-                return candidate
-        return candidate  # only where other requests took every one meanwhile: the caller tries again
+                return candidate, ctx
+        return candidate, ctx  # only where other requests took every one meanwhile: the caller tries again
 
     async def _next_int(self, key: str, taken: Collection[str]) -> int:
         """One above the highest integer id handed out or stored in the collection (nor in
@@ -360,11 +368,12 @@ class ResourceStage:
             if kind.id_slot.is_valid(sent) and text:
                 item_id = text  # a client-chosen id, as some APIs allow, where it is free
         for _ in range(_CREATE_ATTEMPTS):
+            ctx = None  # a client-chosen id: the item generated as for any id
             if item_id is None:
                 # how many creates so far: ids by order, one count across processes
                 created = await self.store.update(key + "~created", "", lambda count: (count or 0) + 1) - 1
-                item_id = await self._fresh_id(kind, key, ("create", created, index))
-            resource = self._new_item(kind, request.path_params, item_id)
+                item_id, ctx = await self._fresh_id(kind, key, ("create", created, index))
+            resource = self._new_item(kind, request.path_params, item_id, ctx)
             now = format_datetime(self.clock())
             for slot in kind.created_slots:
                 slot.write(resource, now)
