@@ -13,7 +13,6 @@ import argparse
 import asyncio
 import time
 from collections.abc import Sequence
-from typing import Any
 
 from starlette.types import ASGIApp, Message
 
@@ -22,25 +21,21 @@ from mockserver.app import ServerConfig, create_app
 from mockserver.cli import positive_int
 
 
-def scope_of(w: Workload) -> dict[str, Any]:
-    """The ASGI scope a server would build for `w`, with the headers wrk sends."""
+async def drive(app: ASGIApp, w: Workload, requests: int) -> float:
+    """CPU seconds per request of `w` over `requests` requests, in the scope a server would build
+    with the headers wrk sends; every answer must be a 2xx."""
     path, _, query = w.path.partition("?")
     headers = [(b"host", b"127.0.0.1:4010")] + [(k.lower().encode(), v.encode()) for k, v in w.headers().items()]
-    if w.body is not None:
-        headers.append((b"content-length", str(len(w.body_bytes)).encode()))
-    return {
+    headers += [(b"content-length", str(len(w.body_bytes)).encode())] if w.body_bytes else []
+    scope = {
         "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": w.method, "scheme": "http",
         "path": path, "raw_path": path.encode(), "query_string": query.encode(), "root_path": "", "headers": headers,
         "client": ("127.0.0.1", 50000), "server": ("127.0.0.1", 4010),
     }  # fmt: skip
-
-
-async def drive(app: ASGIApp, w: Workload, requests: int) -> float:
-    """CPU seconds per request over `requests` requests; every answer must be a 2xx."""
-    scope, body, statuses = scope_of(w), w.body_bytes, []
+    statuses = []
 
     async def receive() -> Message:
-        return {"type": "http.request", "body": body, "more_body": False}
+        return {"type": "http.request", "body": w.body_bytes, "more_body": False}
 
     async def send(message: Message) -> None:
         if message["type"] == "http.response.start":

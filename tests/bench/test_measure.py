@@ -52,7 +52,7 @@ def servers() -> Iterator[list[Server]]:
 @pytest.mark.skipif(shutil.which("wrk") is None, reason="wrk is not installed (`make bench` installs it)")
 def test_a_server_twice_as_slow_is_reported_about_twice_as_slow(servers: list[Server]) -> None:
     args = argparse.Namespace(warmup=0, rounds=2, duration=1, connections=2)
-    workload = Workload("fake", "fake", "GET", "", "/x", None)
+    workload = Workload("fake", "fake", "GET", "/x", "/x")
     rows = {row["server"]: row for row in measure(servers, workload, args)}
     assert set(rows) == {"fast", "slow"}
     fast, slow = rows["fast"], rows["slow"]

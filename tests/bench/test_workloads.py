@@ -8,8 +8,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from bench import ROOT, BenchError
-from bench.reference import create_reference_app, recorded
-from bench.workloads import LIST_ITEMS, MOCK_TARGETS, TABLE, TOKEN, from_index
+from bench.workloads import LIST_ITEMS, MOCK_TARGETS, TABLE, TOKEN, from_index, recorded, reference_app
 from mockserver import create_app
 from mockserver.app import ServerConfig
 
@@ -56,7 +55,7 @@ def test_the_reference_answers_the_recorded_bytes(mock: TestClient) -> None:
     for w in workloads:
         answer = mock.request(w.method, w.path, content=w.body_bytes, headers=w.headers())
         answers.append(recorded(w, answer.status_code, answer.headers["content-type"], answer.content))
-    reference = TestClient(create_reference_app(answers))
+    reference = TestClient(reference_app(answers))
     for w, expected in zip(workloads, answers, strict=True):
         answer = reference.request(w.method, w.path, content=w.body_bytes, headers=w.headers())
         assert answer.status_code == expected["status"]
