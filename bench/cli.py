@@ -10,7 +10,6 @@ import argparse
 import compileall
 import contextlib
 import dataclasses
-import functools
 import json
 import os
 import shutil
@@ -20,12 +19,12 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench import HOST, ROOT, BenchError, contract_ratio, report, wrk
+from bench import HOST, ROOT, BenchError, contract_ratio, report, say, wrk
 from bench.report import REFERENCE, Row, row, with_ratios
 from bench.servers import Server, Servers, mock_argv
 from bench.workloads import LIST_ITEMS, MOCK_TARGETS, SEED_WORKLOADS, TABLE, Workload, from_index, recorded
@@ -35,15 +34,11 @@ from mockserver.serving_granian import granian_installed
 PRISM = ROOT / "bench" / ".node" / "node_modules" / ".bin" / "prism"  # installed by `make bench`
 LARGE_DOCUMENT, CORPUS, STORED = "tests/corpus/box.json", ROOT / "tests" / "corpus", (1_000, 10_000, 100_000)
 SEEDED = ("--seed-items", str(LIST_ITEMS))
-say = functools.partial(print, file=sys.stderr, flush=True)
 SECTIONS = ("throughput", "granian", "engines", "prism", "startup", "contract", "growth")
 # The reference on each server set up as the mock sets it up: one worker, HTTP/1.1, no lifespan, no access log
-REFERENCE_ARGV = {
-    server: [sys.executable, "-m", server, "--factory", "bench.workloads:reference_app", *options.split(), "--port"]
-    for server, options in (
-        ("uvicorn", "--workers 1 --log-level warning --no-access-log --lifespan off --no-proxy-headers"),
-        ("granian", "--interface asginl --workers 1 --http 1 --no-ws --log-level warning"),
-    )
+REFERENCE_OPTIONS = {
+    "uvicorn": "--workers 1 --log-level warning --no-access-log --lifespan off --no-proxy-headers",
+    "granian": "--interface asginl --workers 1 --http 1 --no-ws --log-level warning",
 }
 EXAMPLES = """\
 examples:
@@ -64,9 +59,7 @@ def build_parser() -> argparse.ArgumentParser:
     add("--warmup", type=non_negative_int, default=1, metavar="S", help="unmeasured seconds first (default 1)")
     add("--connections", type=positive_int, default=16, metavar="N", help="keep-alive connections (default 16)")
     add("--startup-runs", type=positive_int, default=5, metavar="N", help="start-ups timed per server (default 5)")
-    add(
-        "--results", type=Path, default=report.RESULTS, metavar="DIR", help="the JSON and plots (default bench/results)"
-    )
+    add("--results", type=Path, default=report.RESULTS, metavar="DIR", help="JSON, plots (default bench/results)")
     add("--check", action="store_true", help="exit 1 when a target is missed")
     return parser
 
@@ -104,8 +97,9 @@ def throughput(args: argparse.Namespace) -> list[Row]:
         workloads = from_index(mocks[0].index(), args.workload)
         json.dump([recorded(w, *mocks[0].answer(w)) for w in workloads], answers)  # what the reference answers
         answers.flush()
-        env = {"BENCH_ANSWERS": answers.name}
-        references = [servers.start(REFERENCE + named[s], REFERENCE_ARGV[s], env) for s in on]
+        env, app = {"BENCH_ANSWERS": answers.name}, "bench.workloads:reference_app"
+        argv = {s: [sys.executable, "-m", s, "--factory", app, *REFERENCE_OPTIONS[s].split(), "--port"] for s in on}
+        references = [servers.start(REFERENCE + named[s], argv[s], env) for s in on]
         pairs = [s for pair in zip(references, mocks, strict=True) for s in pair]
         rows = [r for w in workloads for r in measure(pairs, w, args)]
         if "engines" not in args.skip:
@@ -168,9 +162,8 @@ def started(*argv: str, runs: int = 1, answering: Sequence[str] = ()) -> dict[st
 
 def startup(args: argparse.Namespace) -> dict[str, Any]:
     """Until the seed operations answer; until the largest corpus document is served."""
-    seed = started("specs", *SEEDED, runs=args.startup_runs, answering=SEED_WORKLOADS)
-    large = started(LARGE_DOCUMENT, *SEEDED, runs=args.startup_runs)
-    return {"seed": seed, "large": {"document": LARGE_DOCUMENT, **large}}
+    large = {"document": LARGE_DOCUMENT, **started(LARGE_DOCUMENT, *SEEDED, runs=args.startup_runs)}
+    return {"seed": started("specs", *SEEDED, runs=args.startup_runs, answering=SEED_WORKLOADS), "large": large}
 
 
 def growth(args: argparse.Namespace) -> dict[str, Any]:
@@ -206,14 +199,6 @@ def growth(args: argparse.Namespace) -> dict[str, Any]:
     return {"stored": stored, "documents": documents}
 
 
-# The sections after throughput (which runs granian, engines and prism within it), in order.
-MEASURED: dict[str, Callable[[argparse.Namespace], Any]] = {
-    "startup": startup,
-    "contract": lambda args: contract_ratio.measure(say),
-    "growth": growth,
-}
-
-
 def run(args: argparse.Namespace) -> int:
     # As `pip install` does: a checkout run with PYTHONDONTWRITEBYTECODE would compile every
     # module at every start of the mock (about 0.1 s here), which no installed copy does.
@@ -221,7 +206,12 @@ def run(args: argparse.Namespace) -> int:
     began = datetime.now(UTC)
     payload: dict[str, Any] = {"started": began.isoformat(timespec="seconds"), "load_average": os.getloadavg()}
     payload["throughput"] = [] if "throughput" in args.skip else throughput(args)
-    payload |= {name: section(args) for name, section in MEASURED.items() if name not in args.skip}
+    if "startup" not in args.skip:
+        payload["startup"] = startup(args)
+    if "contract" not in args.skip:
+        payload["contract"] = contract_ratio.measure()
+    if "growth" not in args.skip:
+        payload["growth"] = growth(args)
     payload["targets"] = report.check_targets(payload)
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True)
     payload["commit"] = commit.stdout.strip() or None

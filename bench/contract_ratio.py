@@ -18,7 +18,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from bench import HOST, ROOT, BenchError
+from bench import HOST, ROOT, BenchError, say
 from bench.servers import Servers, mock_argv
 from bench.workloads import SEED_WORKLOADS, TOKEN
 from contracts.contract import compile_contract
@@ -91,7 +91,7 @@ def summary(apis: Sequence[str], suite: Counts, st_run: Counts, walls: Sequence[
     return {"apis": list(apis), "suite": sides[0], "st_run": sides[1], "ratio": ratio}
 
 
-def measure(say: Callable[[str], None]) -> dict[str, Any]:
+def measure() -> dict[str, Any]:
     """Both tools on every seed API against one mock on a real socket."""
     counts, walls = [Counts(0, 0.0), Counts(0, 0.0)], [0.0, 0.0]
     env = {name: value for name, value in os.environ.items() if not name.startswith("CONTRACT_")}

@@ -1,12 +1,9 @@
-"""The mock's own cost per request, without a server or a socket: the app (as `make bench`
-serves it) driven by a minimal ASGI loop, the same request again and again; the figure is
-CPU time per request, the best of --repeats runs of --requests, so that other work on the
-machine weighs on it little. Only names older trees' bench/workloads.py has are used, so that
-this file copied into one measures it (bench/README.md, Profile).
+"""The mock's own CPU time per request, without a server or a socket: the app as `make bench`
+serves it, driven by a minimal ASGI loop, the best of --repeats runs of --requests (bench/README.md,
+Profile). Only names older trees' bench/workloads.py has are used, so that this file copied into
+one measures it.
 
-    python -m bench.inprocess                       # us/request for the five seed updates
-    python -m bench.inprocess omi --profile         # and a pyinstrument profile of that loop
-    python -m bench.inprocess omi --no-cors
+    python -m bench.inprocess [WORKLOAD ...] [--profile] [--no-cors]
 """
 
 import argparse
@@ -66,7 +63,7 @@ async def run(args: argparse.Namespace) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m bench.inprocess", description=__doc__.split(";")[0])
+    parser = argparse.ArgumentParser(prog="python -m bench.inprocess", description=__doc__.split("\n\n")[0])
     parser.add_argument("workload", nargs="*", help=f"of {', '.join(TABLE)} (default: the five seed updates)")
     parser.add_argument("--requests", type=positive_int, default=2000, help="per run (default 2000)")
     parser.add_argument("--repeats", type=positive_int, default=7, help="runs, the best counts (default 7)")

@@ -153,10 +153,10 @@ def render(payload: dict[str, Any]) -> str:
 
 
 def svg(points: Sequence[tuple[float, float, str]], x_label: str, y_label: str, title: str) -> str:
-    """A scatter plot of (x, y, label) on 640 x 400, the axes from zero with five ticks each."""
+    """A scatter plot of (x, y, label), the axes from zero with five ticks each, as an SVG document."""
     x_max, y_max = max(p[0] for p in points) * 1.1 or 1, max(p[1] for p in points) * 1.15 or 1
 
-    def at(x: float, y: float) -> tuple[float, float]:  # the plot area: 60 to 580 across, 340 up to 60
+    def at(x: float, y: float) -> tuple[float, float]:  # the plot area: (60, 60) to (580, 340)
         return 60 + x / x_max * 520, 340 - y / y_max * 280
 
     parts = [
@@ -166,10 +166,10 @@ def svg(points: Sequence[tuple[float, float, str]], x_label: str, y_label: str, 
         f'<text x="320" y="385" text-anchor="middle">{x_label}</text>',
         f'<text x="15" y="200" transform="rotate(-90 15 200)" text-anchor="middle">{y_label}</text>',
     ]
-    for i in range(5):
-        (x, _), (_, y) = at(x_max * i / 4, 0), at(0, y_max * i / 4)
-        parts.append(f'<text x="{x}" y="355" text-anchor="middle">{x_max * i / 4:,.0f}</text>')
-        parts.append(f'<text x="55" y="{y + 4}" text-anchor="end">{y_max * i / 4:,.2f}</text>')
+    for x_tick, y_tick in ((x_max * i / 4, y_max * i / 4) for i in range(5)):
+        (x, _), (_, y) = at(x_tick, 0), at(0, y_tick)
+        parts.append(f'<text x="{x:.1f}" y="355" text-anchor="middle">{x_tick:,.0f}</text>')
+        parts.append(f'<text x="55" y="{y + 4:.1f}" text-anchor="end">{y_tick:,.2f}</text>')
     for x, y, label in ((*at(x, y), label) for x, y, label in points):
         parts.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="4" fill="#1f77b4"/>')
         parts.append(f'<text x="{x + 6:.1f}" y="{y - 6:.1f}">{label}</text>')

@@ -77,17 +77,14 @@ class Server:
         return self.log.read().decode("utf-8", "replace")[-2000:].strip()
 
     def cpu_seconds(self) -> float:
-        """CPU time (user + system) of the process and all its descendants, running or reaped
-        (granian's and `--workers` worker processes)."""
-        stats = {}  # pid: the fields of /proc/PID/stat from the 3rd on (state, ppid, ...; utime is [11])
+        """CPU time (user + system) of the processes of its session with the children they reaped
+        (granian's and `--workers` worker processes; a child's time is its own until it is reaped)."""
+        session, ticks = self.process.pid if self.process else -1, 0
         for stat in Path("/proc").glob("[0-9]*/stat"):
             with contextlib.suppress(OSError):
-                stats[int(stat.parent.name)] = stat.read_text().rsplit(")", 1)[1].split()
-        ticks, todo = 0, [self.process.pid] if self.process else []
-        while todo:
-            pid = todo.pop()
-            ticks += sum(int(f) for f in stats.get(pid, [])[11:15])  # utime, stime, cutime, cstime
-            todo += [child for child, fields in stats.items() if int(fields[1]) == pid]
+                fields = stat.read_text().rsplit(")", 1)[1].split()  # from the 3rd: state, ppid, pgrp, session, ...
+                if int(fields[3]) == session:
+                    ticks += sum(int(f) for f in fields[11:15])  # utime, stime, cutime, cstime
         return ticks / os.sysconf("SC_CLK_TCK")
 
     def rss_mb(self) -> float:

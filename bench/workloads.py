@@ -3,12 +3,11 @@ where the mock's index (`GET /__mock/apis`) says the API is mounted, so that a m
 neither benchmarked as 404s nor an edit here (Prism serves a document at its own paths). And
 the bare reference, the limit of the stack: a Starlette app answering each workload with the
 bytes the mock once gave it (recorded into the JSON file named by `BENCH_ANSWERS`), reading and
-decoding the body but validating, storing, generating nothing (`uvicorn --factory
-bench.workloads:reference_app`)."""
+decoding the body but validating, storing, generating nothing."""
 
 import json
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -53,37 +52,31 @@ class Workload:
         return {**HEADERS, "Content-Type": "application/json"} if self.body_bytes else dict(HEADERS)
 
 
-def from_index(index: Mapping[str, Any], names: Iterable[str] | None = None) -> list[Workload]:
+def from_index(index: Mapping[str, Any], names: Sequence[str] | None = None) -> list[Workload]:
     """The workloads `names` (all by default), placed where the mock's index says."""
     apis = {api["name"]: api for api in index["apis"]}
-    wanted = list(TABLE if names is None else names)
-    if unknown := [n for n in wanted if n not in TABLE]:
-        raise BenchError(f"unknown workload {', '.join(unknown)}; known: {', '.join(TABLE)}")
     out = []
-    for name in wanted:
+    for name in TABLE if names is None else names:
         api, operation, body = TABLE[name]
         method, target = operation.split(" ", 1)
-        served = apis.get(api, {})
-        mount = str(served.get("base_path", "/")).rstrip("/")
-        listed = {(op["method"], op["path"]) for op in served.get("operations", [])}
+        mount = str(apis.get(api, {}).get("base_path", "/")).rstrip("/")
+        listed = {(op["method"], op["path"]) for op in apis.get(api, {}).get("operations", [])}
         if (method, mount + target.split("?")[0]) not in listed:
             raise BenchError(f"the mock does not serve {operation} of {api} (its index lists {sorted(listed)[:5]})")
-        spec_path = target.replace("{conversation_id}", ITEM_ID)
-        encoded = b"" if body is None else json.dumps(body, separators=(",", ":")).encode()
-        out.append(Workload(name, api, method, mount + spec_path, spec_path, encoded))
+        spec_path, encoded = target.replace("{conversation_id}", ITEM_ID), json.dumps(body, separators=(",", ":"))
+        out.append(Workload(name, api, method, mount + spec_path, spec_path, encoded.encode() if body else b""))
     return out
 
 
 def recorded(w: Workload, status: int, media_type: str, body: bytes) -> dict[str, Any]:
     """The mock's answer to `w` as the reference is to give it (one item of the JSON file)."""
-    request = {"method": w.method, "path": w.path.split("?")[0]}
-    return {**request, "status": status, "content_type": media_type, "body_hex": body.hex()}
+    return {"method": w.method, "path": w.path.split("?")[0], "status": status, "content_type": media_type,
+            "body_hex": body.hex()}  # fmt: skip
 
 
 def reference_app(answers: Iterable[Mapping[str, Any]] | None = None) -> Starlette:
-    """One route per answer as `recorded` keeps it (by default those in `BENCH_ANSWERS`)."""
-    if answers is None:
-        answers = json.loads(Path(os.environ["BENCH_ANSWERS"]).read_text())
+    """One route per answer as `recorded` keeps it, by default those in `BENCH_ANSWERS` (served
+    by `uvicorn --factory bench.workloads:reference_app`)."""
 
     def route(answer: Mapping[str, Any]) -> Route:
         body, status, media_type = bytes.fromhex(answer["body_hex"]), int(answer["status"]), answer["content_type"]
@@ -95,4 +88,5 @@ def reference_app(answers: Iterable[Mapping[str, Any]] | None = None) -> Starlet
 
         return Route(answer["path"], respond, methods=[answer["method"]])
 
+    answers = json.loads(Path(os.environ["BENCH_ANSWERS"]).read_text()) if answers is None else answers
     return Starlette(routes=[route(a) for a in answers])
