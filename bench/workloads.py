@@ -63,15 +63,16 @@ def from_index(index: Mapping[str, Any], names: Sequence[str] | None = None) -> 
         listed = {(op["method"], op["path"]) for op in apis.get(api, {}).get("operations", [])}
         if (method, mount + target.split("?")[0]) not in listed:
             raise BenchError(f"the mock does not serve {operation} of {api} (its index lists {sorted(listed)[:5]})")
-        spec_path, encoded = target.replace("{conversation_id}", ITEM_ID), json.dumps(body, separators=(",", ":"))
-        out.append(Workload(name, api, method, mount + spec_path, spec_path, encoded.encode() if body else b""))
+        spec_path = target.replace("{conversation_id}", ITEM_ID)
+        encoded = b"" if body is None else json.dumps(body, separators=(",", ":")).encode()
+        out.append(Workload(name, api, method, mount + spec_path, spec_path, encoded))
     return out
 
 
 def recorded(w: Workload, status: int, media_type: str, body: bytes) -> dict[str, Any]:
     """The mock's answer to `w` as the reference is to give it (one item of the JSON file)."""
-    return {"method": w.method, "path": w.path.split("?")[0], "status": status, "content_type": media_type,
-            "body_hex": body.hex()}  # fmt: skip
+    request = {"method": w.method, "path": w.path.split("?")[0], "has_body": bool(w.body_bytes)}
+    return {**request, "status": status, "content_type": media_type, "body_hex": body.hex()}
 
 
 def reference_app(answers: Iterable[Mapping[str, Any]] | None = None) -> Starlette:
@@ -80,10 +81,11 @@ def reference_app(answers: Iterable[Mapping[str, Any]] | None = None) -> Starlet
 
     def route(answer: Mapping[str, Any]) -> Route:
         body, status, media_type = bytes.fromhex(answer["body_hex"]), int(answer["status"]), answer["content_type"]
+        reads = bool(answer["has_body"])
 
         async def respond(request: Request) -> Response:
-            if raw := await request.body():
-                json.loads(raw)
+            if reads:
+                await request.json()
             return Response(body, status, media_type=media_type)
 
         return Route(answer["path"], respond, methods=[answer["method"]])
