@@ -81,7 +81,8 @@ def measure(servers: Sequence[Server], w: Workload, args: argparse.Namespace) ->
     for name, taken in slices.items():
         result = wrk.merge(taken)
         cpu_us = cpu[name] / result.requests * 1e6 if result.requests and cpu[name] > 0 else None
-        say(f"  {w.name:<13} {name:<17} {result.rps:>8,.0f} req/s  p99 {result.p99_ms:6.2f} ms  CPU {cpu_us or 0:.0f}")
+        figures = f"{result.rps:>8,.0f} req/s  p99 {result.p99_ms:6.2f} ms  CPU {cpu_us or 0:.0f} us"
+        say(f"  {w.name:<13} {name:<17} {figures}")
         rows.append(row(w.name, name, result, cpu_us))
     return rows
 
@@ -120,7 +121,8 @@ def engines(servers: Servers) -> list[tuple[str, tuple[str, ...]]]:
         say("redis-server is not installed (`make test` installs it): the Redis rows are left out")
         return variants
     argv = [redis, "--bind", HOST, "--save", "", "--dir", scratch, "--port"]
-    url = f"redis://{HOST}:{servers.start('redis', argv, ready=lambda s: 'Ready to accept' in s.output()).port}/0"
+    port = servers.start("redis", argv, ready=lambda server: "Ready to accept" in server.output()).port
+    url = f"redis://{HOST}:{port}/0"
     return [*variants, ("mock-redis", ("--state", url)), ("mock-redis-2w", ("--state", url, "--workers", "2"))]
 
 
@@ -138,7 +140,7 @@ def prism(workloads: Sequence[Workload], args: argparse.Namespace) -> list[Row]:
             server = servers.start("prism", argv)
             try:
                 rows += measure([server], dataclasses.replace(w, path=w.spec_path), args)
-            except (BenchError, OSError) as exc:
+            except (BenchError, OSError, subprocess.SubprocessError) as exc:
                 rows.append(row(w.name, "prism", None, why=str(exc).splitlines()[0][:120]))
     return rows
 
@@ -229,7 +231,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, signal.default_int_handler)  # servers are stopped on `kill` as on Ctrl-C
     try:
         return run(args)
-    except (BenchError, OSError, subprocess.SubprocessError) as exc:  # a timeout, the only one
+    except (BenchError, OSError, subprocess.SubprocessError) as exc:  # SubprocessError: a tool's timeout
         print(f"bench: error: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:

@@ -63,10 +63,8 @@ Tool = tuple[list[str], Path, Callable[[str], Counts]]  # a command line, the re
 
 def commands(api: str, base_url: str, scratch: Path) -> tuple[Tool, Tool]:
     """The suite's and st run's runs of `api` at `base_url`, their files in `scratch`."""
-    spec, junit, report, config = (
-        ROOT / "specs" / f"{api}.yaml",
-        *(scratch / f"{api}.{x}" for x in ("xml", "json", "toml")),
-    )
+    spec = ROOT / "specs" / f"{api}.yaml"
+    junit, report, config = (scratch / f"{api}.{ext}" for ext in ("xml", "json", "toml"))
     config.write_text(st_run_config(spec, TOKEN))
     same = ["--seed", str(SEED), "--max-examples", str(MAX_EXAMPLES)]
     suite = [sys.executable, "-m", "pytest", "contracts", "-q", "-p", "no:cacheprovider", "--api", api,

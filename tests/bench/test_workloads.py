@@ -2,6 +2,8 @@
 the mock answered: every request the harness sends must be a valid one (2xx), or the
 benchmark would measure error paths."""
 
+import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -60,3 +62,13 @@ def test_the_reference_answers_the_recorded_bytes(mock: TestClient) -> None:
         assert answer.content.hex() == expected["body_hex"]
         assert answer.headers["content-type"] == expected["content_type"]
     assert reference.get("/elsewhere").status_code == 404
+
+
+def test_the_reference_served_by_a_server_reads_its_answers_from_bench_answers(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    answer = {"method": "GET", "path": "/x", "has_body": False, "status": 201, "content_type": "application/json"}
+    (tmp_path / "answers.json").write_text(json.dumps([{**answer, "body_hex": b"[1]".hex()}]))
+    monkeypatch.setenv("BENCH_ANSWERS", str(tmp_path / "answers.json"))
+    served = TestClient(reference_app()).get("/x")  # as `uvicorn --factory` calls it
+    assert (served.status_code, served.text, served.headers["content-type"]) == (201, "[1]", "application/json")
