@@ -9,7 +9,7 @@ missed (figures, not tests, unless --check); its ratio column is over the refere
 import argparse
 import compileall
 import contextlib
-import functools
+import dataclasses
 import json
 import os
 import shutil
@@ -24,20 +24,18 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench import HOST, ROOT, BenchError, contract_ratio, report, wrk
-from bench.reference import recorded
+from bench import HOST, ROOT, BenchError, contract_ratio, report, say, wrk
 from bench.report import REFERENCE, Row, row, with_ratios
-from bench.servers import Server, Servers, call, index_of, mock_argv
-from bench.workloads import LIST_ITEMS, MOCK_TARGETS, SEED_WORKLOADS, TABLE, Workload, from_index
+from bench.servers import Server, Servers, mock_argv
+from bench.workloads import LIST_ITEMS, MOCK_TARGETS, SEED_WORKLOADS, TABLE, Workload, from_index, recorded
 from mockserver.cli import non_negative_int, positive_int
 from mockserver.serving_granian import granian_installed
 
 PRISM = ROOT / "bench" / ".node" / "node_modules" / ".bin" / "prism"  # installed by `make bench`
 LARGE_DOCUMENT, CORPUS, STORED = "tests/corpus/box.json", ROOT / "tests" / "corpus", (1_000, 10_000, 100_000)
 SEEDED = ("--seed-items", str(LIST_ITEMS))
-say = functools.partial(print, file=sys.stderr, flush=True)
 SECTIONS = ("throughput", "granian", "engines", "prism", "startup", "contract", "growth")
-# bench/reference.py set up on each server as the mock sets it up: one worker, HTTP/1.1, no lifespan, no access log
+# The reference on each server set up as the mock sets it up: one worker, HTTP/1.1, no lifespan, no access log
 REFERENCE_OPTIONS = {
     "uvicorn": "--workers 1 --log-level warning --no-access-log --lifespan off --no-proxy-headers",
     "granian": "--interface asginl --workers 1 --http 1 --no-ws --log-level warning",
@@ -61,37 +59,23 @@ def build_parser() -> argparse.ArgumentParser:
     add("--warmup", type=non_negative_int, default=1, metavar="S", help="unmeasured seconds first (default 1)")
     add("--connections", type=positive_int, default=16, metavar="N", help="keep-alive connections (default 16)")
     add("--startup-runs", type=positive_int, default=5, metavar="N", help="start-ups timed per server (default 5)")
-    add(
-        "--results",
-        type=Path,
-        default=report.RESULTS,
-        metavar="DIR",
-        help="where the JSON and plots go (default bench/results)",
-    )
+    add("--results", type=Path, default=report.RESULTS, metavar="DIR", help="JSON, plots (default bench/results)")
     add("--check", action="store_true", help="exit 1 when a target is missed")
     return parser
 
 
-def preflight(server: Server, w: Workload, path: str = "", timeout: float = 5.0) -> tuple[int, str, bytes]:
-    """The server's answer to `w` (at `path`, by default the mock's), which must be a 2xx."""
-    status, media_type, body = call(server.port, w.method, path or w.path, w.body_bytes, w.headers(), timeout)
-    if not 200 <= status < 300:
-        raise BenchError(f"{server.name} answered {status} to {w.method} {path or w.path}: {body[:300]!r}")
-    return status, media_type, body
-
-
-def measure(servers: Sequence[Server], w: Workload, args: argparse.Namespace, path: str = "") -> list[Row]:
+def measure(servers: Sequence[Server], w: Workload, args: argparse.Namespace) -> list[Row]:
     """Once each server has answered `w` with a 2xx: alternating slices of load, one merged row per server."""
     for server in servers:
-        preflight(server, w, path)
+        server.answer(w)
     for server in servers if args.warmup else ():
-        wrk.run(server.port, w, args.warmup, args.connections, path)
+        wrk.run(server.port, w, args.warmup, args.connections)
     slices: dict[str, list[wrk.LoadResult]] = {s.name: [] for s in servers}
     cpu = dict.fromkeys(slices, 0.0)
     for _ in range(args.rounds):
         for server in servers:
             before = server.cpu_seconds()
-            slices[server.name].append(wrk.run(server.port, w, args.duration, args.connections, path))
+            slices[server.name].append(wrk.run(server.port, w, args.duration, args.connections))
             cpu[server.name] += server.cpu_seconds() - before
     rows = []
     for name, taken in slices.items():
@@ -111,35 +95,35 @@ def throughput(args: argparse.Namespace) -> list[Row]:
     named = {"uvicorn": "", "granian": "-granian"}
     with Servers() as servers, tempfile.NamedTemporaryFile("w", suffix=".json") as answers:
         mocks = [servers.start("mock" + named[s], mock_argv(*MOCK_TARGETS, *SEEDED, "--server", s)) for s in on]
-        workloads = from_index(index_of(mocks[0]), args.workload)
-        json.dump([recorded(w, *preflight(mocks[0], w)) for w in workloads], answers)  # what the reference answers
+        workloads = from_index(mocks[0].index(), args.workload)
+        json.dump([recorded(w, *mocks[0].answer(w)) for w in workloads], answers)  # what the reference answers
         answers.flush()
-        app = {s: [sys.executable, "-m", s, "bench.reference:app", *REFERENCE_OPTIONS[s].split(), "--port"] for s in on}
-        references = [servers.start(REFERENCE + named[s], app[s], {"BENCH_ANSWERS": answers.name}) for s in on]
+        env, app = {"BENCH_ANSWERS": answers.name}, "bench.workloads:reference_app"
+        argv = {s: [sys.executable, "-m", s, "--factory", app, *REFERENCE_OPTIONS[s].split(), "--port"] for s in on}
+        references = [servers.start(REFERENCE + named[s], argv[s], env) for s in on]
         pairs = [s for pair in zip(references, mocks, strict=True) for s in pair]
         rows = [r for w in workloads for r in measure(pairs, w, args)]
         if "engines" not in args.skip:
-            rows += engines(servers, [w for w in workloads if w.name in SEED_WORKLOADS], args)
+            started = [servers.start(name, mock_argv("specs", *SEEDED, *options)) for name, options in engines(servers)]
+            rows += [r for w in workloads if w.name in SEED_WORKLOADS for r in measure(started, w, args)]
     return with_ratios(rows + ([] if "prism" in args.skip else prism(workloads, args)))
 
 
-def engines(servers: Servers, workloads: Sequence[Workload], args: argparse.Namespace) -> list[Row]:
-    """The seed updates on SQLite state, on Redis state (a redis-server of its own; left out,
-    with a note, where there is none) with 1 and 2 workers, and with --dynamic answers (no
-    state touched; 2 workers want a shared one: SQLite, left untouched) with 1 and 2 workers."""
+def engines(servers: Servers) -> list[tuple[str, tuple[str, ...]]]:
+    """The mock's options for SQLite state, for Redis state (a redis-server of its own; left out,
+    with a note, where there is none) with 1 and 2 workers, and for --dynamic answers (no state
+    touched; 2 workers want a shared one: SQLite, left untouched) with 1 and 2 workers."""
     scratch = servers.enter_context(tempfile.TemporaryDirectory(prefix="bench-state-"))
     sqlite = ("--state", f"sqlite:///{scratch}/state.db")
-    variants = {"mock-sqlite": sqlite, "mock-dynamic": ("--dynamic", *sqlite)}
-    variants["mock-dynamic-2w"] = (*variants["mock-dynamic"], "--workers", "2")
+    variants = [("mock-sqlite", sqlite), ("mock-dynamic", ("--dynamic", *sqlite))]
+    variants.append(("mock-dynamic-2w", ("--dynamic", *sqlite, "--workers", "2")))
     if (redis := shutil.which("redis-server")) is None:
         say("redis-server is not installed (`make test` installs it): the Redis rows are left out")
-    else:
-        argv = [redis, "--bind", HOST, "--save", "", "--dir", scratch, "--port"]
-        port = servers.start("redis", argv, ready=lambda server: "Ready to accept" in server.output()).port
-        url = f"redis://{HOST}:{port}/0"
-        variants |= {"mock-redis": ("--state", url), "mock-redis-2w": ("--state", url, "--workers", "2")}
-    started = [servers.start(name, mock_argv("specs", *SEEDED, *options)) for name, options in variants.items()]
-    return [r for w in workloads for r in measure(started, w, args)]
+        return variants
+    argv = [redis, "--bind", HOST, "--save", "", "--dir", scratch, "--port"]
+    port = servers.start("redis", argv, ready=lambda server: "Ready to accept" in server.output()).port
+    url = f"redis://{HOST}:{port}/0"
+    return [*variants, ("mock-redis", ("--state", url)), ("mock-redis-2w", ("--state", url, "--workers", "2"))]
 
 
 def prism(workloads: Sequence[Workload], args: argparse.Namespace) -> list[Row]:
@@ -155,8 +139,8 @@ def prism(workloads: Sequence[Workload], args: argparse.Namespace) -> list[Row]:
             argv = [str(PRISM), "mock", "-d", "-h", HOST, "--verboseLevel", "error", str(spec), "-p"]
             server = servers.start("prism", argv)
             try:
-                rows += measure([server], w, args, w.spec_path)
-            except (BenchError, OSError) as exc:
+                rows += measure([server], dataclasses.replace(w, path=w.spec_path), args)
+            except (BenchError, OSError, subprocess.SubprocessError) as exc:
                 rows.append(row(w.name, "prism", None, why=str(exc).splitlines()[0][:120]))
     return rows
 
@@ -170,12 +154,18 @@ def started(*argv: str, runs: int = 1, answering: Sequence[str] = ()) -> dict[st
         with Servers() as servers:
             server = servers.start("mock", mock_argv(*argv))
             rss.append(server.rss_mb())
-            index = index_of(server)
+            index = server.index()
             for w in from_index(index, answering):
-                preflight(server, w)
+                server.answer(w)
             seconds.append(time.perf_counter() - server.started_at if answering else server.ready_s)
     figures = {"median_s": round(statistics.median(seconds), 3), "runs_s": [round(s, 3) for s in seconds]}
     return {**figures, "rss_mb": max(rss), "operations": sum(len(api["operations"]) for api in index["apis"])}
+
+
+def startup(args: argparse.Namespace) -> dict[str, Any]:
+    """Until the seed operations answer; until the largest corpus document is served."""
+    large = {"document": LARGE_DOCUMENT, **started(LARGE_DOCUMENT, *SEEDED, runs=args.startup_runs)}
+    return {"seed": started("specs", *SEEDED, runs=args.startup_runs, answering=SEED_WORKLOADS), "large": large}
 
 
 def growth(args: argparse.Namespace) -> dict[str, Any]:
@@ -187,11 +177,11 @@ def growth(args: argparse.Namespace) -> dict[str, Any]:
             options = ("--seed-items", str(size), "--max-items", str(size))
             server = servers.start("mock", mock_argv(str(CORPUS / "petstore-expanded.yaml"), *options))
             before, entry = server.rss_mb(), dict[str, Any](items=size)
-            for w in from_index(index_of(server), ["pets-list", "pets-create"]):
+            for w in from_index(server.index(), ["pets-list", "pets-create"]):
                 # One request first, with time to spare: the first list seeds the collection (RSS is
                 # read after it), and each gives the answers still owed to the last run's connections
                 # (slow lists of many items) before its own run starts.
-                preflight(server, w, timeout=300)
+                server.answer(w, timeout=300)
                 entry.setdefault("rss_mb", server.rss_mb())
                 result = wrk.run(server.port, w, args.duration, args.connections)
                 entry |= {f"{w.name}_rps": round(result.rps, 1), f"{w.name}_errors": result.errors}
@@ -215,18 +205,16 @@ def run(args: argparse.Namespace) -> int:
     # As `pip install` does: a checkout run with PYTHONDONTWRITEBYTECODE would compile every
     # module at every start of the mock (about 0.1 s here), which no installed copy does.
     compileall.compile_dir(ROOT / "mockserver", quiet=1)
-    began, skip, runs = datetime.now(UTC), set(args.skip), args.startup_runs
+    began = datetime.now(UTC)
     payload: dict[str, Any] = {"started": began.isoformat(timespec="seconds"), "load_average": os.getloadavg()}
-    payload["throughput"] = rows = [] if "throughput" in skip else throughput(args)
-    if "startup" not in skip:  # until the seed operations answer; until the largest corpus document is served
-        seed = started("specs", *SEEDED, runs=runs, answering=SEED_WORKLOADS)
-        large = started(LARGE_DOCUMENT, *SEEDED, runs=runs)
-        payload["startup"] = {"seed": seed, "large": {"document": LARGE_DOCUMENT, **large}}
-    if "contract" not in skip:
-        payload["contract"] = contract_ratio.measure(say)
-    if "growth" not in skip:
+    payload["throughput"] = [] if "throughput" in args.skip else throughput(args)
+    if "startup" not in args.skip:
+        payload["startup"] = startup(args)
+    if "contract" not in args.skip:
+        payload["contract"] = contract_ratio.measure()
+    if "growth" not in args.skip:
         payload["growth"] = growth(args)
-    payload["targets"] = report.check_targets(rows, SEED_WORKLOADS, payload.get("startup", {}), payload.get("contract"))
+    payload["targets"] = report.check_targets(payload)
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True)
     payload["commit"] = commit.stdout.strip() or None
     print(report.render(payload))
@@ -243,7 +231,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, signal.default_int_handler)  # servers are stopped on `kill` as on Ctrl-C
     try:
         return run(args)
-    except (BenchError, OSError) as exc:
+    except (BenchError, OSError, subprocess.SubprocessError) as exc:  # SubprocessError: a tool's timeout
         print(f"bench: error: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:

@@ -1,15 +1,11 @@
 """What the contract suite costs beside Schemathesis alone: cases/s of `pytest contracts
 --base-url` and of a raw `st run` of the same operations, modes, phases, examples and seed
 (every built-in check but the undeclared-method ones, no shrinking, continue on failure, the
-credential as the suite applies it), one after the other against one mock of the five seed
-specs on a real socket.
-
-Seconds are each tool's own running time (the suite's `<api>.seconds` JUnit property, st
-run's `running_time`), so the interpreter start-up both pay is left out (the wall times are
-kept beside). Cases are the suite's `<api>.cases` (its unusual-input cases included; its
-second updates and lifecycle requests are not cases) and st run's `test_cases.generated`.
-The suite also makes its semantic checks on every response: the ratio is what they cost.
-"""
+credential as the suite applies it), one after the other against one mock of the seed specs.
+Seconds are each tool's own running time (the suite's `<api>.seconds` JUnit property, st run's
+`running_time`: the interpreter start-up both pay is left out, the wall times kept beside);
+cases are the suite's `<api>.cases` and st run's `test_cases.generated`. The ratio is what the
+suite's semantic checks on every response cost."""
 
 import json
 import os
@@ -22,15 +18,14 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from bench import HOST, ROOT, BenchError
+from bench import HOST, ROOT, BenchError, say
 from bench.servers import Servers, mock_argv
 from bench.workloads import SEED_WORKLOADS, TOKEN
 from contracts.contract import compile_contract
 from contracts.credentials import used_schemes
 from mockserver.loader import load_spec
 
-SEED = 20240601
-MAX_EXAMPLES = 100  # the suite's default
+SEED, MAX_EXAMPLES = 20240601, 100  # the suite's default number of examples
 
 
 class Counts(NamedTuple):
@@ -63,23 +58,24 @@ def st_run_config(spec: Path, token: str) -> str:
     return "\n".join(lines) + "\n"
 
 
-def suite_argv(api: str, base_url: str, junit: Path) -> list[str]:
-    return [
-        sys.executable, "-m", "pytest", "contracts", "-q", "-p", "no:cacheprovider", "--api", api,
-        "--base-url", base_url, "--token", TOKEN, "--max-examples", str(MAX_EXAMPLES), "--seed", str(SEED),
-        f"--junitxml={junit}",
-    ]  # fmt: skip
+Tool = tuple[list[str], Path, Callable[[str], Counts]]  # a command line, the report it writes, how that is read
 
 
-def st_run_argv(spec: Path, base_url: str, config: Path, report: Path) -> list[str]:
-    return [
-        sys.executable, "-m", "schemathesis.cli", "--config-file", str(config), "run", str(spec),
-        "--url", base_url, "--seed", str(SEED),
-        "--max-examples", str(MAX_EXAMPLES), "--mode", "all", "--phases", "examples,coverage,fuzzing",
-        "--exclude-checks", "unsupported_method,allow_header_conformance", "--continue-on-failure", "--no-shrink",
-        "--generation-database", "none", "--request-timeout", "10", "--report", "json", "--report-json-path",
-        str(report),
+def commands(api: str, base_url: str, scratch: Path) -> tuple[Tool, Tool]:
+    """The suite's and st run's runs of `api` at `base_url`, their files in `scratch`."""
+    spec = ROOT / "specs" / f"{api}.yaml"
+    junit, report, config = (scratch / f"{api}.{ext}" for ext in ("xml", "json", "toml"))
+    config.write_text(st_run_config(spec, TOKEN))
+    same = ["--seed", str(SEED), "--max-examples", str(MAX_EXAMPLES)]
+    suite = [sys.executable, "-m", "pytest", "contracts", "-q", "-p", "no:cacheprovider", "--api", api,
+             "--base-url", base_url, "--token", TOKEN, *same, f"--junitxml={junit}"]  # fmt: skip
+    st_run = [
+        sys.executable, "-m", "schemathesis.cli", "--config-file", str(config), "run", str(spec), "--url", base_url,
+        *same, "--mode", "all", "--phases", "examples,coverage,fuzzing", "--continue-on-failure", "--no-shrink",
+        "--exclude-checks", "unsupported_method,allow_header_conformance", "--generation-database", "none",
+        "--request-timeout", "10", "--report", "json", "--report-json-path", str(report),
     ]  # fmt: skip
+    return (suite, junit, suite_counts), (st_run, report, st_run_counts)
 
 
 def summary(apis: Sequence[str], suite: Counts, st_run: Counts, walls: Sequence[float]) -> dict[str, Any]:
@@ -93,28 +89,22 @@ def summary(apis: Sequence[str], suite: Counts, st_run: Counts, walls: Sequence[
     return {"apis": list(apis), "suite": sides[0], "st_run": sides[1], "ratio": ratio}
 
 
-def measure(say: Callable[[str], None], apis: Sequence[str] = SEED_WORKLOADS) -> dict[str, Any]:
-    """Both tools on every API of `apis` against one mock on a real socket."""
-    counts: list[list[Counts]] = [[], []]
-    walls = [0.0, 0.0]
+def measure() -> dict[str, Any]:
+    """Both tools on every seed API against one mock on a real socket."""
+    counts, walls = [Counts(0, 0.0), Counts(0, 0.0)], [0.0, 0.0]
     env = {name: value for name, value in os.environ.items() if not name.startswith("CONTRACT_")}
     with Servers() as servers, tempfile.TemporaryDirectory() as scratch:
         port = servers.start("mock", mock_argv("specs")).port
-        for api in apis:
-            spec = ROOT / "specs" / f"{api}.yaml"
-            base_url = f"http://{HOST}:{port}/{api}{load_spec(spec).server_path}"
-            junit, report, config = (Path(scratch) / f"{api}.{ext}" for ext in ("xml", "json", "toml"))
-            config.write_text(st_run_config(spec, TOKEN))
+        for api in SEED_WORKLOADS:
+            base_url = f"http://{HOST}:{port}/{api}{load_spec(ROOT / 'specs' / f'{api}.yaml').server_path}"
             say(f"contract ratio: {api}: the suite, then st run")
-            runs = ((suite_argv(api, base_url, junit), junit, suite_counts),
-                    (st_run_argv(spec, base_url, config, report), report, st_run_counts))  # fmt: skip
-            for side, (command, out, read) in enumerate(runs):
+            for side, (command, out, read) in enumerate(commands(api, base_url, Path(scratch))):
                 began = time.perf_counter()
                 done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=900)
                 walls[side] += time.perf_counter() - began
                 if not out.exists():
                     what = f"{' '.join(command[1:3])} {api}"
                     raise BenchError(f"{what} wrote no report (exit {done.returncode}): {done.stdout[-500:]}")
-                counts[side].append(read(out.read_text()))
-    suite, st_run = (Counts(sum(c.cases for c in cs), round(sum(c.seconds for c in cs), 2)) for cs in counts)
-    return summary(apis, suite, st_run, walls)
+                cases, seconds = read(out.read_text())
+                counts[side] = Counts(counts[side].cases + cases, round(counts[side].seconds + seconds, 2))
+    return summary(SEED_WORKLOADS, counts[0], counts[1], walls)

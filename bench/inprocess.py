@@ -1,19 +1,15 @@
-"""The mock's own cost per request, without a server or a socket: the app (as `make bench`
-serves it) driven by a minimal ASGI loop, the same request again and again; the figure is
-CPU time per request, the best of --repeats runs of --requests, so that other work on the
-machine weighs on it little. Only names older trees' bench/workloads.py has are used, so that
-this file copied into one measures it (bench/README.md, Profile).
+"""The mock's own CPU time per request, without a server or a socket: the app as `make bench`
+serves it, driven by a minimal ASGI loop, the best of --repeats runs of --requests (bench/README.md,
+Profile). Only names older trees' bench/workloads.py has are used, so that this file copied into
+one measures it.
 
-    python -m bench.inprocess                       # us/request for the five seed updates
-    python -m bench.inprocess omi --profile         # and a pyinstrument profile of that loop
-    python -m bench.inprocess omi --no-cors
+    python -m bench.inprocess [WORKLOAD ...] [--profile] [--no-cors]
 """
 
 import argparse
 import asyncio
 import time
 from collections.abc import Sequence
-from typing import Any
 
 from starlette.types import ASGIApp, Message
 
@@ -22,25 +18,21 @@ from mockserver.app import ServerConfig, create_app
 from mockserver.cli import positive_int
 
 
-def scope_of(w: Workload) -> dict[str, Any]:
-    """The ASGI scope a server would build for `w`, with the headers wrk sends."""
+async def drive(app: ASGIApp, w: Workload, requests: int) -> float:
+    """CPU seconds per request of `w` over `requests` requests, in the scope a server would build
+    with the headers wrk sends; every answer must be a 2xx."""
     path, _, query = w.path.partition("?")
     headers = [(b"host", b"127.0.0.1:4010")] + [(k.lower().encode(), v.encode()) for k, v in w.headers().items()]
-    if w.body is not None:
-        headers.append((b"content-length", str(len(w.body_bytes)).encode()))
-    return {
+    headers += [(b"content-length", str(len(w.body_bytes)).encode())] if w.body_bytes else []
+    scope = {
         "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": w.method, "scheme": "http",
         "path": path, "raw_path": path.encode(), "query_string": query.encode(), "root_path": "", "headers": headers,
         "client": ("127.0.0.1", 50000), "server": ("127.0.0.1", 4010),
     }  # fmt: skip
-
-
-async def drive(app: ASGIApp, w: Workload, requests: int) -> float:
-    """CPU seconds per request over `requests` requests; every answer must be a 2xx."""
-    scope, body, statuses = scope_of(w), w.body_bytes, []
+    statuses = []
 
     async def receive() -> Message:
-        return {"type": "http.request", "body": body, "more_body": False}
+        return {"type": "http.request", "body": w.body_bytes, "more_body": False}
 
     async def send(message: Message) -> None:
         if message["type"] == "http.response.start":
@@ -71,7 +63,7 @@ async def run(args: argparse.Namespace) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m bench.inprocess", description=__doc__.split(";")[0])
+    parser = argparse.ArgumentParser(prog="python -m bench.inprocess", description=__doc__.split("\n\n")[0])
     parser.add_argument("workload", nargs="*", help=f"of {', '.join(TABLE)} (default: the five seed updates)")
     parser.add_argument("--requests", type=positive_int, default=2000, help="per run (default 2000)")
     parser.add_argument("--repeats", type=positive_int, default=7, help="runs, the best counts (default 7)")

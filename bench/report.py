@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import ROOT
+from bench.workloads import SEED_WORKLOADS
 from bench.wrk import LoadResult
 
 Row = dict[str, Any]  # as in the JSON: workload, server, problem, a LoadResult's figures, ratio, CPU us per request
@@ -50,12 +51,11 @@ def with_ratios(rows: list[Row]) -> list[Row]:
     return rows
 
 
-def check_targets(
-    rows: Sequence[Row], seeds: Sequence[str], startup: dict[str, Any], contract: dict[str, Any] | None = None
-) -> list[dict[str, Any]]:
-    """The targets met or missed, on unrounded req/s: the `mock` rows' (the others are for
-    comparison), the pairs of `RELATIVE` and the mock on its faster server where both rows were
-    measured, start-up, the contract suite's ratio."""
+def check_targets(payload: dict[str, Any]) -> list[dict[str, Any]]:
+    """The targets met or missed by a run, on unrounded req/s: the `mock` rows' (the others are
+    for comparison), the pairs of `RELATIVE` and the mock on its faster server where both rows
+    were measured, start-up, the contract suite's ratio."""
+    rows, startup, contract = payload.get("throughput", []), payload.get("startup", {}), payload.get("contract")
     rps = {(r["workload"], r["server"]): _rps(r) for r in rows if _rps(r)}
     checks: list[dict[str, Any]] = []
 
@@ -71,7 +71,7 @@ def check_targets(
             check(what or f"{w}: {server} >= {floor} x {base}", value >= floor, f"{value:.2f}{note}")
 
     for r in (r for r in rows if r["server"] == "mock"):
-        w, seed = r["workload"], r["workload"] in seeds
+        w, seed = r["workload"], r["workload"] in SEED_WORKLOADS
         if r.get("ratio") is None:
             check(f"{w}: measured", False, r["problem"] or "no reference row")
             continue
@@ -80,7 +80,7 @@ def check_targets(
         if seed:
             below(f"{w}: p99", r["p99_ms"], MAX_P99_MS, "ms", f"{r['p99_ms']:.2f}")
         check(f"{w}: no errors", r["errors"] == 0, str(r["errors"]))
-    for w in seeds:
+    for w in SEED_WORKLOADS:
         for server, base, floor in RELATIVE:
             ratio(w, server, base, floor)
         if (w, "mock-granian") in rps:
@@ -117,8 +117,9 @@ def render(payload: dict[str, Any]) -> str:
         for r in rows:
             figures = [_number(r.get("rps")), _number(r.get("p50_ms"), 2), _number(r.get("p99_ms"), 2)]
             tail = [r.get("errors", "-"), _number(r.get("ratio"), 2), _number(r.get("cpu_us_per_request"))]
-            cells = [r["workload"], r["server"], *figures, *tail, r["problem"] or ""]
-            lines.append(f"| {' | '.join(map(str, cells))} |")
+            lines.append(
+                f"| {' | '.join(map(str, [r['workload'], r['server'], *figures, *tail, r['problem'] or '']))} |"
+            )
         lines.append("")
     if seed := startup.get("seed"):
         runs = len(seed["runs_s"])
@@ -152,25 +153,23 @@ def render(payload: dict[str, Any]) -> str:
 
 
 def svg(points: Sequence[tuple[float, float, str]], x_label: str, y_label: str, title: str) -> str:
-    """A scatter plot (x, y, label) with axes from zero and five ticks each, as a standalone SVG document."""
-    width, height, pad = 640, 400, 60
-    x_max, y_max = max(x for x, _, _ in points) * 1.1 or 1, max(y for _, y, _ in points) * 1.15 or 1
+    """A scatter plot of (x, y, label), the axes from zero with five ticks each, as an SVG document."""
+    x_max, y_max = max(p[0] for p in points) * 1.1 or 1, max(p[1] for p in points) * 1.15 or 1
 
-    def at(x: float, y: float) -> tuple[float, float]:
-        return pad + x / x_max * (width - 2 * pad), height - pad - y / y_max * (height - 2 * pad)
+    def at(x: float, y: float) -> tuple[float, float]:  # the plot area: (60, 60) to (580, 340)
+        return 60 + x / x_max * 520, 340 - y / y_max * 280
 
     parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" font-family="sans-serif" '
-        f'font-size="11"><rect width="100%" height="100%" fill="white"/>',
-        f'<path d="M{pad} {pad}V{height - pad}H{width - pad}" fill="none" stroke="black"/>',
-        f'<text x="{width / 2}" y="20" text-anchor="middle" font-size="14">{title}</text>',
-        f'<text x="{width / 2}" y="{height - 15}" text-anchor="middle">{x_label}</text>',
-        f'<text x="15" y="{height / 2}" transform="rotate(-90 15 {height / 2})" text-anchor="middle">{y_label}</text>',
+        '<svg xmlns="http://www.w3.org/2000/svg" width="640" height="400" font-family="sans-serif" font-size="11">',
+        '<rect width="100%" height="100%" fill="white"/><path d="M60 60V340H580" fill="none" stroke="black"/>',
+        f'<text x="320" y="20" text-anchor="middle" font-size="14">{title}</text>',
+        f'<text x="320" y="385" text-anchor="middle">{x_label}</text>',
+        f'<text x="15" y="200" transform="rotate(-90 15 200)" text-anchor="middle">{y_label}</text>',
     ]
     for x_tick, y_tick in ((x_max * i / 4, y_max * i / 4) for i in range(5)):
-        (x, bottom), (left, y) = at(x_tick, 0), at(0, y_tick)
-        parts.append(f'<text x="{x}" y="{bottom + 15}" text-anchor="middle">{x_tick:,.0f}</text>')
-        parts.append(f'<text x="{left - 5}" y="{y + 4}" text-anchor="end">{y_tick:,.2f}</text>')
+        (x, _), (_, y) = at(x_tick, 0), at(0, y_tick)
+        parts.append(f'<text x="{x:.1f}" y="355" text-anchor="middle">{x_tick:,.0f}</text>')
+        parts.append(f'<text x="55" y="{y + 4:.1f}" text-anchor="end">{y_tick:,.2f}</text>')
     for x, y, label in ((*at(x, y), label) for x, y, label in points):
         parts.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="4" fill="#1f77b4"/>')
         parts.append(f'<text x="{x + 6:.1f}" y="{y - 6:.1f}">{label}</text>')

@@ -18,24 +18,9 @@ from pathlib import Path
 from typing import IO, Any
 
 from bench import HOST, ROOT, BenchError
-from bench.workloads import TOKEN
+from bench.workloads import TOKEN, Workload
 
 Ready = Callable[["Server"], bool]
-
-
-def call(
-    port: int, method: str, path: str, body: bytes = b"", headers: dict[str, str] | None = None, timeout: float = 5.0
-) -> tuple[int, str, bytes]:
-    """(status, content type, body) of one request; OSError when nothing answers."""
-    conn = http.client.HTTPConnection(HOST, port, timeout=timeout)
-    try:
-        conn.request(method, path, body=body or None, headers=headers or {})
-        response = conn.getresponse()
-        return response.status, response.getheader("content-type", ""), response.read()
-    except http.client.HTTPException as exc:
-        raise OSError(f"bad HTTP answer: {exc!r}") from exc
-    finally:
-        conn.close()
 
 
 def mock_argv(*args: str) -> list[str]:
@@ -54,27 +39,52 @@ class Server:
     ready_s: float = 0.0  # seconds from the start until it was ready
     log: IO[bytes] = field(default_factory=tempfile.TemporaryFile)
 
+    def call(
+        self, method: str, path: str, body: bytes = b"", headers: dict[str, str] | None = None, timeout: float = 5.0
+    ) -> tuple[int, str, bytes]:
+        """(status, content type, body) of one request; OSError when nothing answers."""
+        conn = http.client.HTTPConnection(HOST, self.port, timeout=timeout)
+        try:
+            conn.request(method, path, body=body or None, headers=headers or {})
+            response = conn.getresponse()
+            return response.status, response.getheader("content-type", ""), response.read()
+        except http.client.HTTPException as exc:
+            raise OSError(f"bad HTTP answer: {exc!r}") from exc
+        finally:
+            conn.close()
+
+    def answer(self, w: Workload, timeout: float = 5.0) -> tuple[int, str, bytes]:
+        """The server's answer to `w`, which must be a 2xx."""
+        status, media_type, body = self.call(w.method, w.path, w.body_bytes, w.headers(), timeout)
+        if not 200 <= status < 300:
+            raise BenchError(f"{self.name} answered {status} to {w.method} {w.path}: {body[:300]!r}")
+        return status, media_type, body
+
+    def index(self) -> dict[str, Any]:
+        """The mock's index (`GET /__mock/apis`): its APIs, their mounts and operations."""
+        status, _, body = self.call("GET", "/__mock/apis")
+        if status != 200 or b'"apis"' not in body:
+            raise BenchError(f"{self.name} lists no APIs at /__mock/apis (status {status})")
+        return dict(json.loads(body))
+
+    def answers(self) -> bool:
+        with contextlib.suppress(OSError):
+            return bool(self.call("GET", "/"))
+        return False
+
     def output(self) -> str:
         self.log.seek(0)
         return self.log.read().decode("utf-8", "replace")[-2000:].strip()
 
-    def answers(self) -> bool:
-        with contextlib.suppress(OSError):
-            return bool(call(self.port, "GET", "/"))
-        return False
-
     def cpu_seconds(self) -> float:
-        """CPU time (user + system) of the process and all its descendants, running or reaped
-        (granian's and `--workers` worker processes)."""
-        stats = {}  # pid: the fields of /proc/PID/stat from the 3rd on (state, ppid, ...; utime is [11])
+        """CPU time (user + system) of the processes of its session with the children they reaped
+        (granian's and `--workers` worker processes; a child's time is its own until it is reaped)."""
+        session, ticks = self.process.pid if self.process else -1, 0
         for stat in Path("/proc").glob("[0-9]*/stat"):
             with contextlib.suppress(OSError):
-                stats[int(stat.parent.name)] = stat.read_text().rsplit(")", 1)[1].split()
-        ticks, todo = 0, [self.process.pid] if self.process else []
-        while todo:
-            pid = todo.pop()
-            ticks += sum(int(f) for f in stats.get(pid, [])[11:15])  # utime, stime, cutime, cstime
-            todo += [child for child, fields in stats.items() if int(fields[1]) == pid]
+                fields = stat.read_text().rsplit(")", 1)[1].split()  # from the 3rd: state, ppid, pgrp, session, ...
+                if int(fields[3]) == session:
+                    ticks += sum(int(f) for f in fields[11:15])  # utime, stime, cutime, cstime
         return ticks / os.sysconf("SC_CLK_TCK")
 
     def rss_mb(self) -> float:
@@ -123,11 +133,3 @@ class Servers(contextlib.ExitStack):
                 raise BenchError(f"{name} did not answer within 60 s:\n{server.output()}")
             time.sleep(0.003)
         raise BenchError(f"{name} exited ({server.process.returncode}) before answering:\n{server.output()}")
-
-
-def index_of(server: Server) -> dict[str, Any]:
-    """The mock's index (`GET /__mock/apis`): its APIs, their mounts and operations."""
-    status, _, body = call(server.port, "GET", "/__mock/apis")
-    if status != 200 or b'"apis"' not in body:
-        raise BenchError(f"{server.name} lists no APIs at /__mock/apis (status {status})")
-    return dict(json.loads(body))

@@ -1,39 +1,42 @@
-"""What is put under load: one valid, authenticated request per operation named here. Only
-the body (and query) is written down; where the mock mounts each API comes from its index
-(`GET /__mock/apis`), so a moved mount point is neither benchmarked as 404s nor an edit here.
-Prism serves one document at its root, at the document's own paths."""
+"""What is put under load: one valid, authenticated request per operation named here, placed
+where the mock's index (`GET /__mock/apis`) says the API is mounted, so that a moved mount is
+neither benchmarked as 404s nor an edit here (Prism serves a document at its own paths). And
+the bare reference, the limit of the stack: a Starlette app answering each workload with the
+bytes the mock once gave it (recorded into the JSON file named by `BENCH_ANSWERS`), reading and
+decoding the body but validating, storing, generating nothing."""
 
 import json
-from collections.abc import Iterable, Mapping
+import os
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
 
 from bench import BenchError
 
-TOKEN = "bench-token"
-ITEM_ID = "bench-conversation-1"
+TOKEN, ITEM_ID = "bench-token", "bench-conversation-1"
 LIST_ITEMS = 50  # the mock starts each collection with this many items (--seed-items)
 MOCK_TARGETS = ("specs", "tests/corpus/petstore-expanded.yaml")  # what the mock serves
 # Every request carries every credential the documents use: one header set for all servers.
 HEADERS = {"Authorization": f"Bearer {TOKEN}", "X-Session-API-Key": TOKEN}
-
-_CONVERSATION: dict[str, tuple[str, Mapping[str, Any]]] = {
-    "datagrid": ("PATCH /conversations/{conversation_id}", {"name": "Quarterly review", "agent_ids": ["a-1", "a-2"]}),
-    "library-chat": ("PATCH /api/conversations/{conversation_id}", {"title": "Quarterly review"}),
-    "mielto": (
-        "PUT /api/v1/conversations/{conversation_id}",
-        {"title": "Quarterly review", "summary": "Numbers and next steps", "is_public": False},
-    ),
-    "omi": ("PATCH /v1/dev/user/conversations/{conversation_id}", {"title": "Quarterly review", "discarded": False}),
-    "openhands": ("PATCH /api/conversations/{conversation_id}", {"title": "Quarterly review"}),
-}
-# name -> (API, operation, body, query)
-TABLE: dict[str, tuple[str, str, Mapping[str, Any] | None, str]] = {
-    **{api: (api, op, body, "") for api, (op, body) in _CONVERSATION.items()},
-    "pets-list": ("petstore-expanded", "GET /pets", None, f"?limit={LIST_ITEMS}"),
-    "pets-create": ("petstore-expanded", "POST /pets", {"name": "Rex", "tag": "dog"}, ""),
-}
-SEED_WORKLOADS = tuple(_CONVERSATION)
+REVIEW = "Quarterly review"
+# name -> (API, operation as in the document, JSON body); the five seed updates first
+TABLE: dict[str, tuple[str, str, Mapping[str, Any] | None]] = {
+    "datagrid": ("datagrid", "PATCH /conversations/{conversation_id}", {"name": REVIEW, "agent_ids": ["a-1", "a-2"]}),
+    "library-chat": ("library-chat", "PATCH /api/conversations/{conversation_id}", {"title": REVIEW}),
+    "mielto": ("mielto", "PUT /api/v1/conversations/{conversation_id}",
+               {"title": REVIEW, "summary": "Numbers and next steps", "is_public": False}),
+    "omi": ("omi", "PATCH /v1/dev/user/conversations/{conversation_id}", {"title": REVIEW, "discarded": False}),
+    "openhands": ("openhands", "PATCH /api/conversations/{conversation_id}", {"title": REVIEW}),
+    "pets-list": ("petstore-expanded", f"GET /pets?limit={LIST_ITEMS}", None),
+    "pets-create": ("petstore-expanded", "POST /pets", {"name": "Rex", "tag": "dog"}),
+}  # fmt: skip
+SEED_WORKLOADS = tuple(TABLE)[:5]
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,42 +44,51 @@ class Workload:
     name: str
     api: str
     method: str
-    mount: str  # where the mock serves the API ("/datagrid/v1")
-    template: str  # the operation's path in the document
-    body: Mapping[str, Any] | None
-    query: str = ""
-
-    @property
-    def spec_path(self) -> str:
-        """The path as the document has it, the id filled in (Prism's path)."""
-        return self.template.replace("{conversation_id}", ITEM_ID) + self.query
-
-    @property
-    def path(self) -> str:
-        return self.mount + self.spec_path
-
-    @property
-    def body_bytes(self) -> bytes:
-        return b"" if self.body is None else json.dumps(self.body, separators=(",", ":")).encode()
+    path: str  # where the mock serves it, the id filled in
+    spec_path: str  # the same in the document (Prism's path)
+    body_bytes: bytes = b""  # JSON, or nothing
 
     def headers(self) -> dict[str, str]:
-        return {**HEADERS, "Content-Type": "application/json"} if self.body is not None else dict(HEADERS)
+        return {**HEADERS, "Content-Type": "application/json"} if self.body_bytes else dict(HEADERS)
 
 
-def from_index(index: Mapping[str, Any], names: Iterable[str] | None = None) -> list[Workload]:
+def from_index(index: Mapping[str, Any], names: Sequence[str] | None = None) -> list[Workload]:
     """The workloads `names` (all by default), placed where the mock's index says."""
-    apis = {api.get("name"): api for api in index.get("apis", [])}
-    wanted = list(TABLE if names is None else names)
-    if unknown := [n for n in wanted if n not in TABLE]:
-        raise BenchError(f"unknown workload {', '.join(unknown)}; known: {', '.join(TABLE)}")
+    apis = {api["name"]: api for api in index["apis"]}
     out = []
-    for name in wanted:
-        api, operation, body, query = TABLE[name]
-        method, template = operation.split(" ", 1)
-        served = apis.get(api) or {}
-        mount = str(served.get("base_path", "/")).rstrip("/")
-        listed = {(op.get("method"), op.get("path")) for op in served.get("operations", [])}
-        if (method, mount + template) not in listed:
+    for name in TABLE if names is None else names:
+        api, operation, body = TABLE[name]
+        method, target = operation.split(" ", 1)
+        mount = str(apis.get(api, {}).get("base_path", "/")).rstrip("/")
+        listed = {(op["method"], op["path"]) for op in apis.get(api, {}).get("operations", [])}
+        if (method, mount + target.split("?")[0]) not in listed:
             raise BenchError(f"the mock does not serve {operation} of {api} (its index lists {sorted(listed)[:5]})")
-        out.append(Workload(name, api, method, mount, template, body, query))
+        spec_path = target.replace("{conversation_id}", ITEM_ID)
+        encoded = b"" if body is None else json.dumps(body, separators=(",", ":")).encode()
+        out.append(Workload(name, api, method, mount + spec_path, spec_path, encoded))
     return out
+
+
+def recorded(w: Workload, status: int, media_type: str, body: bytes) -> dict[str, Any]:
+    """The mock's answer to `w` as the reference is to give it (one item of the JSON file)."""
+    request = {"method": w.method, "path": w.path.split("?")[0], "has_body": bool(w.body_bytes)}
+    return {**request, "status": status, "content_type": media_type, "body_hex": body.hex()}
+
+
+def reference_app(answers: Iterable[Mapping[str, Any]] | None = None) -> Starlette:
+    """One route per answer as `recorded` keeps it, by default those in `BENCH_ANSWERS` (served
+    by `uvicorn --factory bench.workloads:reference_app`)."""
+
+    def route(answer: Mapping[str, Any]) -> Route:
+        body, status, media_type = bytes.fromhex(answer["body_hex"]), int(answer["status"]), answer["content_type"]
+        reads = bool(answer["has_body"])
+
+        async def respond(request: Request) -> Response:
+            if reads:
+                await request.json()
+            return Response(body, status, media_type=media_type)
+
+        return Route(answer["path"], respond, methods=[answer["method"]])
+
+    answers = json.loads(Path(os.environ["BENCH_ANSWERS"]).read_text()) if answers is None else answers
+    return Starlette(routes=[route(a) for a in answers])

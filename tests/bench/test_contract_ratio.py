@@ -11,14 +11,14 @@ from bench.contract_ratio import (
     MAX_EXAMPLES,
     SEED,
     Counts,
-    st_run_argv,
+    commands,
     st_run_config,
     st_run_counts,
-    suite_argv,
     suite_counts,
     summary,
 )
 from bench.report import render
+from bench.workloads import TOKEN
 
 # As pytest writes it for two APIs (`record_testsuite_property`), with per-test properties too.
 SUITE_JUNIT = """<?xml version="1.0" encoding="utf-8"?>
@@ -61,8 +61,11 @@ def test_the_ratio_and_its_line() -> None:
 
 def test_both_run_the_same_cases_against_the_same_target(tmp_path: Path) -> None:
     url = "http://127.0.0.1:9/datagrid/v1"
-    suite = suite_argv("datagrid", url, tmp_path / "j.xml")
-    st = st_run_argv(ROOT / "specs" / "datagrid.yaml", url, tmp_path / "st.toml", tmp_path / "r.json")
+    (suite, junit, _), (st, report, _) = commands("datagrid", url, tmp_path)
+    assert f"--junitxml={junit}" in suite and st[st.index("--report-json-path") + 1] == str(report)
+    assert tomllib.loads(Path(st[st.index("--config-file") + 1]).read_text()) == tomllib.loads(
+        st_run_config(ROOT / "specs" / "datagrid.yaml", TOKEN)
+    )  # written where st run reads it
     for argv in (suite, st):
         assert argv[argv.index("--seed") + 1] == str(SEED)
         assert argv[argv.index("--max-examples") + 1] == str(MAX_EXAMPLES)

@@ -52,7 +52,7 @@ def servers() -> Iterator[list[Server]]:
 @pytest.mark.skipif(shutil.which("wrk") is None, reason="wrk is not installed (`make bench` installs it)")
 def test_a_server_twice_as_slow_is_reported_about_twice_as_slow(servers: list[Server]) -> None:
     args = argparse.Namespace(warmup=0, rounds=2, duration=1, connections=2)
-    workload = Workload("fake", "fake", "GET", "", "/x", None)
+    workload = Workload("fake", "fake", "GET", "/x", "/x")
     rows = {row["server"]: row for row in measure(servers, workload, args)}
     assert set(rows) == {"fast", "slow"}
     fast, slow = rows["fast"], rows["slow"]
@@ -60,13 +60,16 @@ def test_a_server_twice_as_slow_is_reported_about_twice_as_slow(servers: list[Se
     assert 0.35 < slow["rps"] / fast["rps"] < 0.65, (fast["rps"], slow["rps"])  # 100 against 200 req/s, give or take
 
 
-def test_cpu_time_counts_the_worker_processes() -> None:
-    """A parent that sleeps while its child (a worker) burns CPU is charged the child's CPU."""
+@pytest.mark.parametrize("reaped", [False, True])
+def test_cpu_time_counts_the_worker_processes(reaped: bool) -> None:
+    """A parent that sleeps while its child (a worker) burns CPU is charged the child's CPU,
+    whether the child is gone and reaped (the parent's cutime) or not yet."""
     burn = "import time\nend = time.process_time() + 0.6\nwhile time.process_time() < end: pass\n"
     parent = "import subprocess, sys, time\n"
-    parent += f"child = subprocess.Popen([sys.executable, '-c', {burn!r}])\ntime.sleep(30)\n"
+    parent += f"child = subprocess.Popen([sys.executable, '-c', {burn!r}])\n{'child.wait()' if reaped else ''}\n"
+    parent += "time.sleep(30)\n"
     with Servers() as servers:
         server = servers.start("parent", [sys.executable, "-c", parent], ready=lambda server: True)
-        time.sleep(2.0)  # the child has burnt its 0.6 s and exited, not yet reaped by its sleeping parent
+        time.sleep(2.0)  # the child has burnt its 0.6 s and exited
         cpu = server.cpu_seconds()
         assert cpu >= 0.5, cpu

@@ -34,9 +34,9 @@ def test_ratios_are_against_the_reference_of_the_same_workload() -> None:
 
 
 def test_seed_and_resource_workloads_have_their_own_floors() -> None:
-    checks = met(check_targets(rows(900), ["omi"], {}))
+    checks = met(check_targets({"throughput": rows(900)}))
     assert checks["omi: >= 0.85 x reference"] and checks["pets-list: >= 0.6 x reference"]
-    checks = met(check_targets(rows(800), ["omi"], {}))
+    checks = met(check_targets({"throughput": rows(800)}))
     assert not checks["omi: >= 0.85 x reference"] and not checks["pets-list: >= 0.6 x reference"]
 
 
@@ -44,7 +44,8 @@ def test_a_ratio_is_judged_unrounded() -> None:
     just_under = with_ratios([row("omi", "reference", LoadResult(100000, 1.0, 1.0, 2.0, 0)),
                               row("omi", "mock", LoadResult(84996, 1.0, 1.0, 2.0, 0))])  # fmt: skip
     assert (
-        just_under[1]["ratio"] == 0.85 and not met(check_targets(just_under, ["omi"], {}))["omi: >= 0.85 x reference"]
+        just_under[1]["ratio"] == 0.85
+        and not met(check_targets({"throughput": just_under}))["omi: >= 0.85 x reference"]
     )
 
 
@@ -53,7 +54,7 @@ def test_latency_errors_and_start_up_targets() -> None:
         "seed": {"median_s": 0.7},
         "large": {"document": "box.json", "operations": 296, "median_s": 1.5, "rss_mb": 300.0},
     }
-    checks = check_targets(rows(900, p99=12.0, errors=3), ["omi"], startup)
+    checks = check_targets({"throughput": rows(900, p99=12.0, errors=3), "startup": startup})
     values = {c["what"]: (c["met"], c["value"]) for c in checks}
     assert values["omi: p99 < 10 ms"] == (False, "12.00 ms") and values["omi: no errors"] == (False, "3")
     assert values["seed specs ready < 0.5 s"] == (False, "0.7 s")
@@ -63,7 +64,7 @@ def test_latency_errors_and_start_up_targets() -> None:
 
 def test_the_contract_ratio_is_a_target() -> None:
     def judged(suite: contract_ratio.Counts, st_run: contract_ratio.Counts) -> dict[object, object]:
-        return met(check_targets([], [], {}, contract_ratio.summary(["omi"], suite, st_run, [2.0, 1.5])))
+        return met(check_targets({"contract": contract_ratio.summary(["omi"], suite, st_run, [2.0, 1.5])}))
 
     what, Counts = "contract suite >= 0.8 x st run cases/s", contract_ratio.Counts
     assert judged(Counts(85, 1.0), Counts(100, 1.0)) == {what: True}
@@ -73,7 +74,7 @@ def test_the_contract_ratio_is_a_target() -> None:
 
 
 def test_a_mock_row_without_a_result_is_a_missed_target() -> None:
-    checks = check_targets(with_ratios([row("omi", "mock", None, why="answered 500")]), ["omi"], {})
+    checks = check_targets({"throughput": with_ratios([row("omi", "mock", None, why="answered 500")])})
     assert [(c["met"], c["value"]) for c in checks] == [(False, "answered 500")]
 
 
@@ -91,7 +92,7 @@ def test_relative_targets_compare_the_named_rows_of_each_seed_workload() -> None
         _row("omi", "mock-dynamic", 500),
         _row("omi", "mock-dynamic-2w", 850),
     ]
-    checks = {c["what"]: (c["met"], c["value"]) for c in check_targets(with_ratios(rows), ["omi"], {})}
+    checks = {c["what"]: (c["met"], c["value"]) for c in check_targets({"throughput": with_ratios(rows)})}
     assert checks == {
         "omi: >= 0.85 x reference": (False, "0.80"),
         "omi: p99 < 10 ms": (True, "2.00 ms"),
@@ -105,7 +106,7 @@ def test_relative_targets_compare_the_named_rows_of_each_seed_workload() -> None
 
 def test_without_granian_rows_there_is_no_server_target() -> None:
     rows = with_ratios([_row("omi", "reference", 1000), _row("omi", "mock", 1200)])
-    assert set(met(check_targets(rows, ["omi"], {}))) == {
+    assert set(met(check_targets({"throughput": rows}))) == {
         "omi: >= 0.85 x reference",
         "omi: p99 < 10 ms",
         "omi: no errors",

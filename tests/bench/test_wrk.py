@@ -63,13 +63,13 @@ def port() -> Iterator[int]:
 
 @pytest.mark.skipif(shutil.which("wrk") is None, reason="wrk is not installed (`make bench` installs it)")
 def test_a_real_run_counts_answers_and_errors(port: int) -> None:
-    ok = wrk.run(port, Workload("ok", "x", "GET", "", "/ok", None), 1, 2)
+    ok = wrk.run(port, Workload("ok", "x", "GET", "/ok", "/ok"), 1, 2)
     assert ok.requests > 0 and ok.errors == 0
-    missing = wrk.run(port, Workload("ok", "x", "GET", "", "/ok", None), 1, 2, path="/missing")
+    missing = wrk.run(port, Workload("missing", "x", "GET", "/missing", "/missing"), 1, 2)
     assert missing.requests > 0 and missing.errors == missing.requests
 
 
 def test_no_wrk_is_one_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(shutil, "which", lambda name: None)
     with pytest.raises(BenchError, match="make bench"):
-        wrk.run(socket.socket().getsockname()[1] or 1, Workload("ok", "x", "GET", "", "/", None), 1, 1)
+        wrk.run(socket.socket().getsockname()[1] or 1, Workload("ok", "x", "GET", "/", "/"), 1, 1)
