@@ -73,34 +73,60 @@ class Listing:
     slots: tuple[_Slot, ...]
     max_items: int | None
 
+    def window(self, query: Mapping[str, str]) -> tuple[int, int] | None:
+        """The run of the collection (start, stop) that the page `query` asks for can come
+        from, where that is known before the collection's length: None where a filter or a
+        cursor needs every item, or an unbounded page is the whole list."""
+        if any(parameter in query for parameter, _ in self.filters):
+            return None
+        if self.cursor_param and query.get(self.cursor_param):
+            return None
+        size = self._size(query, None)
+        if size is None:
+            return None
+        start = self._start(query, size)[0]
+        return start, start + size
+
     def page_of(self, items: Sequence[tuple[str, JSON]], query: Mapping[str, str]) -> Page:
-        """The items of one page, by the request's paging and filtering parameters."""
+        """The items of one page, by the request's paging and filtering parameters (of
+        `items`, only the run `window` names is read where it names one)."""
         selected: Sequence[tuple[str, JSON]] = items  # read item by item: a page decodes only its items
         for parameter, name in self.filters:
             if parameter in query:
                 wanted = query[parameter]
                 selected = [(i, v) for i, v in selected if isinstance(v, dict) and _text(v.get(name)) == wanted]
         total = len(selected)
-        size = _int(query.get(self.limit_param)) if self.limit_param else None
-        if size is None:
-            size = self.default_size if self.default_size is not None else total
-        if self.max_items is not None:
-            size = min(size, self.max_items)
-        size = max(size, 0)
-        offset = _int(query.get(self.offset_param)) if self.offset_param else None
-        page = _int(query.get(self.page_param)) if self.page_param else None
-        if offset is None and page is not None:
-            offset = max(page - self.page_base, 0) * size
+        size = self._size(query, total)
+        assert size is not None  # (a known total bounds it)
+        start, page = self._start(query, size)
         if self.cursor_param and query.get(self.cursor_param):
             after = query[self.cursor_param]
             ids = selected.ids() if isinstance(selected, Items) else [i for i, _ in selected]
-            offset = ids.index(after) + 1 if after in ids else total
-        start = max(offset or 0, 0)
+            start = ids.index(after) + 1 if after in ids else total
         chunk = selected[start : start + size]
         more = start + len(chunk) < total
         cursor = chunk[-1][0] if more and chunk else None
         shown_page = page if page is not None else (start // size + self.page_base if size else self.page_base)
         return Page([v for _, v in chunk], [i for i, _ in chunk], total, start, size, shown_page, more, cursor)
+
+    def _size(self, query: Mapping[str, str], total: int | None) -> int | None:
+        """The page size `query` asks for; without a limit the default, else `total` (None: not known)."""
+        size = _int(query.get(self.limit_param)) if self.limit_param else None
+        if size is None:
+            size = self.default_size if self.default_size is not None else total
+        if size is None:
+            return None
+        if self.max_items is not None:
+            size = min(size, self.max_items)
+        return max(size, 0)
+
+    def _start(self, query: Mapping[str, str], size: int) -> tuple[int, int | None]:
+        """Where the page starts by its offset or page number, and the page number sent."""
+        offset = _int(query.get(self.offset_param)) if self.offset_param else None
+        page = _int(query.get(self.page_param)) if self.page_param else None
+        if offset is None and page is not None:
+            offset = max(page - self.page_base, 0) * size
+        return max(offset or 0, 0), page
 
     def envelope(self, answer: JSON, page: Page, items: list[JSON], ids: list[str]) -> JSON:
         """`answer` (generated from the list schema) holding `items`, its pagination fields set."""

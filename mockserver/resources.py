@@ -433,9 +433,10 @@ class ResourceStage:
         key = await self._collection(request, binding)
         if isinstance(key, Problem):
             return key
-        return self._respond(
-            request, self._list_answer(request, binding, key, await self.store.items(key), request.query)
-        )
+        assert binding.listing is not None
+        run = binding.listing.window(request.query)  # a page's run: an engine may fetch only that
+        items = await (self.store.window(key, *run) if run is not None else self.store.items(key))
+        return self._respond(request, self._list_answer(request, binding, key, items, request.query))
 
     def _list_answer(
         self,

@@ -58,6 +58,11 @@ class Store(Protocol):
         only when it is asked for: a page of a large collection costs the page)."""
         ...
 
+    async def window(self, collection: str, start: int, stop: int) -> Items:
+        """`items(collection)`, of which only the run from `start` to `stop` is read: an
+        engine that would fetch every value for `items` fetches that run only."""
+        ...
+
     async def collections(self, prefix: str) -> dict[str, int]:
         """The non-empty collections whose key starts with `prefix`, with their item counts."""
         ...
@@ -158,6 +163,28 @@ class Decoded(Items):
 
     def ids(self) -> list[str]:
         return [k for k, _ in self._pairs]
+
+
+class Window(Items):
+    """A run of a collection read on its own: `count` items in all, of which `pairs` (the
+    encoded values from `start` to `stop`, fewer at its end). Reading outside the run is a
+    defect of the caller."""
+
+    __slots__ = ("_count", "_pairs", "_start", "_stop")
+
+    def __init__(self, count: int, start: int, stop: int, pairs: list[tuple[str, bytes]]) -> None:
+        self._count, self._start, self._stop, self._pairs = count, start, stop, pairs
+
+    def __len__(self) -> int:
+        return self._count
+
+    def _read(self, start: int, stop: int) -> list[tuple[str, JSON]]:
+        if start < self._start or stop > self._stop:
+            raise LookupError(f"items {start}-{stop} lie outside the run read, {self._start}-{self._stop}")
+        return decoded(self._pairs[start - self._start : stop - self._start])
+
+    def ids(self) -> list[str]:
+        raise LookupError("the ids of a whole collection are not in a run of it")
 
 
 class _Live(Items):
@@ -270,6 +297,9 @@ class MemoryStore:
     async def items(self, collection: str) -> Items:
         bucket = self._buckets.get(collection)
         return _Live(bucket.values if bucket is not None else {})
+
+    async def window(self, collection: str, start: int, stop: int) -> Items:
+        return await self.items(collection)  # a run of a live view costs the run already
 
     async def collections(self, prefix: str) -> dict[str, int]:
         return {k: len(b.values) for k, b in self._buckets.items() if k.startswith(prefix) and b.values}

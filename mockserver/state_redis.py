@@ -22,7 +22,7 @@ from collections import OrderedDict
 
 from mockserver.errors import StateError
 from mockserver.redis_client import RedisConnection, RedisError
-from mockserver.state import Change, Decoded, Entry, decode, encode, encoded
+from mockserver.state import Change, Decoded, Entry, Window, decode, encode, encoded
 from mockserver.types import JSON
 
 _NS = "mockserver:"
@@ -64,6 +64,24 @@ _DELETE = """
 redis.call('ZREM', KEYS[2], ARGV[1])
 return redis.call('HDEL', KEYS[1], ARGV[1])
 """
+# KEYS: hash, order; ARGV: start, stop (exclusive). {count, ids from start to stop, their
+# values}; HMGET in chunks (Lua's `unpack` takes some thousands of arguments at most).
+_WINDOW = """
+local count = redis.call('ZCARD', KEYS[2])
+local first, last = tonumber(ARGV[1]), tonumber(ARGV[2])
+if last <= first or first >= count then
+  return {count, {}, {}}
+end
+local ids = redis.call('ZRANGE', KEYS[2], first, last - 1)
+local values = {}
+for i = 1, #ids, 1000 do
+  local part = redis.call('HMGET', KEYS[1], unpack(ids, i, math.min(i + 999, #ids)))
+  for j = 1, #part do
+    values[#values + 1] = part[j] or ''
+  end
+end
+return {count, ids, values}
+"""
 _SEEN_KEPT = 1024
 _Queue = list[tuple[Change, "asyncio.Future[JSON]"]]  # the changes of one item waiting to be written
 
@@ -86,6 +104,7 @@ class RedisStore:
         self._write = self._redis.script(_WRITE)
         self._swap = self._redis.script(_SWAP)
         self._delete = self._redis.script(_DELETE)
+        self._window = self._redis.script(_WINDOW)
         # (collection, item) -> the changes waiting for the write under way (`_drain`).
         self._queues: dict[tuple[str, str], _Queue] = {}
         self._draining: set[asyncio.Task[None]] = set()
@@ -227,6 +246,14 @@ class RedisStore:
         values = dict(zip(flat[::2], flat[1::2], strict=True))
         pairs = [(i.decode("utf-8", "surrogatepass"), values[i]) for i in order if i in values]
         return Decoded(pairs)
+
+    async def window(self, collection: str, start: int, stop: int) -> Window:
+        try:
+            count, ids, values = await self._window([_hash(collection), _order(collection)], [start, stop])
+        except RedisError as exc:
+            raise self._error(exc) from exc
+        pairs = [(i.decode("utf-8", "surrogatepass"), v) for i, v in zip(ids, values, strict=True) if v]
+        return Window(count, start, stop, pairs)
 
     async def _names(self, prefix: str) -> list[str]:
         names = [n.decode("utf-8", "surrogatepass") for n in await self._redis.execute("SMEMBERS", _ALL)]

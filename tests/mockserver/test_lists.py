@@ -7,7 +7,7 @@ from typing import Any
 
 from mockserver.lists import DEFAULT_PAGE_SIZE, Listing, compile_listing
 from mockserver.model import ListShape
-from mockserver.state import Decoded, encode
+from mockserver.state import Decoded, Window, encode
 from mockserver.types import JSON
 
 Schema = dict[str, Any]
@@ -244,3 +244,25 @@ def test_a_page_of_a_stored_collection_decodes_only_its_items() -> None:
     assert ids(listing.page_of(Decoded(stored), {"limit": "3", "offset": "2"}).items) == ["i2", "i3", "i4"]
     page = listing.page_of(Decoded(stored), {"limit": "2", "after": "i7"})  # a cursor: ids, not values
     assert ids(page.items) == ["i8", "i9"] and page.total == 10
+
+
+def test_a_page_s_window_is_the_run_it_reads_or_none_where_it_needs_every_item() -> None:
+    """`window` names the run a page comes from; the page of a `Window` of that run alone is
+    the page of the whole collection. Filters, cursors and unbounded pages need every item."""
+    listing = bare([("limit", INT), ("offset", INT), ("page", INT), ("status", STR), ("after", STR)])
+    whole = items(30)
+    stored = [(i, encode(v)) for i, v in whole]
+    for query, run in [
+        ({"limit": "5", "offset": "3"}, (3, 8)),
+        ({"limit": "4", "page": "3"}, (8, 12)),
+        ({}, (0, DEFAULT_PAGE_SIZE)),
+        ({"limit": "10", "offset": "25"}, (25, 35)),
+        ({"limit": "0"}, (0, 0)),
+    ]:
+        assert listing.window(query) == run, query
+        windowed = listing.page_of(Window(30, run[0], run[1], stored[run[0] : run[1]]), query)
+        assert windowed == listing.page_of(whole, query), query
+    assert listing.window({"status": "open", "limit": "5"}) is None
+    assert listing.window({"after": "i3"}) is None
+    unbounded = bare([("status", STR)])
+    assert unbounded.window({}) is None and unbounded.window({"status": "done"}) is None

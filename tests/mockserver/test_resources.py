@@ -152,6 +152,9 @@ class RecordingStore:
     async def items(self, collection: str) -> list[tuple[str, JSON]]:
         return [(item, value) for (name, item), value in self.values.items() if name == collection]
 
+    async def window(self, collection: str, start: int, stop: int) -> list[tuple[str, JSON]]:
+        return await self.items(collection)
+
     async def collections(self, prefix: str) -> dict[str, int]:
         names = [name for name, _ in self.values if name.startswith(prefix)]
         return {name: names.count(name) for name in names}
