@@ -434,8 +434,7 @@ class ResourceStage:
         if isinstance(key, Problem):
             return key
         assert binding.listing is not None
-        run = binding.listing.window(request.query)  # a page's run: an engine may fetch only that
-        items = await (self.store.window(key, *run) if run is not None else self.store.items(key))
+        items = await self.store.items(key, binding.listing.window(request.query))  # the page's run, where known
         return self._respond(request, self._list_answer(request, binding, key, items, request.query))
 
     def _list_answer(

@@ -53,14 +53,11 @@ class Store(Protocol):
         """Remove an item; False when there was none."""
         ...
 
-    async def items(self, collection: str) -> Items:
+    async def items(self, collection: str, run: tuple[int, int] | None = None) -> Items:
         """Every (id, value) of a collection, oldest first (a value may be read and decoded
-        only when it is asked for: a page of a large collection costs the page)."""
-        ...
-
-    async def window(self, collection: str, start: int, stop: int) -> Items:
-        """`items(collection)`, of which only the run from `start` to `stop` is read: an
-        engine that would fetch every value for `items` fetches that run only."""
+        only when it is asked for: a page of a large collection costs the page). With `run`
+        (start, stop) only that run is read: an engine that would fetch every value at once
+        fetches that run only."""
         ...
 
     async def collections(self, prefix: str) -> dict[str, int]:
@@ -294,12 +291,9 @@ class MemoryStore:
         del bucket.recency[item]
         return True
 
-    async def items(self, collection: str) -> Items:
-        bucket = self._buckets.get(collection)
+    async def items(self, collection: str, run: tuple[int, int] | None = None) -> Items:
+        bucket = self._buckets.get(collection)  # (a run of a live view costs the run already)
         return _Live(bucket.values if bucket is not None else {})
-
-    async def window(self, collection: str, start: int, stop: int) -> Items:
-        return await self.items(collection)  # a run of a live view costs the run already
 
     async def collections(self, prefix: str) -> dict[str, int]:
         return {k: len(b.values) for k, b in self._buckets.items() if k.startswith(prefix) and b.values}

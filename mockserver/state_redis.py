@@ -22,7 +22,7 @@ from collections import OrderedDict
 
 from mockserver.errors import StateError
 from mockserver.redis_client import RedisConnection, RedisError
-from mockserver.state import Change, Decoded, Entry, Window, decode, encode, encoded
+from mockserver.state import Change, Decoded, Entry, Items, Window, decode, encode, encoded
 from mockserver.types import JSON
 
 _NS = "mockserver:"
@@ -92,6 +92,11 @@ def _hash(collection: str) -> str:
 
 def _order(collection: str) -> str:
     return f"{_NS}o:{collection}"
+
+
+def _text(name: bytes) -> str:
+    """An id or a collection's name as Redis gives it back."""
+    return name.decode("utf-8", "surrogatepass")
 
 
 class RedisStore:
@@ -236,27 +241,21 @@ class RedisStore:
         except RedisError as exc:
             raise self._error(exc) from exc
 
-    async def items(self, collection: str) -> Decoded:
+    async def items(self, collection: str, run: tuple[int, int] | None = None) -> Items:
         try:
+            if run is not None:
+                count, ids, values = await self._window([_hash(collection), _order(collection)], list(run))
+                return Window(count, *run, [(_text(i), v) for i, v in zip(ids, values, strict=True) if v])
             order, flat = await self._redis.transaction(
                 ("ZRANGE", _order(collection), 0, -1), ("HGETALL", _hash(collection))
             )
         except RedisError as exc:
             raise self._error(exc) from exc
-        values = dict(zip(flat[::2], flat[1::2], strict=True))
-        pairs = [(i.decode("utf-8", "surrogatepass"), values[i]) for i in order if i in values]
-        return Decoded(pairs)
-
-    async def window(self, collection: str, start: int, stop: int) -> Window:
-        try:
-            count, ids, values = await self._window([_hash(collection), _order(collection)], [start, stop])
-        except RedisError as exc:
-            raise self._error(exc) from exc
-        pairs = [(i.decode("utf-8", "surrogatepass"), v) for i, v in zip(ids, values, strict=True) if v]
-        return Window(count, start, stop, pairs)
+        held = dict(zip(flat[::2], flat[1::2], strict=True))
+        return Decoded([(_text(i), held[i]) for i in order if i in held])
 
     async def _names(self, prefix: str) -> list[str]:
-        names = [n.decode("utf-8", "surrogatepass") for n in await self._redis.execute("SMEMBERS", _ALL)]
+        names = [_text(n) for n in await self._redis.execute("SMEMBERS", _ALL)]
         return sorted(n for n in names if n.startswith(prefix))
 
     async def collections(self, prefix: str) -> dict[str, int]:

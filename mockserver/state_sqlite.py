@@ -139,12 +139,9 @@ class SqliteStore:
         query = "DELETE FROM items WHERE collection = ? AND item = ?"
         return await self._run(lambda db: db.execute(query, (collection, item)).rowcount > 0)
 
-    async def items(self, collection: str) -> Items:
+    async def items(self, collection: str, run: tuple[int, int] | None = None) -> Items:
         count = await self._run(lambda db: db.execute(_COUNT, (collection,)).fetchone()[0])
         return _Rows(self, collection, count)
-
-    async def window(self, collection: str, start: int, stop: int) -> Items:
-        return await self.items(collection)  # its rows are read a run at a time already
 
     async def collections(self, prefix: str) -> dict[str, int]:
         query = "SELECT collection, COUNT(*) FROM items WHERE substr(collection, 1, ?) = ? GROUP BY collection"

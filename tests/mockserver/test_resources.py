@@ -149,11 +149,8 @@ class RecordingStore:
         await self.put(collection, item, value)
         return value
 
-    async def items(self, collection: str) -> list[tuple[str, JSON]]:
+    async def items(self, collection: str, run: tuple[int, int] | None = None) -> list[tuple[str, JSON]]:
         return [(item, value) for (name, item), value in self.values.items() if name == collection]
-
-    async def window(self, collection: str, start: int, stop: int) -> list[tuple[str, JSON]]:
-        return await self.items(collection)
 
     async def collections(self, prefix: str) -> dict[str, int]:
         names = [name for name, _ in self.values if name.startswith(prefix)]

@@ -10,9 +10,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from starlette.testclient import TestClient
 
+from mockserver.app import ServerConfig, create_app
 from mockserver.errors import StateError, UsageError
-from mockserver.state import MemoryStore, Store, decode, encode, open_store
+from mockserver.state import MemoryStore, Store, Window, decode, encode, open_store
 from mockserver.state_redis import RedisStore
 from mockserver.state_sqlite import SqliteStore
 from mockserver.types import JSON
@@ -80,29 +82,30 @@ def test_items_read_as_a_list_would(opener: Opener) -> None:
     run(opener, body)
 
 
-def test_a_window_reads_as_the_items_would_within_its_run(opener: Opener) -> None:
+def test_a_run_of_items_reads_as_the_whole_would_within_it(opener: Opener) -> None:
     async def body(store: Store) -> None:
         for n in range(7):
             await store.put("w", f"i{n}", {"n": n})
         plain: list[tuple[str, JSON]] = [(f"i{n}", {"n": n}) for n in range(7)]
         for start, stop in ((0, 3), (2, 5), (5, 9), (7, 10), (3, 3)):
-            window = await store.window("w", start, stop)
+            window = await store.items("w", (start, stop))
             assert len(window) == 7 and window[start:stop] == plain[start:stop], (start, stop)
-        assert len(await store.window("none", 0, 5)) == 0
+        assert len(await store.items("none", (0, 5))) == 0
 
     run(opener, body)
 
 
-def test_a_redis_window_fetches_its_run_only_and_refuses_to_read_past_it(redis_url: str) -> None:
+def test_a_redis_run_of_items_is_fetched_alone_and_not_read_past(redis_url: str) -> None:
     async def main() -> None:
         store = RedisStore(redis_url)
         try:
             for n in range(2500):  # past one HMGET chunk of the script
                 await store.put("big", f"i{n}", {"n": n})
             await store.delete("big", "i1")
-            window = await store.window("big", 1, 2499)
+            window = await store.items("big", (1, 2499))
             assert len(window) == 2499 and window[1:3] == [("i2", {"n": 2}), ("i3", {"n": 3})]
             assert window[2497:2499] == [("i2498", {"n": 2498}), ("i2499", {"n": 2499})]
+            assert isinstance(window, Window)
             assert window._pairs[-1][0] == "i2499" and len(window._pairs) == 2498  # the run, not all 2499
             with pytest.raises(LookupError, match="outside the run"):
                 window[0:2]
@@ -499,19 +502,16 @@ def test_a_memory_listing_reads_the_collection_as_it_is_when_read() -> None:
 
 def test_a_list_on_redis_reads_its_page_only_and_answers_as_memory_does(redis_url: str) -> None:
     """GET /pets?limit=3 of 40 stored pets: the same answer as the memory engine gives, and
-    no read of the whole collection on Redis (`items`) where the page's run is known."""
-    from starlette.testclient import TestClient
-
-    from mockserver.app import ServerConfig, create_app
-
+    no read of the whole collection on Redis where the page's run is known."""
     petstore = str(Path(__file__).parents[1] / "corpus" / "petstore-expanded.yaml")
     answers, whole_reads = [], []
     for store in (MemoryStore(), RedisStore(redis_url)):
         reads = store.items
 
-        async def counted(collection: str, reads: Any = reads) -> Any:
-            whole_reads.append(collection)
-            return await reads(collection)
+        async def counted(collection: str, run: tuple[int, int] | None = None, reads: Any = reads) -> Any:
+            if run is None:
+                whole_reads.append(collection)
+            return await reads(collection, run)
 
         if isinstance(store, RedisStore):
             store.items = counted  # type: ignore[method-assign]
