@@ -336,8 +336,9 @@ class CorpusOracle:
 
     def form_field_errors(self, method: str, spec_path: str, fields: Mapping[str, str | list[str]]) -> list[str]:
         """Fields of an `application/x-www-form-urlencoded` body that are invalid however
-        they are read (as the text sent, or as JSON: `5`, `true`, `null`), or required and not
-        sent; a list is a key repeated, read as an array."""
+        they are read (as the text sent, or as JSON: `5`, `true`, `null`; a lone value also as
+        an array's one item, which is how the form carries one), or required and not sent; a
+        list is a key repeated, read as an array."""
         self.request_body_errors(method, spec_path, {})  # fills the cache of request media
         media = self._requests.get((method.upper(), spec_path)) or {}
         validator = next((v for m, v in media.items() if v is not None and _essence(m) == _FORM), None)
@@ -347,6 +348,7 @@ class CorpusOracle:
             k: [_json_or_text(t) for t in v] if isinstance(v, list) else _json_or_text(v) for k, v in fields.items()
         }
         readings = [dict(fields), as_json]
+        readings += [{k: v if isinstance(v, list) else [v] for k, v in r.items()} for r in readings]
         bad: list[set[str]] = []
         for reading in readings:
             names: set[str] = set()
