@@ -27,6 +27,7 @@ from mockserver.update import FieldSlot, UpdatePlan, compile_update_plan, is_tim
 
 UnknownIds = Literal["auto", "generate", "404"]
 _WRITING = ("create", "update", "action", "singleton_write", "batch")
+_AFFIRMED = (*_WRITING, "delete", "singleton_delete")  # answers that say what the store now holds
 
 
 @dataclass(frozen=True)
@@ -186,7 +187,7 @@ def _binding(op: Operation, role: Role, kind: Kind, prefix: str) -> Binding:
         kind=kind,
         answer=success.generate,
         project=project,
-        affirm=affirmer(success.schema) if role.kind in (*_WRITING, "delete") else (lambda answer: answer),
+        affirm=affirmer(success.schema) if role.kind in _AFFIRMED else (lambda answer: answer),
         write=write,
         listing=listing,
         item_project=item_project,

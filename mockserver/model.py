@@ -5,7 +5,7 @@
     /memories/batch                a batch create (POST with an array body)
     /users/{user_id}/posts         a collection scoped by its parent's id
     /goals/{goal_id}/progress      an action or sub-resource of an item
-    /api/settings                  a singleton document (GET plus a write, no template)
+    /api/settings                  a singleton document (GET plus a write, no template; a DELETE removes it)
 
 `infer_model` classifies every operation into a `Role` over a `Collection`; what cannot be
 classified gets no role and keeps a deterministic generated answer. Everything here is
@@ -70,7 +70,8 @@ class ListShape:
 
 @dataclass(frozen=True)
 class Role:
-    kind: str  # create | list | read | update | delete | action | batch | singleton_read | singleton_write
+    # create | list | read | update | delete | action | batch | singleton_read | singleton_write | singleton_delete
+    kind: str
     collection: Collection
     list_shape: ListShape | None = None  # list, batch
     batch_key: str | None = None  # batch: the request's array property (None: the body is the array)
@@ -173,6 +174,8 @@ def _classify(
                 return Role("singleton_read", collection)
             if method in ("PUT", "PATCH", "POST"):
                 return Role("singleton_write", collection)
+            if method == "DELETE":
+                return Role("singleton_delete", collection)
             return None
         if method in ("GET", "HEAD"):
             shape = _list_shape(op.success_schema)

@@ -11,7 +11,9 @@ what the role says against the `Store`:
     list     GET /things            the collection's items, paged and filtered
     action   POST /things/{id}/x    the body's and query's matching fields applied to the item
     batch    POST /things/batch     each element of the array body created
-    singleton_read / singleton_write  one stored document per path and scope
+    singleton_read / singleton_write / singleton_delete
+             GET|PUT|DELETE /settings  one stored document per path and scope; deleted,
+                                    reads answer 404 until a write makes it anew
 
 Each answer is generated from the schema of the operation and status that gives it,
 deterministically for the resource, and the stored fields are projected into it
@@ -83,7 +85,7 @@ class ResourceStage:
             return await self._create(request, binding)
         if role == "batch":
             return await self._batch(request, binding)
-        if role in ("singleton_read", "singleton_write"):
+        if role in ("singleton_read", "singleton_write", "singleton_delete"):
             return await self._singleton(request, binding)
         return await self._item(request, binding)
 
@@ -470,9 +472,19 @@ class ResourceStage:
             return key
         resource = await self.store.get(key, "")
         stored = resource is not None
+        role = binding.role.kind
+        deleted = not stored and await self._deleted(key, "")
+        if deleted and _gone(binding, request.op.method):
+            return Problem(404, f"{request.op.path} was deleted")
         if resource is None:
             resource = self._new_item(binding.kind, request.path_params, "")
-        if binding.role.kind == "singleton_write":
+        if role == "singleton_delete":
+            await self.store.delete(key, "")
+            await self.store.put(key + "~deleted", "", True)
+            return self._respond(request, self._answer(request, binding, resource))
+        if deleted:  # written anew (PUT, POST), as a deleted item is
+            await self.store.delete(key + "~deleted", "")
+        if role == "singleton_write":
             try:
                 resource = await self.store.update(key, "", _Change(self, request, binding, resource))
             except _TooLarge as exc:

@@ -208,12 +208,13 @@ def document() -> dict[str, Any]:
                 "get": {"operationId": "getPost", "responses": {"200": answer(POST), "404": NOT_FOUND}},
             },
             "/settings": {
-                "get": {"operationId": "getSettings", "responses": {"200": answer(SETTINGS)}},
+                "get": {"operationId": "getSettings", "responses": {"200": answer(SETTINGS), "404": answer(ERROR)}},
                 "put": {
                     "operationId": "putSettings",
                     "requestBody": json_body(SETTINGS_IN),
                     "responses": {"200": answer(SETTINGS)},
                 },
+                "delete": {"operationId": "deleteSettings", "responses": {"204": answer(None)}},
             },
             "/goals": {
                 "get": {"operationId": "listGoals", "responses": {"200": answer(array(GOAL))}},
@@ -575,6 +576,19 @@ def test_singleton_keeps_its_state(api: Api) -> None:
     assert api.json("GET", "/settings") == written
     language = "fr" if written["language"] != "fr" else "de"
     assert api.json("PUT", "/settings", json={"language": language}) == {**written, "language": language}
+
+
+def test_a_deleted_singleton_is_gone_until_it_is_written_anew(api: Api) -> None:
+    """Adyen's `DELETE /paymentInstruments/{id}/authorisedCardUsers`, then a GET: 404 (as
+    Schemathesis' stateful run expects of a deleted resource), and DELETE stays idempotent;
+    a PUT makes the document again, from its fields and what was generated for it."""
+    before = api.json("GET", "/settings")
+    api.call("DELETE", "/settings", 204)
+    assert_valid(ERROR, api.call("GET", "/settings", 404).json())
+    api.call("DELETE", "/settings", 204)
+    written = api.json("PUT", "/settings", json={"theme": "dark"})
+    assert written == {**before, "theme": "dark"}
+    assert api.json("GET", "/settings") == written
 
 
 def test_action_applies_body_fields_to_the_parent_item(api: Api) -> None:

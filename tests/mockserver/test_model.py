@@ -108,7 +108,13 @@ def test_nested_scope() -> None:
 
 def test_singleton() -> None:
     settings = obj(theme=STR, language=STR)
-    model = infer_model([op("GET", "/api/settings", success=settings), op("PUT", "/api/settings", settings, settings)])
+    model = infer_model(
+        [
+            op("GET", "/api/settings", success=settings),
+            op("PUT", "/api/settings", settings, settings),
+            op("DELETE", "/api/settings"),
+        ]
+    )
     collection = model.collections["/api/settings"]
     assert collection.singleton is True
     assert collection.item_path is None
@@ -118,6 +124,7 @@ def test_singleton() -> None:
     assert kinds(model) == {
         ("GET", "/api/settings"): ("singleton_read", "/api/settings"),
         ("PUT", "/api/settings"): ("singleton_write", "/api/settings"),
+        ("DELETE", "/api/settings"): ("singleton_delete", "/api/settings"),
     }
 
 
