@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 PORT   ?= 4010
 
-.PHONY: install mock test test-corpus-long lint format clean contract contract-long bench redis-server
+.PHONY: install mock test test-corpus-long lint format clean contract contract-long bench debian-tools
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -19,23 +19,26 @@ mock: install ## serve every spec in specs/ on http://127.0.0.1:$(PORT)
 	$(PY) -m mockserver serve --port $(PORT)
 
 # One file's tests stay in one worker (module fixtures: the corpus runs, a built wheel).
-test: install redis-server ## run the whole test suite, one worker per core
+test: install debian-tools ## run the whole test suite, one worker per core
 	$(PY) -m pytest -n auto --dist loadfile
 
 test-corpus-long: install ## the corpus Schemathesis runs with many more fuzzing examples (tens of minutes)
 	CORPUS_LONG=1 $(PY) -m pytest tests/mockserver/test_corpus_schemathesis.py
 
-# The Redis state tests start their own redis-server; install Debian's where it is missing
-# (as root, as CI runs). Where that cannot be done, those tests skip and say why.
-redis-server:
-	@command -v redis-server >/dev/null 2>&1 || { \
+# The Redis state tests start their own redis-server and the bench tests drive wrk; install
+# Debian's packages where they are missing (as root, as CI runs). Where that cannot be done,
+# those tests skip and say why.
+DEBIAN_TOOLS := redis-server wrk
+debian-tools:
+	@missing=""; for tool in $(DEBIAN_TOOLS); do command -v $$tool >/dev/null 2>&1 || missing="$$missing $$tool"; done; \
+	[ -z "$$missing" ] || { \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
 	    export DEBIAN_FRONTEND=noninteractive; \
-	    { apt-get install -y -qq --no-install-recommends redis-server >/dev/null 2>&1 || \
+	    { apt-get install -y -qq --no-install-recommends $$missing >/dev/null 2>&1 || \
 	      { apt-get update -qq >/dev/null 2>&1 && \
-	        apt-get install -y -qq --no-install-recommends redis-server >/dev/null 2>&1; }; } || \
-	    echo "make: could not install redis-server; the Redis tests will be skipped"; \
-	  else echo "make: redis-server is missing (not root: not installed); the Redis tests will be skipped"; fi; }
+	        apt-get install -y -qq --no-install-recommends $$missing >/dev/null 2>&1; }; } || \
+	    echo "make: could not install$$missing; the tests that need them will be skipped"; \
+	  else echo "make:$$missing missing (not root: not installed); the tests that need them will be skipped"; fi; }
 
 lint: install ## ruff + mypy (strict)
 	$(VENV)/bin/ruff check .
@@ -53,10 +56,8 @@ contract-long: install ## the contract suite with many more examples
 
 PRISM_VERSION := 5.16.0
 
-bench: install ## benchmarks (installs wrk and Prism); results in bench/results/, tables into README.md and bench/README.md
-	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && \
-		(apt-get install -y -qq wrk >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq wrk >/dev/null)); } || \
-		{ echo "make bench: wrk is missing and cannot be installed here (apt-get install wrk, as root)"; exit 1; }
+bench: install debian-tools ## benchmarks (installs wrk and Prism); results in bench/results/, tables into README.md and bench/README.md
+	@command -v wrk >/dev/null || { echo "make bench: wrk is missing and cannot be installed here (apt-get install wrk, as root)"; exit 1; }
 	@test -x bench/.node/node_modules/.bin/prism || ! command -v npm >/dev/null || \
 		npm install --prefix bench/.node --no-audit --no-fund --loglevel=error @stoplight/prism-cli@$(PRISM_VERSION) || \
 		echo "make bench: Prism could not be installed; its rows are left out"

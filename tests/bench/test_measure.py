@@ -49,7 +49,7 @@ def servers() -> Iterator[list[Server]]:
         server.shutdown()
 
 
-@pytest.mark.skipif(shutil.which("wrk") is None, reason="wrk is not installed (`make bench` installs it)")
+@pytest.mark.skipif(shutil.which("wrk") is None, reason="wrk is not installed (`make test` and `make bench` install it as root)")
 def test_a_server_twice_as_slow_is_reported_about_twice_as_slow(servers: list[Server]) -> None:
     args = argparse.Namespace(warmup=0, rounds=2, duration=1, connections=2)
     workload = Workload("fake", "fake", "GET", "/x", "/x")

@@ -61,7 +61,7 @@ def port() -> Iterator[int]:
     server.shutdown()
 
 
-@pytest.mark.skipif(shutil.which("wrk") is None, reason="wrk is not installed (`make bench` installs it)")
+@pytest.mark.skipif(shutil.which("wrk") is None, reason="wrk is not installed (`make test` and `make bench` install it as root)")
 def test_a_real_run_counts_answers_and_errors(port: int) -> None:
     ok = wrk.run(port, Workload("ok", "x", "GET", "/ok", "/ok"), 1, 2)
     assert ok.requests > 0 and ok.errors == 0
