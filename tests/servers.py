@@ -8,6 +8,7 @@ from __future__ import annotations
 import contextlib
 import multiprocessing
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -28,6 +29,10 @@ NO_GRANIAN = "granian is not installed (`make install` installs the granian extr
 # A test parametrised over the HTTP servers `mockserver serve --server` offers.
 NEEDS_GRANIAN = pytest.mark.skipif(not granian_installed(), reason=NO_GRANIAN)
 SERVERS = ["uvicorn", pytest.param("granian", marks=NEEDS_GRANIAN)]
+# A test that drives wrk, the benchmark's load generator.
+NEEDS_WRK = pytest.mark.skipif(
+    shutil.which("wrk") is None, reason="wrk is not installed (`make test` and `make bench` install it as root)"
+)
 
 
 def stop_process(process: subprocess.Popen[bytes], group: bool = False) -> None:

@@ -11,6 +11,7 @@ import pytest
 from bench import ROOT
 from bench.cli import SECTIONS
 from mockserver.serving_granian import granian_installed
+from tests.servers import NEEDS_WRK
 
 
 def bench(*args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
@@ -32,7 +33,7 @@ def test_a_bad_flag_is_one_line() -> None:
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(shutil.which("wrk") is None, reason="wrk is not installed (`make test` and `make bench` install it as root)")
+@NEEDS_WRK
 def test_a_short_run_writes_rows_for_reference_and_mock(tmp_path: Path) -> None:
     args = ["--duration", "1", "--rounds", "1", "--warmup", "0", "--workload", "omi", "--workload", "pets-list"]
     done = bench(*args, "--skip", "prism", "startup", "contract", "engines", "growth", "--results", str(tmp_path))
@@ -50,7 +51,7 @@ def test_a_short_run_writes_rows_for_reference_and_mock(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(shutil.which("wrk") is None, reason="wrk is not installed (`make test` and `make bench` install it as root)")
+@NEEDS_WRK
 def test_the_state_engines_and_two_dynamic_workers_get_rows_of_their_own(tmp_path: Path) -> None:
     args = ["--duration", "1", "--rounds", "1", "--warmup", "0", "--workload", "omi", "--skip", "prism", "startup"]
     done = bench(*args, "--skip", "contract", "growth", "granian", "--results", str(tmp_path))

@@ -5,7 +5,6 @@ time includes its worker processes."""
 from __future__ import annotations
 
 import argparse
-import shutil
 import sys
 import threading
 import time
@@ -17,6 +16,7 @@ import pytest
 from bench.cli import measure
 from bench.servers import Server, Servers
 from bench.workloads import Workload
+from tests.servers import NEEDS_WRK
 
 
 def _slow_server(delay: float) -> type[BaseHTTPRequestHandler]:
@@ -49,7 +49,7 @@ def servers() -> Iterator[list[Server]]:
         server.shutdown()
 
 
-@pytest.mark.skipif(shutil.which("wrk") is None, reason="wrk is not installed (`make test` and `make bench` install it as root)")
+@NEEDS_WRK
 def test_a_server_twice_as_slow_is_reported_about_twice_as_slow(servers: list[Server]) -> None:
     args = argparse.Namespace(warmup=0, rounds=2, duration=1, connections=2)
     workload = Workload("fake", "fake", "GET", "/x", "/x")

@@ -10,6 +10,7 @@ import pytest
 
 from bench import BenchError, wrk
 from bench.workloads import Workload
+from tests.servers import NEEDS_WRK
 
 
 def test_lua_strings_escape_everything_but_printable_ascii() -> None:
@@ -61,7 +62,7 @@ def port() -> Iterator[int]:
     server.shutdown()
 
 
-@pytest.mark.skipif(shutil.which("wrk") is None, reason="wrk is not installed (`make test` and `make bench` install it as root)")
+@NEEDS_WRK
 def test_a_real_run_counts_answers_and_errors(port: int) -> None:
     ok = wrk.run(port, Workload("ok", "x", "GET", "/ok", "/ok"), 1, 2)
     assert ok.requests > 0 and ok.errors == 0
