@@ -65,6 +65,9 @@ class Binding:
     location: str | None  # the item path a create answer's Location header points at
     query_fields: tuple[str, ...]  # action: query parameters named like item fields
     request_key: str | None = None  # the request wraps the resource: `{"article": {...}}`
+    # list: the answer is a bare array of the stored items as they are, with nothing to check
+    # as a whole, so a page is sent as the store holds it (`Items.array`), never decoded
+    stored_array: bool = False
 
 
 def bind(operations: Sequence[Operation], model: ResourceModel, prefix: str) -> list[Operation]:
@@ -199,6 +202,14 @@ def _binding(op: Operation, role: Role, kind: Kind, prefix: str) -> Binding:
             name for name, _ in op.query_schemas if name in ((collection.read_schema or {}).get("properties") or {})
         ),
         request_key=request_key,
+        stored_array=(
+            role.kind == "list"
+            and listing is not None
+            and listing.shape.items_key is None
+            and item_project is not None
+            and item_project.identical
+            and not needs_check
+        ),
     )
 
 

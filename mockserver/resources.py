@@ -35,7 +35,7 @@ from mockserver.generator import GenContext, Generation, Generator
 from mockserver.problems import Problem
 from mockserver.realism import format_datetime
 from mockserver.request import MockRequest
-from mockserver.responses import MockResponse
+from mockserver.responses import STORED, MockResponse
 from mockserver.responses import encode as encode_answer
 from mockserver.state import Store, decode, encode
 from mockserver.types import JSON
@@ -436,7 +436,12 @@ class ResourceStage:
         if isinstance(key, Problem):
             return key
         assert binding.listing is not None
-        items = await self.store.items(key, binding.listing.window(request.query))  # the page's run, where known
+        run = binding.listing.window(request.query)
+        items = await self.store.items(key, run)  # the page's run, where known
+        if run is not None and binding.stored_array and request.op.success.media_type is not None:
+            array = items.array(*run)
+            if array is not None:  # the page as stored: nothing decoded or encoded
+                return MockResponse(request.op.success.code, STORED, request.op.success.media_type, wire=array)
         return self._respond(request, self._list_answer(request, binding, key, items, request.query))
 
     def _list_answer(

@@ -17,6 +17,9 @@ from mockserver.types import JSON
 # echoed from a request), written as ASCII escapes so the bytes are always valid UTF-8.
 _FALLBACK = json.JSONEncoder(ensure_ascii=True, separators=(",", ":"), allow_nan=False)
 _NO_BODY = object()
+# The body of an answer that is only its `wire` bytes (a page of stored items sent as the store
+# holds them): it has a body, which nothing reads (no check, no encoding runs for it).
+STORED: JSON = object()
 
 
 @dataclass(slots=True)
@@ -26,7 +29,7 @@ class MockResponse:
     media_type: str = "application/json"
     headers: tuple[tuple[str, str], ...] = ()
     note: str = ""  # for the access log: what was wrong with the request (the first problem)
-    wire: bytes | None = None  # the body already encoded as JSON, sent where the body goes as JSON
+    wire: bytes | None = None  # the body already encoded as JSON, sent where the body goes as JSON (STORED: all of it)
 
     @property
     def has_body(self) -> bool:

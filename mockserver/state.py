@@ -98,19 +98,31 @@ def decode(data: bytes) -> JSON:
 
 class Items(Sequence[tuple[str, JSON]]):
     """What `Store.items` answers: (id, value) pairs, oldest first. An engine says how many
-    there are (`__len__`) and reads a run of them (`_read`); every index, slice and
-    iteration goes through that, so a page reads (and decodes) the page only."""
+    there are (`__len__`) and reads a run of them as stored (`_encoded`); every index, slice
+    and iteration goes through that, so a page reads (and decodes) the page only, and
+    `array` sends a page of stored values as it reads them."""
 
     def __len__(self) -> int:
         raise NotImplementedError
 
-    def _read(self, start: int, stop: int) -> list[tuple[str, JSON]]:
-        """The pairs from `start` to `stop` (0 <= start <= stop <= len)."""
+    def _encoded(self, start: int, stop: int) -> list[tuple[str, bytes]]:
+        """The pairs from `start` to `stop` (0 <= start <= stop <= len), each value as stored."""
         raise NotImplementedError
+
+    def _read(self, start: int, stop: int) -> list[tuple[str, JSON]]:
+        return decoded(self._encoded(start, stop))
+
+    def array(self, start: int, stop: int) -> bytes | None:
+        """The values from `start` to `stop` as one JSON array, made of their stored bytes with
+        nothing decoded (what `encode` makes of the list of them), or None where a value is
+        stored in the standard library's encoding."""
+        stop = min(stop, len(self))
+        joined = b",".join([v for _, v in self._encoded(start, stop)]) if 0 <= start < stop else b""
+        return None if _STD in joined else b"[" + joined + b"]"
 
     def ids(self) -> list[str]:
         """The ids alone (a cursor's lookup), without reading the values where the engine can."""
-        return [k for k, _ in self._read(0, len(self))]
+        return [k for k, _ in self._encoded(0, len(self))]
 
     @overload
     def __getitem__(self, index: int) -> tuple[str, JSON]: ...
@@ -155,8 +167,8 @@ class Decoded(Items):
     def __len__(self) -> int:
         return len(self._pairs)
 
-    def _read(self, start: int, stop: int) -> list[tuple[str, JSON]]:
-        return decoded(self._pairs[start:stop])
+    def _encoded(self, start: int, stop: int) -> list[tuple[str, bytes]]:
+        return self._pairs[start:stop]
 
     def ids(self) -> list[str]:
         return [k for k, _ in self._pairs]
@@ -175,10 +187,10 @@ class Window(Items):
     def __len__(self) -> int:
         return self._count
 
-    def _read(self, start: int, stop: int) -> list[tuple[str, JSON]]:
+    def _encoded(self, start: int, stop: int) -> list[tuple[str, bytes]]:
         if start < self._start or stop > self._stop:
             raise LookupError(f"items {start}-{stop} lie outside the run read, {self._start}-{self._stop}")
-        return decoded(self._pairs[start - self._start : stop - self._start])
+        return self._pairs[start - self._start : stop - self._start]
 
     def ids(self) -> list[str]:
         raise LookupError("the ids of a whole collection are not in a run of it")
@@ -198,17 +210,15 @@ class _Live(Items):
     def __len__(self) -> int:
         return len(self._values)
 
-    def _read(self, start: int, stop: int) -> list[tuple[str, JSON]]:
+    def _encoded(self, start: int, stop: int) -> list[tuple[str, bytes]]:
         values = self._values
         count = len(values)
         stop = min(stop, count)
         if start >= stop:
             return []
         if start <= count - stop:
-            pairs = list(islice(values.items(), start, stop))
-        else:
-            pairs = list(islice(reversed(values.items()), count - stop, count - start))[::-1]
-        return decoded(pairs)
+            return list(islice(values.items(), start, stop))
+        return list(islice(reversed(values.items()), count - stop, count - start))[::-1]
 
     def ids(self) -> list[str]:
         return list(self._values)

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from mockserver.errors import StateError
-from mockserver.state import Change, Entry, Items, decode, decoded, encode, encoded
+from mockserver.state import Change, Entry, Items, decode, encode, encoded
 from mockserver.types import JSON
 
 _SCHEMA = """
@@ -170,8 +170,8 @@ class _Rows(Items):
     def __len__(self) -> int:
         return self._count
 
-    def _read(self, start: int, stop: int) -> list[tuple[str, JSON]]:
-        return decoded(self._query(_PAGE, (self._collection, stop - start, start)))
+    def _encoded(self, start: int, stop: int) -> list[tuple[str, bytes]]:
+        return self._query(_PAGE, (self._collection, stop - start, start))
 
     def ids(self) -> list[str]:
         return [item for (item,) in self._query(_IDS, (self._collection,))]

@@ -9,9 +9,11 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
+import orjson
 import pytest
 from starlette.testclient import TestClient
 
+from mockserver import state
 from mockserver.app import ServerConfig, create_app
 from mockserver.errors import StateError, UsageError
 from mockserver.state import MemoryStore, Store, Window, decode, encode, open_store
@@ -91,6 +93,27 @@ def test_a_run_of_items_reads_as_the_whole_would_within_it(opener: Opener) -> No
             window = await store.items("w", (start, stop))
             assert len(window) == 7 and window[start:stop] == plain[start:stop], (start, stop)
         assert len(await store.items("none", (0, 5))) == 0
+
+    run(opener, body)
+
+
+def test_a_run_as_one_json_array_is_what_encoding_its_values_makes(opener: Opener) -> None:
+    """`Items.array`: the run's stored bytes joined, equal to encoding the decoded run, on
+    every engine, whole or windowed; None where a value is in the standard library's encoding."""
+
+    async def body(store: Store) -> None:
+        values: list[JSON] = [{"n": n, "name": f"é{n}", "f": n / 3, "tags": [None, True]} for n in range(7)]
+        for n, value in enumerate(values):
+            await store.put("a", f"i{n}", value)
+        for start, stop in ((0, 3), (2, 5), (5, 9), (7, 10), (3, 3)):
+            for items in (await store.items("a"), await store.items("a", (start, stop))):
+                array = items.array(start, stop)
+                assert array is not None and orjson.loads(array) == values[start:stop], (start, stop)
+                assert array == orjson.dumps(values[start:stop]), (start, stop)
+        assert (await store.items("none", (0, 5))).array(0, 5) == b"[]"
+        await store.put("a", "big", {"n": 10**40})  # orjson refuses it: stored the other way
+        assert (await store.items("a")).array(6, 8) is None
+        assert (await store.items("a")).array(0, 7) == orjson.dumps(values)  # a run without it
 
     run(opener, body)
 
@@ -522,3 +545,35 @@ def test_a_list_on_redis_reads_its_page_only_and_answers_as_memory_does(redis_ur
             assert client.get("/pets", params={"tags": "dog"}).status_code == 200
     assert answers[0] == answers[1] and [len(body) for _, body in answers[0]] == [3, 5]
     assert whole_reads == []
+
+
+def test_a_page_of_stored_items_is_sent_as_stored_and_decoded_only_where_it_must_be(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """GET /pets?limit=N answers a bare array of the stored pets: sent as the store holds them
+    (nothing decoded), the items as the store reads them; a page holding a value stored in the
+    standard library's encoding is decoded and encoded as before."""
+    petstore = str(Path(__file__).parents[1] / "corpus" / "petstore-expanded.yaml")
+    store = MemoryStore()
+    app = create_app([petstore], ServerConfig(store=store, seed_items=6, log_requests=False, epoch=1.69e9))
+
+    def not_decoded(pairs: Any) -> Any:
+        raise AssertionError("a page of stored items was decoded")
+
+    with TestClient(app) as client:
+        assert client.get("/pets", params={"limit": "1"}).status_code == 200  # (seeds the collection)
+        key = next(name for name in store._buckets if name.endswith('"/pets"]'))
+        stored = [value for _, value in asyncio.run(store.items(key))]
+        assert len(stored) == 6 and all(isinstance(pet["id"], int) for pet in stored)
+        with monkeypatch.context() as patched:
+            patched.setattr(state, "decoded", not_decoded)
+            for limit in (4, 6, 100):
+                page = client.get("/pets", params={"limit": str(limit)})
+                assert page.status_code == 200 and page.headers["content-type"] == "application/json"
+                assert page.json() == stored[:limit]
+            with pytest.raises(AssertionError, match="decoded"):
+                list(asyncio.run(store.items(key)))  # (the patch stands in the way of any decoding)
+        asyncio.run(store.put(key, "77", {"id": 77, "name": "Huge", "tag": str(10**40), "n": 10**40}))
+        assert client.get("/pets", params={"limit": "100"}).json()[-1] == {
+            "id": 77, "name": "Huge", "tag": str(10**40), "n": 10**40
+        }  # fmt: skip
