@@ -265,7 +265,9 @@ class MemoryStore:
                 self._buckets.popitem(last=False)
         else:
             self._buckets.move_to_end(collection)
-        bucket.values[item] = data
+        # A copy of its own size: orjson's bytes keep its whole output buffer (4 KB for a
+        # 40-byte value), which a stored value would hold for as long as it is stored.
+        bucket.values[item] = b"%b" % data
         bucket.recency[item] = None
         bucket.recency.move_to_end(item)
         while len(bucket.values) > self.max_items:

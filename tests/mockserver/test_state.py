@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import socket
 import sqlite3
+import tracemalloc
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -577,3 +578,24 @@ def test_a_page_of_stored_items_is_sent_as_stored_and_decoded_only_where_it_must
         assert client.get("/pets", params={"limit": "100"}).json()[-1] == {
             "id": 77, "name": "Huge", "tag": str(10**40), "n": 10**40
         }  # fmt: skip
+
+
+def test_a_value_stored_in_memory_takes_about_its_own_size() -> None:
+    """A small value costs the memory store its bytes and its entries, not the encoder's
+    buffer: 2,000 pets of some 40 bytes each take well under 1 KB apiece."""
+
+    async def main() -> int:
+        store = MemoryStore(max_items=5_000)
+        tracemalloc.start()
+        try:
+            before = tracemalloc.get_traced_memory()[0]
+            for n in range(2_000):
+                await store.put("pets", str(n), {"name": f"Pet {n}", "id": n})
+            await store.update("pets", "7", lambda pet: {**pet, "tag": "dog"})
+            return (tracemalloc.get_traced_memory()[0] - before) // 2_000
+        finally:
+            tracemalloc.stop()
+
+    per_item = asyncio.run(main())
+    assert 40 < per_item < 1_000, per_item
+
