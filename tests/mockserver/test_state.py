@@ -598,4 +598,3 @@ def test_a_value_stored_in_memory_takes_about_its_own_size() -> None:
 
     per_item = asyncio.run(main())
     assert 40 < per_item < 1_000, per_item
-
