@@ -5,7 +5,8 @@
     /memories/batch                a batch create (POST with an array body)
     /users/{user_id}/posts         a collection scoped by its parent's id
     /goals/{goal_id}/progress      an action or sub-resource of an item
-    /api/settings                  a singleton document (GET plus a write, no template; a DELETE removes it)
+    /api/settings                  a singleton document (GET plus a write, no template; a DELETE removes it;
+                                   a list of plain values written whole by PUT or PATCH is one too)
 
 `infer_model` classifies every operation into a `Role` over a `Collection`; what cannot be
 classified gets no role and keeps a deterministic generated answer. Everything here is
@@ -105,11 +106,17 @@ def infer_model(shapes: Iterable[OperationShape]) -> ResourceModel:
     for path, methods in by_path.items():
         if path in model.collections or _split_item(path)[0] is not None:
             continue
-        if "GET" in methods and ("POST" in methods) and _list_shape(methods["GET"].success_schema) is not None:
+        shape = _list_shape(methods["GET"].success_schema) if "GET" in methods else None
+        written_whole = "PUT" in methods or "PATCH" in methods
+        # An array of plain values written whole (Adyen's `{"legalEntityIds": [...]}` under PATCH)
+        # is a field of one document, not a collection of items.
+        if shape is not None and written_whole and _type(shape.item_schema) in _PLAIN:
+            shape = None
+        if shape is not None and "POST" in methods:
             model.collections[path] = Collection(
                 path, None, None, path_parameters(path)
             )  # listed and created, never read
-        elif "GET" in methods and ("PUT" in methods or "PATCH" in methods):
+        elif "GET" in methods and written_whole:
             model.collections[path] = Collection(path, None, None, path_parameters(path), singleton=True)
     for collection in model.collections.values():
         collection.parents = _parents(collection.path, model.collections)
@@ -121,6 +128,9 @@ def infer_model(shapes: Iterable[OperationShape]) -> ResourceModel:
     for collection in model.collections.values():
         _settle(collection, [(op, model.roles.get((op.method.upper(), op.path))) for op in ops])
     return model
+
+
+_PLAIN = ("string", "integer", "number", "boolean")
 
 
 def _split_item(path: str) -> tuple[str | None, str | None]:

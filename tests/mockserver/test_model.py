@@ -128,6 +128,34 @@ def test_singleton() -> None:
     }
 
 
+def test_a_list_of_plain_values_written_whole_is_a_document_and_a_list_of_items_is_not() -> None:
+    """Adyen's authorised card users: GET answers `{"legalEntityIds": [...]}`, POST and PATCH
+    write it, DELETE removes it: one document per payment instrument, not a collection. The
+    same methods over an array of objects (or of object variants) stay a collection."""
+    users = obj(legalEntityIds=array(STR))
+    path = "/paymentInstruments/{id}/authorisedCardUsers"
+    model = infer_model(
+        [op("GET", path, success=users), op("POST", path, users), op("PATCH", path, users), op("DELETE", path)]
+    )
+    assert model.collections[path].singleton is True
+    assert kinds(model) == {
+        ("GET", path): ("singleton_read", path),
+        ("POST", path): ("singleton_write", path),
+        ("PATCH", path): ("singleton_write", path),
+        ("DELETE", path): ("singleton_delete", path),
+    }
+    variants = array({"oneOf": [obj(id=STR, a=STR), obj(id=STR, b=STR)]})  # Discord's channels
+    model = infer_model([op("GET", "/channels", success=variants), op("POST", "/channels", obj(a=STR)),
+                         op("PATCH", "/channels", array(obj(id=STR)))])  # fmt: skip
+    assert model.collections["/channels"].singleton is False
+    things = obj(data=array(obj(id=STR, name=STR)))
+    model = infer_model([op("GET", "/things", success=things), op("POST", "/things", obj(name=STR)),
+                         op("PATCH", "/things", obj(name=STR))])  # fmt: skip
+    assert model.collections["/things"].singleton is False
+    assert kinds(model)[("GET", "/things")] == ("list", "/things")
+    assert kinds(model)[("POST", "/things")] == ("create", "/things")
+
+
 def test_action_below_an_item() -> None:
     goal = obj(id=STR, title=STR, progress=INT)
     model = infer_model(
