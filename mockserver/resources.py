@@ -37,7 +37,7 @@ from mockserver.realism import format_datetime
 from mockserver.request import MockRequest
 from mockserver.responses import STORED, MockResponse
 from mockserver.responses import encode as encode_answer
-from mockserver.state import Store, decode, encode
+from mockserver.state import Items, Store, decode, encode
 from mockserver.types import JSON
 
 _CREATE_ATTEMPTS = 5
@@ -439,7 +439,7 @@ class ResourceStage:
         run = binding.listing.window(request.query)
         items = await self.store.items(key, run)  # the page's run, where known
         if run is not None and binding.stored_array and request.op.success.media_type is not None:
-            array = items.array(*run)
+            array = items.array(*run) if isinstance(items, Items) else None  # (a store of plain lists: no)
             if array is not None:  # the page as stored: nothing decoded or encoded
                 return MockResponse(request.op.success.code, STORED, request.op.success.media_type, wire=array)
         return self._respond(request, self._list_answer(request, binding, key, items, request.query))

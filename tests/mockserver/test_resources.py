@@ -7,11 +7,13 @@ import asyncio
 import copy
 from collections.abc import Callable, Iterator
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
 from starlette.testclient import TestClient
 
+from mockserver.app import ServerConfig, create_app
 from mockserver.state import MemoryStore
 from mockserver.types import JSON
 from tests.mockserver.conftest import AppFactory, ManualClock
@@ -170,6 +172,19 @@ def test_a_custom_store_holds_the_state(make_app: AppFactory) -> None:
     assert store.puts >= 1
     assert any(isinstance(v, dict) and v.get("name") == "stored" for v in store.values.values())
     assert _send(client, "datagrid", "c1")["name"] == "stored"
+
+
+def test_a_custom_store_of_plain_lists_serves_a_page_of_its_items() -> None:
+    """A store whose `items` answers a plain list (not the package's `Items`) still serves a
+    bare-array page of stored items: decoded as any list, not sent as stored bytes."""
+    store = RecordingStore()
+    petstore = str(Path(__file__).parents[1] / "corpus" / "petstore-expanded.yaml")
+    app = create_app([petstore], ServerConfig(store=store, seed_items=5, log_requests=False))
+    with TestClient(app) as client:
+        page = client.get("/pets", params={"limit": "3"})
+        assert page.status_code == 200, page.text
+        stored = [v for (name, _), v in store.values.items() if name.endswith('"/pets"]')]
+        assert len(stored) == 5 and page.json() == stored[:3]
 
 
 def test_memory_store_is_bounded(make_app: AppFactory) -> None:
