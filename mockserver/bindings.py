@@ -202,13 +202,13 @@ def _binding(op: Operation, role: Role, kind: Kind, prefix: str) -> Binding:
             name for name, _ in op.query_schemas if name in ((collection.read_schema or {}).get("properties") or {})
         ),
         request_key=request_key,
+        # (no whole check on a list means its items are the stored ones, projected as they are)
         stored_array=(
             role.kind == "list"
             and listing is not None
             and listing.shape.items_key is None
-            and item_project is not None
-            and item_project.identical
             and not needs_check
+            and success.media_type is not None
         ),
     )
 

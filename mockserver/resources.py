@@ -249,6 +249,11 @@ class ResourceStage:
     async def _deleted(self, key: str, item_id: str) -> bool:
         return await self.store.get(key + "~deleted", item_id) is not None
 
+    async def _delete(self, key: str, item_id: str) -> None:
+        """Remove the item and leave its tombstone (see `_gone`)."""
+        await self.store.delete(key, item_id)
+        await self.store.put(key + "~deleted", item_id, True)
+
     def _refuses_unknown(self, binding: Binding) -> bool:
         if self.unknown_ids == "404":
             return True
@@ -327,8 +332,7 @@ class ResourceStage:
             return found
         resource, stored = found
         if role == "delete":
-            await self.store.delete(key, item_id)
-            await self.store.put(key + "~deleted", item_id, True)
+            await self._delete(key, item_id)
             return self._respond(request, self._answer(request, binding, resource, item_id))
         if not stored and await self._deleted(key, item_id):  # a stored item has no tombstone
             await self.store.delete(key + "~deleted", item_id)  # recreated by PUT
@@ -438,10 +442,10 @@ class ResourceStage:
         assert binding.listing is not None
         run = binding.listing.window(request.query)
         items = await self.store.items(key, run)  # the page's run, where known
-        if run is not None and binding.stored_array and request.op.success.media_type is not None:
-            array = items.array(*run) if isinstance(items, Items) else None  # (a store of plain lists: no)
+        if run is not None and binding.stored_array and isinstance(items, Items):  # (not a store's plain list)
+            array = items.array(*run)
             if array is not None:  # the page as stored: nothing decoded or encoded
-                return MockResponse(request.op.success.code, STORED, request.op.success.media_type, wire=array)
+                return self._respond(request, STORED, wire=array)
         return self._respond(request, self._list_answer(request, binding, key, items, request.query))
 
     def _list_answer(
@@ -484,8 +488,7 @@ class ResourceStage:
         if resource is None:
             resource = self._new_item(binding.kind, request.path_params, "")
         if role == "singleton_delete":
-            await self.store.delete(key, "")
-            await self.store.put(key + "~deleted", "", True)
+            await self._delete(key, "")
             return self._respond(request, self._answer(request, binding, resource))
         if deleted:  # written anew (PUT, POST), as a deleted item is
             await self.store.delete(key + "~deleted", "")

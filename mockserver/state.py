@@ -113,12 +113,10 @@ class Items(Sequence[tuple[str, JSON]]):
         return decoded(self._encoded(start, stop))
 
     def array(self, start: int, stop: int) -> bytes | None:
-        """The values from `start` to `stop` as one JSON array, made of their stored bytes with
-        nothing decoded (what `encode` makes of the list of them), or None where a value is
-        stored in the standard library's encoding."""
+        """The values from `start` to `stop` as one JSON array of their stored bytes, nothing
+        decoded (see `as_array`)."""
         stop = min(stop, len(self))
-        joined = b",".join([v for _, v in self._encoded(start, stop)]) if 0 <= start < stop else b""
-        return None if _STD in joined else b"[" + joined + b"]"
+        return as_array(self._encoded(start, stop) if start < stop else [])
 
     def ids(self) -> list[str]:
         """The ids alone (a cursor's lookup), without reading the values where the engine can."""
@@ -147,13 +145,19 @@ class Items(Sequence[tuple[str, JSON]]):
         return iter(self._read(0, len(self)))
 
 
+def as_array(pairs: list[tuple[str, bytes]]) -> bytes | None:
+    """The values of (id, encoded value) pairs as one JSON array, their bytes joined (what
+    `encode` makes of the list of them), or None where one is in the standard library's encoding."""
+    joined = b",".join([v for _, v in pairs])
+    return None if _STD in joined else b"[" + joined + b"]"  # orjson's JSON holds no raw NUL
+
+
 def decoded(pairs: list[tuple[str, bytes]]) -> list[tuple[str, JSON]]:
     """(id, encoded value) pairs decoded, in one `orjson.loads` where it can."""
-    joined = b",".join([v for _, v in pairs])
-    if _STD in joined:  # orjson's JSON holds no raw NUL: only a marked value does
+    array = as_array(pairs)
+    if array is None:
         return [(k, decode(v)) for k, v in pairs]
-    values = orjson.loads(b"[" + joined + b"]")  # one call for a page
-    return list(zip([k for k, _ in pairs], values, strict=True))
+    return list(zip([k for k, _ in pairs], orjson.loads(array), strict=True))  # one call for a page
 
 
 class Decoded(Items):

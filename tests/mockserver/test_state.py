@@ -21,6 +21,7 @@ from mockserver.state import MemoryStore, Store, Window, decode, encode, open_st
 from mockserver.state_redis import RedisStore
 from mockserver.state_sqlite import SqliteStore
 from mockserver.types import JSON
+from tests.mockserver.conftest import SpecWriter
 
 ENGINES = ["memory", "sqlite", "redis"]
 Opener = Callable[[], Store]
@@ -598,3 +599,37 @@ def test_a_value_stored_in_memory_takes_about_its_own_size() -> None:
 
     per_item = asyncio.run(main())
     assert 40 < per_item < 1_000, per_item
+
+
+def test_only_a_bare_array_of_the_stored_items_is_sent_as_stored(write_spec: SpecWriter) -> None:
+    """`Binding.stored_array` (decided at start-up): a bare array of the items as stored; not
+    an envelope, not an array constrained as a whole, not items projected onto another schema."""
+    pet = {"type": "object", "properties": {"id": {"type": "integer"}, "name": {"type": "string"}}}
+    brief = {"type": "object", "properties": {"id": {"type": "integer"}}}
+
+    def collection(listed: dict[str, Any]) -> dict[str, Any]:
+        def answer(schema: dict[str, Any]) -> dict[str, Any]:
+            return {"description": "ok", "content": {"application/json": {"schema": schema}}}
+
+        return {
+            "get": {"responses": {"200": answer(listed)}},
+            "post": {"requestBody": {"content": {"application/json": {"schema": pet}}},
+                     "responses": {"201": answer(pet)}},
+        }  # fmt: skip
+
+    lists = {
+        "/pets": {"type": "array", "items": pet},
+        "/wrapped": {"type": "object", "properties": {"data": {"type": "array", "items": pet}}},
+        "/unique": {"type": "array", "items": pet, "uniqueItems": True},
+        "/briefs": {"type": "array", "items": brief},
+    }
+    path = write_spec({"openapi": "3.0.3", "info": {"title": "t", "version": "1"},
+                       "paths": {p: collection(schema) for p, schema in lists.items()}})  # fmt: skip
+    app = create_app([path], ServerConfig(log_requests=False))
+    stored = {
+        op.path: op.binding.stored_array
+        for api in app.state.apis
+        for op in api.operations
+        if op.method == "GET" and op.binding is not None
+    }
+    assert stored == {"/pets": True, "/wrapped": False, "/unique": False, "/briefs": False}
