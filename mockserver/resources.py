@@ -234,16 +234,20 @@ class ResourceStage:
 
     async def _next_int(self, key: str, taken: Collection[str]) -> int:
         """One above the highest integer id handed out or stored in the collection (nor in
-        `taken`): a high-water mark kept beside it, so that a full range of random ids costs
-        one scan, not one per item. Only a hint: the caller still checks the id is free."""
+        `taken`), as a database's sequence: a high-water mark kept beside it, moved in one
+        atomic step (workers sharing a store draw different numbers), so that a full range of
+        random ids costs one scan, not one per item. Only a hint: the caller still checks the
+        id is free."""
         marker = key + "~next"
-        found = await self.store.get(marker, "")
-        if not isinstance(found, int):
-            found = max((_as_int(i) for i in (await self.store.items(key)).ids()), default=0)
-        value = found + 1
-        while str(value) in taken:
-            value += 1
-        await self.store.put(marker, "", value)
+        found = await self.store.update(marker, "", _step)
+        if not isinstance(found, int):  # the collection's first: one above its stored ids
+            highest = max((_as_int(i) for i in (await self.store.items(key)).ids()), default=0)
+            found = await self.store.update(marker, "", lambda last: max(_step(last) or 1, highest + 1))
+        value = found if isinstance(found, int) else 1
+        if str(value) in taken:
+            while str(value) in taken:
+                value += 1
+            await self.store.put(marker, "", value)
         return value
 
     async def _deleted(self, key: str, item_id: str) -> bool:
@@ -376,9 +380,7 @@ class ResourceStage:
         for _ in range(_CREATE_ATTEMPTS):
             ctx = None  # a client-chosen id: the item generated as for any id
             if item_id is None:
-                # how many creates so far: ids by order, one count across processes
-                created = await self.store.update(key + "~created", "", lambda count: (count or 0) + 1) - 1
-                item_id, ctx = await self._fresh_id(kind, key, ("create", created, index))
+                item_id, ctx = await self._created_id(kind, key, index)
             resource = self._new_item(kind, request.path_params, item_id, ctx)
             now = format_datetime(self.clock())
             for slot in kind.created_slots:
@@ -390,6 +392,19 @@ class ResourceStage:
                 return resource
             item_id = None
         raise StateError(f"no free id in {key} after {_CREATE_ATTEMPTS} attempts")
+
+    async def _created_id(self, kind: Kind, key: str, index: int) -> tuple[str, GenContext]:
+        """A created item's id and the context its item is generated from. An integer id is
+        the collection's next number (`_next_int`) where its schema allows it; any other is
+        drawn from its schema by `_fresh_id`, keyed by how many creates came before (one count
+        across processes). Whether the id is free is settled when the item is added."""
+        if kind.id_is_int and kind.id_slot is not None:
+            value = await self._next_int(key, ())
+            candidate = str(value)
+            if kind.id_slot.is_valid(value) and not await self._deleted(key, candidate):
+                return candidate, self.generation.context(kind.api, kind.collection.path, key, "create", candidate)
+        created = await self.store.update(key + "~created", "", lambda count: (count or 0) + 1) - 1
+        return await self._fresh_id(kind, key, ("create", created, index))
 
     async def _collection(self, request: MockRequest, binding: Binding) -> str | Problem:
         """The store key of the collection in the request's scope, seeded on first use, or
@@ -574,6 +589,11 @@ def _id_text(value: JSON) -> str:
     if isinstance(value, str | int):
         return str(value)
     return ""
+
+
+def _step(last: JSON) -> int | None:
+    """A sequence's next number; None where it has none yet."""
+    return last + 1 if isinstance(last, int) and not isinstance(last, bool) else None
 
 
 def _as_int(text: str) -> int:

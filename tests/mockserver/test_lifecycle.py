@@ -386,6 +386,19 @@ def test_integer_ids_from_a_create_answering_id_and_status(api: Api) -> None:
     assert [t["id"] for t in api.json("GET", "/tasks")] == ids
 
 
+def test_integer_ids_of_creates_count_up_from_the_highest_seeded_one_and_are_not_reused(
+    make_api: ApiFactory,
+) -> None:
+    api = make_api(seed_items=3)
+    seeded = [t["id"] for t in api.json("GET", "/tasks")]
+    assert len(set(seeded)) == 3
+    made = [api.json("POST", "/tasks", 201, json={"name": f"task {n}"})["id"] for n in range(3)]
+    assert made == [max(seeded) + 1, max(seeded) + 2, max(seeded) + 3]  # a database's sequence
+    api.call("DELETE", f"/tasks/{made[-1]}", 200)
+    assert api.json("POST", "/tasks", 201, json={"name": "after"})["id"] == max(seeded) + 4
+    assert [t["id"] for t in api.json("GET", "/tasks")] == [*seeded, *made[:2], max(seeded) + 4]
+
+
 # -- update ----------------------------------------------------------------------------------
 
 

@@ -186,6 +186,24 @@ def test_creates_across_two_workers_get_distinct_ids_and_are_read_by_both(tmp_pa
         assert reads == [200] * 80
 
 
+def test_integer_ids_created_across_two_workers_are_one_sequence(tmp_path: Path, redis_url: str) -> None:
+    """Each worker draws the Petstore's next pet id from the one shared sequence: 40 creates at
+    once give the ids 1 to 40, each once."""
+    spec = str(ROOT / "tests" / "corpus" / "petstore-expanded.yaml")
+    with serve(tmp_path, spec, "--state", redis_url, "--workers", "2", "--seed-items", "0") as server:
+
+        async def create() -> list[int]:
+            limits = httpx.Limits(max_keepalive_connections=0)
+            async with httpx.AsyncClient(limits=limits, timeout=30.0) as client:
+                made = await asyncio.gather(
+                    *(client.post(f"{server.url}/pets", json={"name": f"pet {n}"}) for n in range(40))
+                )
+                assert [m.status_code for m in made] == [200] * 40, made[0].text
+                return [m.json()["id"] for m in made]
+
+        assert sorted(asyncio.run(create())) == list(range(1, 41))
+
+
 def _start_error(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "mockserver", "serve", DATAGRID, "--port", str(_free_port()), *args],
