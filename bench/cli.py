@@ -1,9 +1,9 @@
-"""Benchmark the mock on this machine (bench/README.md), in sections: throughput under wrk of each
-workload on the bare reference and the mock, on uvicorn and on granian, taking turns in --rounds
-slices of --duration seconds; engines (state engines, --dynamic on 1 and 2 workers); prism; startup
-(the seed specs, the largest corpus document); contract (the suite beside a raw st run); growth
-(stored pets, document size; SVG plots). The report ends with the targets met or missed (figures,
-not tests, unless --check); its ratio column is over the reference on uvicorn."""
+"""Benchmark the mock on this machine (bench/README.md), in sections: throughput under wrk of
+each workload on the bare reference and the mock, on uvicorn and on granian, taking turns in
+--rounds slices of --duration seconds; engines (state engines, --dynamic on 1 and 2 workers);
+prism; startup (the seed specs, the largest corpus document); contract (the suite beside a raw
+st run); growth (stored pets, document size; SVG plots). The report ends with the targets met
+or missed (figures, not tests, unless --check); its ratio column is over the reference on uvicorn."""
 
 import argparse
 import compileall
