@@ -1,10 +1,9 @@
-"""Benchmark the mock on this machine (see bench/README.md), each server on a 127.0.0.1 port, in
-sections: throughput under wrk of each workload of bench/workloads.py on the bare reference and
-the mock, each on uvicorn and on granian, taking turns in --rounds slices of --duration seconds,
-then the mock's state engines and --dynamic with 1 and 2 workers (engines), then Prism; start-up
-of the seed specs and of the largest corpus document; the contract suite beside a raw st run;
-growth with stored pets and document size (SVG plots). The report ends with the targets met or
-missed (figures, not tests, unless --check); its ratio column is over the reference on uvicorn."""
+"""Benchmark the mock on this machine (bench/README.md), in sections: throughput under wrk of
+each workload on the bare reference and the mock, on uvicorn and on granian, taking turns in
+--rounds slices of --duration seconds; engines (state engines, --dynamic on 1 and 2 workers);
+prism; startup (the seed specs, the largest corpus document); contract (the suite beside a raw
+st run); growth (stored pets, document size; SVG plots). The report ends with the targets met
+or missed (figures, not tests, unless --check); its ratio column is over the reference on uvicorn."""
 
 import argparse
 import compileall
@@ -25,7 +24,6 @@ from pathlib import Path
 from typing import Any
 
 from bench import HOST, ROOT, BenchError, contract_ratio, report, say, wrk
-from bench.report import REFERENCE, Row, row, with_ratios
 from bench.servers import Server, Servers, mock_argv
 from bench.workloads import LIST_ITEMS, MOCK_TARGETS, SEED_WORKLOADS, TABLE, Workload, from_index, recorded
 from mockserver.cli import non_negative_int, positive_int
@@ -51,9 +49,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.formatter_class = argparse.RawDescriptionHelpFormatter  # the description's lines as they are written
     add = parser.add_argument
     add("--workload", nargs="+", action="extend", choices=TABLE, metavar="NAME", help=f"only these: {', '.join(TABLE)}")
-    add("--skip", nargs="+", action="extend", choices=SECTIONS, default=[], metavar="SECTION",
-        help="leave sections out: throughput (so granian, engines, prism too), granian, engines, prism, startup, "
-        "contract, growth")  # fmt: skip
+    skips = f"leave sections out: {', '.join(SECTIONS)} (throughput takes granian, engines and prism with it)"
+    add("--skip", nargs="+", action="extend", choices=SECTIONS, default=[], metavar="SECTION", help=skips)
     add("--duration", type=positive_int, default=2, metavar="S", help="seconds per slice (default 2)")
     add("--rounds", type=positive_int, default=3, metavar="N", help="slices per server, alternating (default 3)")
     add("--warmup", type=non_negative_int, default=1, metavar="S", help="unmeasured seconds first (default 1)")
@@ -64,7 +61,7 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def measure(servers: Sequence[Server], w: Workload, args: argparse.Namespace) -> list[Row]:
+def measure(servers: Sequence[Server], w: Workload, args: argparse.Namespace) -> list[report.Row]:
     """Once each server has answered `w` with a 2xx: alternating slices of load, one merged row per server."""
     for server in servers:
         server.answer(w)
@@ -83,11 +80,11 @@ def measure(servers: Sequence[Server], w: Workload, args: argparse.Namespace) ->
         cpu_us = cpu[name] / result.requests * 1e6 if result.requests and cpu[name] > 0 else None
         figures = f"{result.rps:>8,.0f} req/s  p99 {result.p99_ms:6.2f} ms  CPU {cpu_us or 0:.0f} us"
         say(f"  {w.name:<13} {name:<17} {figures}")
-        rows.append(row(w.name, name, result, cpu_us))
+        rows.append(report.row(w.name, name, result, cpu_us))
     return rows
 
 
-def throughput(args: argparse.Namespace) -> list[Row]:
+def throughput(args: argparse.Namespace) -> list[report.Row]:
     """The reference and the mock on each server taking turns, the engines beside them, then Prism."""
     on = ["uvicorn"] + (["granian"] if "granian" not in args.skip and granian_installed() else [])
     if "granian" not in args.skip and len(on) == 1:
@@ -100,13 +97,13 @@ def throughput(args: argparse.Namespace) -> list[Row]:
         answers.flush()
         env, app = {"BENCH_ANSWERS": answers.name}, "bench.workloads:reference_app"
         argv = {s: [sys.executable, "-m", s, "--factory", app, *REFERENCE_OPTIONS[s].split(), "--port"] for s in on}
-        references = [servers.start(REFERENCE + named[s], argv[s], env) for s in on]
+        references = [servers.start(report.REFERENCE + named[s], argv[s], env) for s in on]
         pairs = [s for pair in zip(references, mocks, strict=True) for s in pair]
         rows = [r for w in workloads for r in measure(pairs, w, args)]
         if "engines" not in args.skip:
             started = [servers.start(name, mock_argv("specs", *SEEDED, *options)) for name, options in engines(servers)]
             rows += [r for w in workloads if w.name in SEED_WORKLOADS for r in measure(started, w, args)]
-    return with_ratios(rows + ([] if "prism" in args.skip else prism(workloads, args)))
+    return report.with_ratios(rows + ([] if "prism" in args.skip else prism(workloads, args)))
 
 
 def engines(servers: Servers) -> list[tuple[str, tuple[str, ...]]]:
@@ -126,7 +123,7 @@ def engines(servers: Servers) -> list[tuple[str, tuple[str, ...]]]:
     return [*variants, ("mock-redis", ("--state", url)), ("mock-redis-2w", ("--state", url, "--workers", "2"))]
 
 
-def prism(workloads: Sequence[Workload], args: argparse.Namespace) -> list[Row]:
+def prism(workloads: Sequence[Workload], args: argparse.Namespace) -> list[report.Row]:
     """Each workload on Prism (`prism mock -d`), one document per process at its own paths;
     what goes wrong once Prism runs is the row's note."""
     if not PRISM.exists():
@@ -141,23 +138,23 @@ def prism(workloads: Sequence[Workload], args: argparse.Namespace) -> list[Row]:
             try:
                 rows += measure([server], dataclasses.replace(w, path=w.spec_path), args)
             except (BenchError, OSError, subprocess.SubprocessError) as exc:
-                rows.append(row(w.name, "prism", None, why=str(exc).splitlines()[0][:120]))
+                rows.append(report.row(w.name, "prism", None, why=str(exc).splitlines()[0][:120]))
     return rows
 
 
 def started(*argv: str, runs: int = 1, answering: Sequence[str] = ()) -> dict[str, Any]:
-    """A mock of `argv` (documents, options) started `runs` times: the median seconds until it
-    answers, or until it has answered each workload of `answering` with a 2xx; its RSS once it
-    answers (the largest) and its operations."""
+    """A mock of `argv` (documents, options) started `runs` times: the median seconds until it answers
+    (until it has answered each workload of `answering` with a 2xx), its largest RSS then, its operations."""
     seconds, rss = [], []
     for _ in range(runs):
         with Servers() as servers:
             server = servers.start("mock", mock_argv(*argv))
+            ready_s = time.perf_counter() - server.started_at
             rss.append(server.rss_mb())
             index = server.index()
             for w in from_index(index, answering):
                 server.answer(w)
-            seconds.append(time.perf_counter() - server.started_at if answering else server.ready_s)
+            seconds.append(time.perf_counter() - server.started_at if answering else ready_s)
     figures = {"median_s": round(statistics.median(seconds), 3), "runs_s": [round(s, 3) for s in seconds]}
     return {**figures, "rss_mb": max(rss), "operations": sum(len(api["operations"]) for api in index["apis"])}
 
@@ -178,9 +175,8 @@ def growth(args: argparse.Namespace) -> dict[str, Any]:
             server = servers.start("mock", mock_argv(str(CORPUS / "petstore-expanded.yaml"), *options))
             before, entry = server.rss_mb(), dict[str, Any](items=size)
             for w in from_index(server.index(), ["pets-list", "pets-create"]):
-                # One request first, with time to spare: the first list seeds the collection (RSS is
-                # read after it), and each gives the answers still owed to the last run's connections
-                # (slow lists of many items) before its own run starts.
+                # One request first, with time to spare: the first list seeds the collection (RSS is read
+                # after it), and each waits out the answers owed to the last run's connections (slow lists).
                 server.answer(w, timeout=300)
                 entry.setdefault("rss_mb", server.rss_mb())
                 result = wrk.run(server.port, w, args.duration, args.connections)
@@ -188,10 +184,9 @@ def growth(args: argparse.Namespace) -> dict[str, Any]:
             stored.append({**entry, "kb_per_item": round((entry["rss_mb"] - before) * 1024 / size, 2)})
     for path in sorted(p for p in CORPUS.glob("*.*") if p.suffix in (".json", ".yaml")):
         with contextlib.suppress(BenchError):  # a document the mock refuses: the corpus README lists them
-            s, kb = started(str(path)), round(path.stat().st_size / 1024)
-            documents.append({"document": path.name, "kb": kb, "operations": s["operations"], "seconds": s["median_s"],
-                              "rss_mb": s["rss_mb"]})  # fmt: skip
-    args.results.mkdir(parents=True, exist_ok=True)
+            s = started(str(path))
+            figures = {"operations": s["operations"], "seconds": s["median_s"], "rss_mb": s["rss_mb"]}
+            documents.append({"document": path.name, "kb": round(path.stat().st_size / 1024), **figures})
     points = [(r["items"], r["pets-list_rps"], f"{r['rss_mb']:.0f} MB") for r in stored]
     plot = report.svg(points, "stored pets", "list req/s (label: RSS)", "List throughput against stored resources")
     (args.results / "growth-stored.svg").write_text(plot)
@@ -205,6 +200,7 @@ def run(args: argparse.Namespace) -> int:
     # As `pip install` does: a checkout run with PYTHONDONTWRITEBYTECODE would compile every
     # module at every start of the mock (about 0.1 s here), which no installed copy does.
     compileall.compile_dir(ROOT / "mockserver", quiet=1)
+    args.results.mkdir(parents=True, exist_ok=True)
     began = datetime.now(UTC)
     payload: dict[str, Any] = {"started": began.isoformat(timespec="seconds"), "load_average": os.getloadavg()}
     payload["throughput"] = [] if "throughput" in args.skip else throughput(args)
@@ -218,7 +214,6 @@ def run(args: argparse.Namespace) -> int:
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True)
     payload["commit"] = commit.stdout.strip() or None
     print(report.render(payload))
-    args.results.mkdir(parents=True, exist_ok=True)
     written = args.results / f"{began:%Y%m%dT%H%M%SZ}.json"
     for path in (written, args.results / "latest.json"):
         path.write_text(json.dumps(payload, indent=2) + "\n")

@@ -1,11 +1,8 @@
-"""What the contract suite costs beside Schemathesis alone: cases/s of `pytest contracts
---base-url` and of a raw `st run` of the same operations, modes, phases, examples and seed
-(every built-in check but the undeclared-method ones, no shrinking, continue on failure, the
-credential as the suite applies it), one after the other against one mock of the seed specs.
-Seconds are each tool's own running time (the suite's `<api>.seconds` JUnit property, st run's
-`running_time`: the interpreter start-up both pay is left out, the wall times kept beside);
-cases are the suite's `<api>.cases` and st run's `test_cases.generated`. The ratio is what the
-suite's semantic checks on every response cost."""
+"""What the contract suite's semantic checks cost: cases/s of `pytest contracts --base-url` over a raw
+`st run` of the same operations, modes, phases, examples, seed and credentials, one after the other
+against one mock of the seed specs. Cases and seconds are what each tool reports (the suite's JUnit
+properties `<api>.cases` and `<api>.seconds`; st run's `test_cases.generated` and `running_time`),
+so the interpreter start-up both pay is left out (the wall times are kept beside)."""
 
 import json
 import os
@@ -47,8 +44,8 @@ def st_run_counts(report: str) -> Counts:
 
 
 def st_run_config(spec: Path, token: str) -> str:
-    """The configuration file for `st run`: the suite's credentials per security scheme and
-    its coverage setting for a live target (no undeclared methods)."""
+    """`st run`'s configuration file: the suite's credentials per scheme, its coverage setting for a live
+    target (no undeclared methods)."""
     contract = compile_contract(spec, token, live=True, path_params={})
     lines = ["[phases.coverage]", "unexpected-methods = []"]
     auth = contract.credentials.schemathesis_auth(used_schemes([op.compiled for op in contract.operations.values()]))

@@ -1,7 +1,6 @@
-"""A run judged and written out: each row's ratio to the reference, the targets met or missed,
-the Markdown `python -m bench` prints and the SVG plots of growth. `python -m bench.report`
-(`make bench` runs it) writes the Markdown of bench/results/latest.json into latest.md beside
-it and into the generated sections (`START` to `END`) of README.md and bench/README.md."""
+"""A run judged and written out: ratios, targets, the Markdown `python -m bench` prints, the growth
+plots (SVG). `python -m bench.report` (`make bench` runs it) writes bench/results/latest.json as
+Markdown into latest.md and the generated sections (`START` to `END`) of README.md and bench/README.md."""
 
 import argparse
 import json
@@ -52,9 +51,9 @@ def with_ratios(rows: list[Row]) -> list[Row]:
 
 
 def check_targets(payload: dict[str, Any]) -> list[dict[str, Any]]:
-    """The targets met or missed by a run, on unrounded req/s: the `mock` rows' (the others are
-    for comparison), the pairs of `RELATIVE` and the mock on its faster server where both rows
-    were measured, start-up, the contract suite's ratio."""
+    """The targets met or missed, on unrounded req/s: the `mock` rows' (the others are for comparison),
+    the pairs of `RELATIVE` and the mock on its faster server where both rows were measured, start-up,
+    the contract suite's ratio."""
     rows, startup, contract = payload.get("throughput", []), payload.get("startup", {}), payload.get("contract")
     rps = {(r["workload"], r["server"]): _rps(r) for r in rows if _rps(r)}
     checks: list[dict[str, Any]] = []
@@ -117,35 +116,33 @@ def render(payload: dict[str, Any]) -> str:
         for r in rows:
             figures = [_number(r.get("rps")), _number(r.get("p50_ms"), 2), _number(r.get("p99_ms"), 2)]
             tail = [r.get("errors", "-"), _number(r.get("ratio"), 2), _number(r.get("cpu_us_per_request"))]
-            lines.append(
-                f"| {' | '.join(map(str, [r['workload'], r['server'], *figures, *tail, r['problem'] or '']))} |"
-            )
+            cells = [r["workload"], r["server"], *figures, *tail, r["problem"] or ""]
+            lines.append(f"| {' | '.join(map(str, cells))} |")
         lines.append("")
     if seed := startup.get("seed"):
-        runs = len(seed["runs_s"])
-        lines.append(f"- Start-up, the five seed specs: {seed['median_s']} s to answer (median of {runs}).")
+        lines.append(
+            f"- Start-up, the five seed specs: {seed['median_s']} s to answer (median of {len(seed['runs_s'])})."
+        )
     if large := startup.get("large"):
         what = f"{large['document']} ({large['operations']} operations)"
         lines.append(f"- Start-up, {what}: {large['median_s']} s, {large['rss_mb']} MB RSS.")
     if contract := payload.get("contract"):
-        suite, st_run = contract["suite"], contract["st_run"]
+        suite, st = contract["suite"], contract["st_run"]
         lines.append(
             f"- Contract suite: {suite['cases']} cases in {suite['seconds']:.1f} s ({suite['cases_per_s']} cases/s); "
-            f"raw st run: {st_run['cases']} in {st_run['seconds']:.1f} s ({st_run['cases_per_s']} cases/s); "
-            f"ratio {contract['ratio']} (wall times with start-up: {suite['wall_s']} s and {st_run['wall_s']} s)."
+            f"raw st run: {st['cases']} in {st['seconds']:.1f} s ({st['cases_per_s']} cases/s); "
+            f"ratio {contract['ratio']} (wall times with start-up: {suite['wall_s']} s and {st['wall_s']} s)."
         )
     for r in growth.get("stored", []):
         lists, creates = _number(r.get("pets-list_rps")), _number(r.get("pets-create_rps"))
-        lines.append(
-            f"- {r['items']:,} stored pets: list {lists} req/s, create {creates} req/s, {r['rss_mb']} MB RSS "
-            f"({r['kb_per_item']} KB per item)."
-        )
+        memory = f"{r['rss_mb']} MB RSS ({r['kb_per_item']} KB per item)"
+        lines.append(f"- {r['items']:,} stored pets: list {lists} req/s, create {creates} req/s, {memory}.")
     if documents := growth.get("documents"):
-        largest = max(documents, key=lambda r: r["kb"])
-        lines.append(
-            f"- Start-up against document size: {len(documents)} corpus documents, the largest "
-            f"({largest['document']}, {largest['kb']:,} KB) {largest['seconds']} s; plots in bench/results/*.svg."
+        big = max(documents, key=lambda r: r["kb"])
+        what = (
+            f"{len(documents)} corpus documents, the largest ({big['document']}, {big['kb']:,} KB) {big['seconds']} s"
         )
+        lines.append(f"- Start-up against document size: {what}; plots in bench/results/*.svg.")
     if payload.get("targets"):
         lines += ["", "Targets:", ""]
         lines += [f"- [{'x' if t['met'] else ' '}] {t['what']}: {t['value']}" for t in payload["targets"]]
@@ -176,28 +173,22 @@ def svg(points: Sequence[tuple[float, float, str]], x_label: str, y_label: str, 
     return "\n".join([*parts, "</svg>"]) + "\n"
 
 
-def replace_section(text: str, section: str) -> str:
-    """`text` with what lies between `START` and `END` replaced by `section`."""
-    if START not in text or END not in text:
-        raise ValueError(f"no generated section (a line {START!r}, then {END!r})")
-    before, rest = text.split(START, 1)
-    return f"{before}{START}\n{section}{END}{rest.split(END, 1)[1]}"
-
-
 def write_pages(results: Path = RESULTS, pages: Sequence[Path] = PAGES) -> int:
-    """The exit status of writing `results`/latest.json as Markdown into `results`/latest.md and the
-    sections of `pages` (none of them when one has no section); a problem is said in one line."""
+    """Write `results`/latest.json as Markdown into latest.md and the sections of `pages`, or none of
+    them when a page has no section; the exit status, a problem said in one line."""
     try:
         if not (results / "latest.json").exists():
             raise OSError(f"{results / 'latest.json'}: no results yet (run `make bench`)")
-        section = render(json.loads((results / "latest.json").read_text()))
-        texts = [replace_section(page.read_text(), section) for page in pages]
+        section, texts = render(json.loads((results / "latest.json").read_text())), [p.read_text() for p in pages]
+        if any(START not in text or END not in text for text in texts):
+            raise ValueError(f"no generated section (a line {START!r}, then {END!r})")
     except (OSError, ValueError) as exc:
         print(f"bench.report: error: {exc}", file=sys.stderr)
         return 1
     (results / "latest.md").write_text(section)
     for page, text in zip(pages, texts, strict=True):
-        page.write_text(text)
+        before, rest = text.split(START, 1)
+        page.write_text(f"{before}{START}\n{section}{END}{rest.split(END, 1)[1]}")
     print(f"bench.report: wrote {results / 'latest.md'} and the sections of {', '.join(map(str, pages))}")
     return 0
 

@@ -1,9 +1,7 @@
-"""What is put under load: one valid, authenticated request per operation named here, placed
-where the mock's index (`GET /__mock/apis`) says the API is mounted, so that a moved mount is
-neither benchmarked as 404s nor an edit here (Prism serves a document at its own paths). And
-the bare reference, the limit of the stack: a Starlette app answering each workload with the
-bytes the mock once gave it (recorded into the JSON file named by `BENCH_ANSWERS`), reading and
-decoding the body but validating, storing, generating nothing."""
+"""What is put under load: one valid, authenticated request per operation of `TABLE`, placed where the
+mock's index (`GET /__mock/apis`) mounts its API (Prism serves a document at its own paths). And the
+bare reference, the limit of the stack: a Starlette app answering each workload with the bytes the mock
+gave it (recorded in the JSON file `BENCH_ANSWERS` names), decoding the body but doing nothing else."""
 
 import json
 import os
@@ -19,8 +17,7 @@ from starlette.routing import Route
 
 from bench import BenchError
 
-TOKEN, ITEM_ID = "bench-token", "bench-conversation-1"
-LIST_ITEMS = 50  # the mock starts each collection with this many items (--seed-items)
+TOKEN, ITEM_ID, LIST_ITEMS = "bench-token", "bench-conversation-1", 50  # LIST_ITEMS: the mock's --seed-items
 MOCK_TARGETS = ("specs", "tests/corpus/petstore-expanded.yaml")  # what the mock serves
 # Every request carries every credential the documents use: one header set for all servers.
 HEADERS = {"Authorization": f"Bearer {TOKEN}", "X-Session-API-Key": TOKEN}
@@ -76,8 +73,7 @@ def recorded(w: Workload, status: int, media_type: str, body: bytes) -> dict[str
 
 
 def reference_app(answers: Iterable[Mapping[str, Any]] | None = None) -> Starlette:
-    """One route per answer as `recorded` keeps it, by default those in `BENCH_ANSWERS` (served
-    by `uvicorn --factory bench.workloads:reference_app`)."""
+    """One route per `recorded` answer, by default those in `BENCH_ANSWERS` (`uvicorn --factory` calls it)."""
 
     def route(answer: Mapping[str, Any]) -> Route:
         body, status, media_type = bytes.fromhex(answer["body_hex"]), int(answer["status"]), answer["content_type"]

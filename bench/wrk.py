@@ -1,6 +1,5 @@
-"""The load generator: wrk (Debian's package, installed by `make bench`), driven by a generated
-Lua script that sets the method, headers and body and whose done() prints one JSON line.
-Errors are answers with a status >= 400 (what wrk counts) plus socket errors."""
+"""wrk, the load generator (Debian's package, installed by `make bench`), driven by a generated Lua
+script that sets the request and whose done() prints one JSON line."""
 
 import json
 import shutil
@@ -30,7 +29,7 @@ class LoadResult:
     seconds: float
     p50_ms: float
     p99_ms: float
-    errors: int  # status >= 400 plus socket errors
+    errors: int  # answers with a status >= 400 (what wrk counts) plus socket errors
 
     @property
     def rps(self) -> float:
@@ -38,12 +37,11 @@ class LoadResult:
 
 
 def merge(slices: Sequence[LoadResult]) -> LoadResult:
-    """Slices of one load as one: counts add up, p50 is the median of the slices' and p99 the
-    worst slice's (percentiles do not add, so err on the high side)."""
-    return LoadResult(
-        sum(r.requests for r in slices), sum(r.seconds for r in slices),
-        statistics.median(r.p50_ms for r in slices), max(r.p99_ms for r in slices), sum(r.errors for r in slices),
-    )  # fmt: skip
+    """Slices of one load as one: counts add up, p50 is the slices' median, p99 the worst slice's
+    (percentiles do not add, so err on the high side)."""
+    p50, p99 = statistics.median(r.p50_ms for r in slices), max(r.p99_ms for r in slices)
+    requests, seconds = sum(r.requests for r in slices), sum(r.seconds for r in slices)
+    return LoadResult(requests, seconds, p50, p99, sum(r.errors for r in slices))
 
 
 def lua_string(text: str | bytes) -> str:
@@ -61,10 +59,10 @@ def script(method: str, headers: Mapping[str, str], body: bytes) -> str:
 
 def parse(output: str) -> LoadResult:
     """The line `script`'s done() prints."""
-    line = next((line for line in output.splitlines() if line.startswith(_MARK)), None)
-    if line is None:
-        raise BenchError(f"wrk printed no summary line; its output was:\n{output.strip()[-1500:]}")
-    return LoadResult(**json.loads(line[len(_MARK) :]))
+    for line in output.splitlines():
+        if line.startswith(_MARK):
+            return LoadResult(**json.loads(line.removeprefix(_MARK)))
+    raise BenchError(f"wrk printed no summary line; its output was:\n{output.strip()[-1500:]}")
 
 
 def run(port: int, w: Workload, seconds: int, connections: int) -> LoadResult:
@@ -75,9 +73,8 @@ def run(port: int, w: Workload, seconds: int, connections: int) -> LoadResult:
         lua.write(script(w.method, w.headers(), w.body_bytes))
         lua.flush()
         argv = [wrk, "-t1", f"-c{connections}", f"-d{seconds}s", "--timeout=2s", "-s", lua.name]
-        done = subprocess.run(
-            [*argv, f"http://{HOST}:{port}{w.path}"], capture_output=True, text=True, timeout=seconds + 30
-        )
+        url = f"http://{HOST}:{port}{w.path}"
+        done = subprocess.run([*argv, url], capture_output=True, text=True, timeout=seconds + 30)
     if done.returncode != 0:
         raise BenchError(f"wrk failed (exit {done.returncode}): {(done.stderr or done.stdout).strip()[-800:]}")
     return parse(done.stdout)
