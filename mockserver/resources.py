@@ -204,7 +204,10 @@ class ResourceStage:
         for index in range(self.seed_items):
             item_id, ctx = await self._fresh_id(kind, key, ("seed", index), taken=seeds.keys())
             seeds[item_id] = self._new_item(kind, path_params, item_id, ctx)
-        await self.store.add(marker, "", True, *((key, item_id, item) for item_id, item in seeds.items()))
+        entries = [(key, item_id, item) for item_id, item in seeds.items()]
+        if kind.id_is_int:  # the sequence of created ids goes on above the seeds (see `_next_int`)
+            entries.append((key + "~next", "", max(_as_int(i) for i in seeds)))
+        await self.store.add(marker, "", True, *entries)
 
     async def _fresh_id(
         self, kind: Kind, key: str, parts: tuple[object, ...], taken: Collection[str] = ()
@@ -232,15 +235,16 @@ class ResourceStage:
                 return candidate, ctx
         return candidate, ctx  # only where other requests took every one meanwhile: the caller tries again
 
-    async def _next_int(self, key: str, taken: Collection[str]) -> int:
+    async def _next_int(self, key: str, taken: Collection[str], rescan: bool = False) -> int:
         """One above the highest integer id handed out or stored in the collection (nor in
         `taken`), as a database's sequence: a high-water mark kept beside it, moved in one
         atomic step (workers sharing a store draw different numbers), so that a full range of
-        random ids costs one scan, not one per item. Only a hint: the caller still checks the
-        id is free."""
+        random ids costs one scan, not one per item; `rescan` where the mark lags behind ids
+        written past it (fixtures, ids a client chose). Only a hint: the caller still checks
+        the id is free."""
         marker = key + "~next"
-        found = await self.store.update(marker, "", _step)
-        if not isinstance(found, int):  # the collection's first: one above its stored ids
+        found = None if rescan else await self.store.update(marker, "", _step)
+        if not isinstance(found, int):  # the collection's first, or a rescan: one above its stored ids
             highest = max((_as_int(i) for i in (await self.store.items(key)).ids()), default=0)
             found = await self.store.update(marker, "", lambda last: max(_step(last) or 1, highest + 1))
         value = found if isinstance(found, int) else 1
@@ -397,9 +401,11 @@ class ResourceStage:
         """A created item's id and the context its item is generated from. An integer id is
         the collection's next number (`_next_int`) where its schema allows it; any other is
         drawn from its schema by `_fresh_id`, keyed by how many creates came before (one count
-        across processes). Whether the id is free is settled when the item is added."""
+        across processes). Another request may take the id meanwhile: `store.add` settles it."""
         if kind.id_is_int and kind.id_slot is not None:
             value = await self._next_int(key, ())
+            if await self.store.get(key, str(value)) is not None:
+                value = await self._next_int(key, (), rescan=True)
             candidate = str(value)
             if kind.id_slot.is_valid(value) and not await self._deleted(key, candidate):
                 return candidate, self.generation.context(kind.api, kind.collection.path, key, "create", candidate)

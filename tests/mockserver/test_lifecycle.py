@@ -386,17 +386,34 @@ def test_integer_ids_from_a_create_answering_id_and_status(api: Api) -> None:
     assert [t["id"] for t in api.json("GET", "/tasks")] == ids
 
 
+# 2,000 seeds drawn from 1..10,000 collide twice often enough to number some of them in turn.
+@pytest.mark.parametrize("seeds", [3, 2000])
 def test_integer_ids_of_creates_count_up_from_the_highest_seeded_one_and_are_not_reused(
-    make_api: ApiFactory,
+    make_api: ApiFactory, seeds: int
 ) -> None:
-    api = make_api(seed_items=3)
+    api = make_api(seed_items=seeds)
     seeded = [t["id"] for t in api.json("GET", "/tasks")]
-    assert len(set(seeded)) == 3
+    assert len(set(seeded)) == seeds
     made = [api.json("POST", "/tasks", 201, json={"name": f"task {n}"})["id"] for n in range(3)]
     assert made == [max(seeded) + 1, max(seeded) + 2, max(seeded) + 3]  # a database's sequence
     api.call("DELETE", f"/tasks/{made[-1]}", 200)
     assert api.json("POST", "/tasks", 201, json={"name": "after"})["id"] == max(seeded) + 4
     assert [t["id"] for t in api.json("GET", "/tasks")] == [*seeded, *made[:2], max(seeded) + 4]
+
+
+def test_integer_ids_of_creates_go_on_above_the_fixtures_and_ids_put_past_them(
+    make_api: ApiFactory, tmp_path: Path
+) -> None:
+    tasks = [{"id": n, "name": f"fixture {n}", "done": False, "status": "queued"} for n in range(1, 9)]
+    fixtures = tmp_path / "fixtures.json"
+    fixtures.write_text(json.dumps({"lifecycle": {"/tasks": tasks}}), encoding="utf-8")
+    api = make_api(seed_items=0, data=str(fixtures))
+    made = [api.json("POST", "/tasks", 201, json={"name": f"task {n}"})["id"] for n in range(3)]
+    assert made == [9, 10, 11]
+    assert [t["name"] for t in api.json("GET", "/tasks")] == [*(t["name"] for t in tasks), "task 0", "task 1", "task 2"]
+    for n in range(12, 20):  # ids written past the sequence, by PUT: the next create goes on above them
+        api.json("PUT", f"/tasks/{n}", json={"name": f"put {n}"})
+    assert api.json("POST", "/tasks", 201, json={"name": "after"})["id"] == 20
 
 
 # -- update ----------------------------------------------------------------------------------
