@@ -4,7 +4,7 @@ Each operation's `Role` (from `model`) is compiled at start-up into a `bindings.
 generators, projectors, write plan and listing it needs. Per request, `ResourceStage` does
 what the role says against the `Store`:
 
-    create   POST /things           new id (the id field's schema, unique), stored, answered
+    create   POST /things           new id (the id field's schema, unique; an integer the next), stored, answered
     read     GET /things/{id}       the stored item; unknown or deleted ids per `UnknownIds`
     update   PATCH|PUT /things/{id} the request's fields written into the stored item (merge)
     delete   DELETE /things/{id}    removed; later reads answer 404
