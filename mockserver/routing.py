@@ -2,7 +2,8 @@
 
 The raw (percent-encoded) path is split on `/` before each segment is decoded, so a path
 parameter may hold any character, `/` included, and a literal segment matches however a
-client encodes it. Templates are compiled once.
+client encodes it. Templates are compiled once, and the outcome of a path matched before is
+remembered (a bounded number of them).
 
 As OpenAPI specifies, the path is matched first and the method second: a concrete segment
 wins over a templated one, compared from the left (`/things/latest` before `/things/{id}`,
@@ -24,6 +25,8 @@ from urllib.parse import unquote
 T = TypeVar("T")
 
 _PARAM = re.compile(r"\{([^{}/]+)\}")
+_SEEN_MAX, _SEEN_PATH = 4096, 256
+_UNSEEN = object()
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,6 +88,9 @@ class Router(Generic[T]):
     def __init__(self) -> None:
         self._by_length: dict[int, list[_Route[T]]] = {}
         self._templates: dict[str, _Route[T]] = {}
+        # The outcome of paths matched before (clients ask for the same paths again and again):
+        # `_SEEN_MAX` of them, up to `_SEEN_PATH` characters long, forgotten all at once when full.
+        self._seen: dict[tuple[str, str], RouteMatch[T] | MethodNotAllowed | None] = {}
 
     def add(self, template: str, method: str, target: T) -> None:
         """Register `target` for (method, template); the first registration of a pair stays."""
@@ -99,8 +105,24 @@ class Router(Generic[T]):
             bucket.append(route)
             bucket.sort(key=lambda r: r.specificity)
         route.methods.setdefault(method.upper(), target)
+        self._seen.clear()
 
     def match(self, method: str, raw_path: str) -> RouteMatch[T] | MethodNotAllowed | None:
+        """The target of `method` at `raw_path` with its path parameters (a dict of its own),
+        405 with the path's methods, or None."""
+        key = (method, raw_path)
+        found = self._seen.get(key, _UNSEEN)
+        if found is _UNSEEN:
+            found = self._match(method, raw_path)
+            if len(raw_path) <= _SEEN_PATH:
+                if len(self._seen) >= _SEEN_MAX:
+                    self._seen.clear()
+                self._seen[key] = found
+        if isinstance(found, RouteMatch):  # each request gets its own parameters
+            return RouteMatch(found.target, found.path_params.copy())
+        return found  # type: ignore[return-value]
+
+    def _match(self, method: str, raw_path: str) -> RouteMatch[T] | MethodNotAllowed | None:
         escaped = "%" in raw_path
         values = [unquote(part) for part in raw_path.split("/")] if escaped else []
         allow: set[str] = set()

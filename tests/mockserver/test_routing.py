@@ -71,6 +71,31 @@ def test_concrete_path_wins_over_a_template(router: Router[str]) -> None:
     assert isinstance(templated, RouteMatch) and templated.target == "patch-thing"
 
 
+def test_a_path_matched_again_answers_alike_with_parameters_of_its_own(router: Router[str]) -> None:
+    first = router.match("PATCH", "/v1/things/t1")
+    assert isinstance(first, RouteMatch)
+    first.path_params["thing_id"] = "changed by a stage"
+    again = router.match("PATCH", "/v1/things/t1")
+    assert isinstance(again, RouteMatch)
+    assert (again.target, again.path_params) == ("patch-thing", {"thing_id": "t1"})
+    assert router.match("DELETE", "/v1/things/t1") == MethodNotAllowed(("GET", "HEAD", "PATCH"))
+    assert router.match("DELETE", "/v1/things/t1") == MethodNotAllowed(("GET", "HEAD", "PATCH"))
+    long = "/v1/things/" + "x" * 5000  # past what is remembered: matched all the same
+    assert [router.match("GET", long) for _ in range(2)] == [RouteMatch("get-thing", {"thing_id": "x" * 5000})] * 2
+
+
+def test_a_route_added_after_a_match_is_found(router: Router[str]) -> None:
+    assert router.match("GET", "/v1/widgets/w1") is None
+    router.add("/v1/widgets/{widget_id}", "GET", "get-widget")
+    assert router.match("GET", "/v1/widgets/w1") == RouteMatch("get-widget", {"widget_id": "w1"})
+
+
+def test_what_the_router_remembers_is_bounded(router: Router[str]) -> None:
+    for n in range(10_000):
+        assert isinstance(router.match("GET", f"/v1/things/{n}"), RouteMatch)
+    assert len(router._seen) <= 4096  # a fuzzer's endless ids cost bounded memory
+
+
 def test_concrete_path_wins_in_a_served_spec(make_app: AppFactory, write_spec: SpecWriter) -> None:
     document = minimal_spec()
     item = document["paths"]["/things/{thing_id}"]["patch"]
