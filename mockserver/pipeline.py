@@ -211,6 +211,14 @@ def _request(op: Operation, path_params: dict[str, str], scope: Scope, receive: 
     headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in reversed(scope["headers"])}
     raw_query: str = scope["query_string"].decode("latin-1")
     query: dict[str, str] = {}
-    for key, value in parse_qsl(raw_query, keep_blank_values=True) if raw_query else ():
+    for key, value in _query_pairs(raw_query) if raw_query else ():
         query.setdefault(key, value)  # the first of repeated parameters, like the headers
     return MockRequest(op, path_params, headers, query, receive, raw_query)
+
+
+def _query_pairs(raw_query: str) -> list[tuple[str, str]]:
+    """`parse_qsl(raw_query, keep_blank_values=True)`, without its decoding where there is
+    nothing to decode (no `%`, no `+`: then a pair is its name and value as they are)."""
+    if "%" in raw_query or "+" in raw_query:
+        return parse_qsl(raw_query, keep_blank_values=True)
+    return [(key, value) for key, _, value in (pair.partition("=") for pair in raw_query.split("&") if pair)]

@@ -6,11 +6,15 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Iterator
+from urllib.parse import parse_qsl
 
 import httpx
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from starlette.testclient import TestClient
 
+from mockserver.pipeline import _query_pairs
 from tests.mockserver.conftest import AppFactory, SpecWriter, minimal_spec
 from tests.mockserver.seed_apis import API_NAMES, SEED_APIS
 from tests.servers import serve
@@ -219,3 +223,13 @@ def test_plain_text_response_is_not_json_encoded(make_app: AppFactory, write_spe
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/plain")
     assert response.text == "pong"
+
+
+# Pieces a query string is made of, the awkward ones included (escapes cut short, `+`, `;`).
+_QUERY_PIECES = st.sampled_from([*"ab=&;%+ é", "%2", "%zz", "%41", "%2F", "==", "&&"])
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(_QUERY_PIECES, max_size=20).map("".join))
+def test_query_pairs_are_parse_qsl_s(raw_query: str) -> None:
+    assert _query_pairs(raw_query) == parse_qsl(raw_query, keep_blank_values=True)
