@@ -150,8 +150,7 @@ class ParameterRule:
         """The parameter's violations; a valid value is kept in `request.parameters`."""
         value = self.decoder.read(request)
         if value is MISSING:
-            missing = Violation((self.location, self.name), "Field required", "missing", None)
-            return [missing] if self.required else []
+            return [Violation((self.location, self.name), "Field required", "missing", None)] if self.required else []
         if isinstance(value, Undecodable):
             return [value.violation]
         found = self.check(value)
