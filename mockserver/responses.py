@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from dataclasses import dataclass
 
@@ -53,24 +54,35 @@ async def send_response(send: Send, response: MockResponse, head_only: bool = Fa
     """Write `response` (with `Origin` in its `Vary` header if `vary_origin`, see `cors`);
     returns the number of body bytes."""
     payload = b""
-    if response.has_body:
-        is_text = isinstance(response.body, str) and not is_json_wire(response.media_type)
-        if is_text:
-            payload = response.body.encode("utf-8")
+    body, status = response.body, response.status
+    if body is not _NO_BODY:
+        if isinstance(body, str) and not is_json_wire(response.media_type):
+            payload = body.encode("utf-8")
         else:
-            payload = response.wire if response.wire is not None else encode(response.body)
+            payload = response.wire if response.wire is not None else encode(body)
     headers = []
-    if response.status not in (204, 304) and response.status >= 200:  # these carry no body, nor its length
-        headers.append((b"content-length", str(len(payload)).encode("ascii")))
+    if status >= 200 and status not in (204, 304):  # these carry no body, nor its length
+        headers.append((b"content-length", b"%d" % len(payload)))
     else:
         payload = b""
-    if payload or (response.has_body and response.status != 304):
+    if payload or (body is not _NO_BODY and status != 304):
         # An empty body of a declared type (an image the mock cannot build) still says its type;
         # so does a 204, which carries no body, where a document declares a media type for it.
-        headers.append((b"content-type", response.media_type.encode("latin-1")))
-    headers.extend((k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in response.headers)
-    if vary_origin:
-        vary_origin_of(headers)
-    await send({"type": "http.response.start", "status": response.status, "headers": headers})
+        headers.append((b"content-type", _latin1(response.media_type)))
+    if response.headers:
+        headers.extend((k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in response.headers)
+        if vary_origin:
+            vary_origin_of(headers)
+    elif vary_origin:  # nothing else says `Vary`
+        headers.append(_VARY_ORIGIN)
+    await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": b"" if head_only else payload})
     return len(payload)
+
+
+_VARY_ORIGIN = (b"vary", b"Origin")
+
+
+@functools.lru_cache(maxsize=256)  # the media types of the documents, a few per API
+def _latin1(text: str) -> bytes:
+    return text.encode("latin-1")
