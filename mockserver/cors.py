@@ -27,10 +27,13 @@ def has_origin(scope: Scope) -> bool:
 def vary_origin(headers: RawHeaders) -> RawHeaders:
     """`headers` with `Origin` added to `Vary`, as Starlette does it: the values of every
     `Vary` header joined, `Origin` last, in the first one's place."""
-    found = [i for i, (name, _) in enumerate(headers) if name == b"vary"]  # ASGI names: lower case
-    if not found:
+    for name, _ in headers:  # ASGI names: lower case
+        if name == b"vary":
+            break
+    else:  # the usual answer, no `Vary` of its own
         headers.append((b"vary", b"Origin"))
         return headers
+    found = [i for i, (name, _) in enumerate(headers) if name == b"vary"]
     headers[found[0]] = (b"vary", b", ".join([*(headers[i][1] for i in found), b"Origin"]))
     for i in reversed(found[1:]):
         del headers[i]

@@ -25,7 +25,7 @@ from __future__ import annotations
 import copy
 import logging
 from collections import OrderedDict
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 
 import orjson
 
@@ -206,7 +206,7 @@ class ResourceStage:
             seeds[item_id] = self._new_item(kind, path_params, item_id, ctx)
         entries = [(key, item_id, item) for item_id, item in seeds.items()]
         if kind.id_is_int:  # the sequence of created ids goes on above the seeds (see `_next_int`)
-            entries.append((key + "~next", "", max(_as_int(i) for i in seeds)))
+            entries.append((key + "~next", "", _highest(seeds)))
         await self.store.add(marker, "", True, *entries)
 
     async def _fresh_id(
@@ -245,9 +245,9 @@ class ResourceStage:
         marker = key + "~next"
         found = None if rescan else await self.store.update(marker, "", _step)
         if not isinstance(found, int):  # the collection's first, or a rescan: one above its stored ids
-            highest = max((_as_int(i) for i in (await self.store.items(key)).ids()), default=0)
+            highest = _highest((await self.store.items(key)).ids())
             found = await self.store.update(marker, "", lambda last: max(_step(last) or 1, highest + 1))
-        value = found if isinstance(found, int) else 1
+        value = found if isinstance(found, int) else 1  # (always one: the update above makes an int)
         if str(value) in taken:
             while str(value) in taken:
                 value += 1
@@ -381,10 +381,10 @@ class ResourceStage:
             text = _id_text(sent)
             if kind.id_slot.is_valid(sent) and text:
                 item_id = text  # a client-chosen id, as some APIs allow, where it is free
-        for _ in range(_CREATE_ATTEMPTS):
+        for attempt in range(_CREATE_ATTEMPTS):
             ctx = None  # a client-chosen id: the item generated as for any id
             if item_id is None:
-                item_id, ctx = await self._created_id(kind, key, index)
+                item_id, ctx = await self._created_id(kind, key, index, retry=attempt > 0)
             resource = self._new_item(kind, request.path_params, item_id, ctx)
             now = format_datetime(self.clock())
             for slot in kind.created_slots:
@@ -397,15 +397,14 @@ class ResourceStage:
             item_id = None
         raise StateError(f"no free id in {key} after {_CREATE_ATTEMPTS} attempts")
 
-    async def _created_id(self, kind: Kind, key: str, index: int) -> tuple[str, GenContext]:
+    async def _created_id(self, kind: Kind, key: str, index: int, retry: bool) -> tuple[str, GenContext]:
         """A created item's id and the context its item is generated from. An integer id is
         the collection's next number (`_next_int`) where its schema allows it; any other is
         drawn from its schema by `_fresh_id`, keyed by how many creates came before (one count
-        across processes). Another request may take the id meanwhile: `store.add` settles it."""
+        across processes). Whether the id is free is settled by `store.add`; a `retry` after
+        an id found taken rescans the collection for its sequence (see `_next_int`)."""
         if kind.id_is_int and kind.id_slot is not None:
-            value = await self._next_int(key, ())
-            if await self.store.get(key, str(value)) is not None:
-                value = await self._next_int(key, (), rescan=True)
+            value = await self._next_int(key, (), rescan=retry)
             candidate = str(value)
             if kind.id_slot.is_valid(value) and not await self._deleted(key, candidate):
                 return candidate, self.generation.context(kind.api, kind.collection.path, key, "create", candidate)
@@ -600,6 +599,11 @@ def _id_text(value: JSON) -> str:
 def _step(last: JSON) -> int | None:
     """A sequence's next number; None where it has none yet."""
     return last + 1 if isinstance(last, int) and not isinstance(last, bool) else None
+
+
+def _highest(ids: Iterable[str]) -> int:
+    """The highest of `ids` read as integers (0 for none)."""
+    return max((_as_int(i) for i in ids), default=0)
 
 
 def _as_int(text: str) -> int:

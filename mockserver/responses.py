@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import json
 from dataclasses import dataclass
 
@@ -68,21 +67,11 @@ async def send_response(send: Send, response: MockResponse, head_only: bool = Fa
     if payload or (body is not _NO_BODY and status != 304):
         # An empty body of a declared type (an image the mock cannot build) still says its type;
         # so does a 204, which carries no body, where a document declares a media type for it.
-        headers.append((b"content-type", _latin1(response.media_type)))
+        headers.append((b"content-type", response.media_type.encode("latin-1")))
     if response.headers:
         headers.extend((k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in response.headers)
-        if vary_origin:
-            vary_origin_of(headers)
-    elif vary_origin:  # nothing else says `Vary`
-        headers.append(_VARY_ORIGIN)
+    if vary_origin:
+        vary_origin_of(headers)
     await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": b"" if head_only else payload})
     return len(payload)
-
-
-_VARY_ORIGIN = (b"vary", b"Origin")
-
-
-@functools.lru_cache(maxsize=256)  # the media types of the documents, a few per API
-def _latin1(text: str) -> bytes:
-    return text.encode("latin-1")

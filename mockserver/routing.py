@@ -26,7 +26,6 @@ T = TypeVar("T")
 
 _PARAM = re.compile(r"\{([^{}/]+)\}")
 _SEEN_MAX, _SEEN_PATH = 4096, 256
-_UNSEEN = object()
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,8 +110,9 @@ class Router(Generic[T]):
         """The target of `method` at `raw_path` with its path parameters (a dict of its own),
         405 with the path's methods, or None."""
         key = (method, raw_path)
-        found = self._seen.get(key, _UNSEEN)
-        if found is _UNSEEN:
+        try:
+            found = self._seen[key]
+        except KeyError:
             found = self._match(method, raw_path)
             if len(raw_path) <= _SEEN_PATH:
                 if len(self._seen) >= _SEEN_MAX:
@@ -120,7 +120,7 @@ class Router(Generic[T]):
                 self._seen[key] = found
         if isinstance(found, RouteMatch):  # each request gets its own parameters
             return RouteMatch(found.target, found.path_params.copy())
-        return found  # type: ignore[return-value]
+        return found
 
     def _match(self, method: str, raw_path: str) -> RouteMatch[T] | MethodNotAllowed | None:
         escaped = "%" in raw_path
