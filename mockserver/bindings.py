@@ -37,12 +37,14 @@ class Kind:
     api: str
     collection: Collection
     generate: Generator | None  # of the read schema
+    draft: Generator | None  # the same, its values not checked (they are, once written: see `ResourceStage._made`)
     is_valid: IsValid
     id_slot: FieldSlot | None
     id_generate: Generator | None
     id_is_int: bool
     scope_slots: tuple[tuple[str, FieldSlot], ...]  # fields named like the scope's path parameters
     created_slots: tuple[FieldSlot, ...]  # created_at-like timestamps, set on create
+    set_on_create: frozenset[str]  # the fields above (id, timestamps) where they are top-level ones
     read_key: str | None  # canonical text of the read schema
     key: str = ""  # the store's name of the collection when it has no scope (see `scope_key`)
     # The items above the collection: (id parameter, parent collection path, its scope parameters).
@@ -65,6 +67,7 @@ class Binding:
     location: str | None  # the item path a create answer's Location header points at
     query_fields: tuple[str, ...]  # action: query parameters named like item fields
     request_key: str | None = None  # the request wraps the resource: `{"article": {...}}`
+    supplied: tuple[tuple[str, str], ...] = ()  # (body key, the top-level field the write sets from it)
     # list: the answer is a bare array of the stored items as they are, with nothing to check
     # as a whole, so a page is sent as the store holds it (`Items.array`), never decoded
     stored_array: bool = False
@@ -97,16 +100,20 @@ def _kind(api: str, collection: Collection) -> Kind:
     id_schema = properties.get(id_name) if id_name else None
     times = [n for n, s in properties.items() if isinstance(s, dict) and is_timestamp(s, n)]
     is_valid = schema_validator(schema or {}, validate_formats=True).is_valid
+    draft = compile_generator(schema, request=collection.from_request) if schema else None
+    created = [n for n in times if time_rank(n) == 0]
     return Kind(
         api=api,
         collection=collection,
-        generate=checked(compile_generator(schema, request=collection.from_request), is_valid) if schema else None,
+        generate=checked(draft, is_valid) if draft is not None else None,
+        draft=draft,
         is_valid=is_valid,
         id_slot=slot(id_name) if id_name else None,
         id_generate=_id_generator(id_schema, id_name or "id") if isinstance(id_schema, dict) else None,
         id_is_int=isinstance(id_schema, dict) and _is_integer(id_schema),
         scope_slots=tuple((p, slot(p)) for p in collection.scope_params if p in properties),
-        created_slots=tuple(slot(n) for n in times if time_rank(n) == 0),
+        created_slots=tuple(slot(n) for n in created),
+        set_on_create=frozenset([*created, *([id_name] if id_name else [])]),
         read_key=schema_key(schema) if schema is not None else None,
         key=collection_key(api, collection.path, []),
         parents=tuple((param, path, path_parameters(path)) for path, param in collection.parents),
@@ -202,6 +209,7 @@ def _binding(op: Operation, role: Role, kind: Kind, prefix: str) -> Binding:
             name for name, _ in op.query_schemas if name in ((collection.read_schema or {}).get("properties") or {})
         ),
         request_key=request_key,
+        supplied=tuple((key, slot.path[0]) for key, slot in write.echo if len(slot.path) == 1),
         # (no whole check on a list means its items are the stored ones, projected as they are)
         stored_array=(
             role.kind == "list"

@@ -37,12 +37,38 @@ from mockserver.types import JSON, Schema
 _DAY = 86_400.0
 
 
-@dataclass(slots=True)
+_NOTHING: frozenset[str] = frozenset()
+
+
 class GenContext:
+    """What a generator draws from: its RNG, the clock, the answer's status, the timeline
+    of the object being made, and `skip`, the top-level object's fields to leave out (the
+    caller writes them: a create's body). Made with a `seed` instead of an RNG, the RNG is
+    seeded on its first use (seeding costs about 5 us; a create whose body supplies every
+    field draws nothing)."""
+
+    __slots__ = ("now", "rng", "seed", "skip", "status", "timeline")
+
     rng: random.Random
-    now: float
-    status: int = 200
-    timeline: tuple[float, float, float] | None = None
+
+    def __init__(
+        self,
+        rng: random.Random | None,
+        now: float,
+        status: int = 200,
+        timeline: tuple[float, float, float] | None = None,
+        seed: str = "",
+    ) -> None:
+        if rng is not None:
+            self.rng = rng
+        self.now, self.status, self.timeline, self.seed = now, status, timeline, seed
+        self.skip = _NOTHING
+
+    def __getattr__(self, name: str) -> Any:  # only reached while `rng` is unset
+        if name != "rng":
+            raise AttributeError(name)
+        self.rng = rng = random.Random(self.seed)
+        return rng
 
 
 Generator = Callable[[GenContext], JSON]
@@ -372,13 +398,26 @@ def _object(schema: Schema, name: str) -> Generator:
     has_times = any(_is_datetime(sub, key) and time_rank(key) is not None for key, sub in properties.items())
     place = "latitude" in properties and "longitude" in properties
     spans = [("start", "end")] if _numeric(properties, "start") and _numeric(properties, "end") else []
+    # Fields may be left out (`GenContext.skip`) where no rule ties them to the others.
+    skippable = not (needs or checks or place or spans or free_form or min_props or max_props is not None)
 
     def generate(ctx: GenContext) -> JSON:
+        skip = ctx.skip
+        if skip:
+            ctx.skip = _NOTHING  # the top-level object's, not its fields' fields
+            if not skippable:
+                skip = _NOTHING
         saved = ctx.timeline
         if has_times:
             ctx.timeline = _timeline(ctx)
-        rng = ctx.rng
         out: dict[str, JSON] = {}
+        if skip:
+            for key, field_gen, is_required in fields:
+                if key not in skip and (is_required or ctx.rng.random() < 0.85):
+                    out[key] = field_gen(ctx)
+            ctx.timeline = saved
+            return out
+        rng = ctx.rng
         for key, field_gen, is_required in fields:
             wanted = is_required or len(out) < min_props or rng.random() < 0.85
             if wanted and (is_required or max_props is None or len(out) < max_props):
@@ -698,7 +737,7 @@ os.register_at_fork(after_in_child=_FRESH.seed)
 
 def seeded_context(seed_parts: tuple[Any, ...], now: float, status: int = 200) -> GenContext:
     """A context whose RNG is derived from `seed_parts` only (no global random state)."""
-    return GenContext(rng=random.Random(repr(seed_parts)), now=now, status=status)
+    return GenContext(None, now, status, seed=repr(seed_parts))
 
 
 @dataclass(frozen=True, slots=True)

@@ -166,18 +166,22 @@ class ResourceStage:
     # -- items ---------------------------------------------------------------------------
 
     def _new_item(
-        self, kind: Kind, path_params: Mapping[str, str], item_id: str, ctx: GenContext | None = None
+        self,
+        kind: Kind,
+        path_params: Mapping[str, str],
+        item_id: str,
+        ctx: GenContext | None = None,
+        draft: bool = False,
     ) -> JSON:
         """The resource an id names before anyone wrote to it: generated from the read
         schema, deterministically for (API, collection, scope, id); a created or seeded one
-        goes on from `ctx`, the context its id came from (one seeded generator, not two)."""
-        if kind.generate is None:
+        goes on from `ctx`, the context its id came from (one seeded generator, not two).
+        A `draft` is not checked: a create checks it once its fields are written (`_made`)."""
+        generate = kind.draft if draft else kind.generate
+        if generate is None:
             resource: JSON = {}
         else:
-            if ctx is None:
-                scope = [path_params.get(p, "") for p in kind.collection.scope_params]
-                ctx = self.generation.context(kind.api, kind.collection.path, scope, item_id)
-            resource = kind.generate(ctx)
+            resource = generate(ctx or self._item_context(kind, path_params, item_id))
         if kind.id_slot is not None:
             kind.id_slot.write(resource, _typed_id(item_id, kind.id_is_int))
         for name, slot in kind.scope_slots:
@@ -185,11 +189,15 @@ class ResourceStage:
                 slot.write(resource, _typed_id(path_params[name], False)) or slot.write(
                     resource, _typed_id(path_params[name], True)
                 )
-        if kind.generate is not None and not kind.is_valid(resource):
+        if generate is not None and not draft and not kind.is_valid(resource):
             raise GeneratedBodyError(
                 f"generated resource breaks the schema of {kind.collection.path}: {excerpt(resource)}"
             )
         return resource
+
+    def _item_context(self, kind: Kind, path_params: Mapping[str, str], item_id: str) -> GenContext:
+        scope = [path_params.get(p, "") for p in kind.collection.scope_params]
+        return self.generation.context(kind.api, kind.collection.path, scope, item_id)
 
     async def _ensure_seeded(self, kind: Kind, key: str, path_params: Mapping[str, str]) -> None:
         """A listable collection starts with a few generated items in each scope."""
@@ -382,20 +390,43 @@ class ResourceStage:
             if kind.id_slot.is_valid(sent) and text:
                 item_id = text  # a client-chosen id, as some APIs allow, where it is free
         for attempt in range(_CREATE_ATTEMPTS):
-            ctx = None  # a client-chosen id: the item generated as for any id
             if item_id is None:
                 item_id, ctx = await self._created_id(kind, key, index, retry=attempt > 0)
-            resource = self._new_item(kind, request.path_params, item_id, ctx)
-            now = format_datetime(self.clock())
-            for slot in kind.created_slots:
-                slot.write(resource, now)
-            resource = binding.write.apply(resource, body, request.headers, request.path_params, self.clock())
-            if kind.id_slot is not None:
-                kind.id_slot.write(resource, _typed_id(item_id, kind.id_is_int))
+            else:  # a client-chosen id: the item generated as for any id
+                ctx = self._item_context(kind, request.path_params, item_id)
+            resource = self._made(request, binding, body, item_id, ctx)
             if await self.store.add(key, item_id, resource):  # else another request took the id meanwhile
                 return resource
             item_id = None
         raise StateError(f"no free id in {key} after {_CREATE_ATTEMPTS} attempts")
+
+    def _made(self, request: MockRequest, binding: Binding, body: JSON, item_id: str, ctx: GenContext) -> JSON:
+        """A created item: generated, then its creation time, the body and its id written.
+        The top-level fields those writes set are not generated first (`GenContext.skip`:
+        the Petstore's pet is then not generated at all) where the item they make checks
+        out and has them all; else it is generated whole, as any other item."""
+        kind = binding.kind
+        skip = kind.set_on_create
+        if isinstance(body, dict) and binding.supplied:
+            skip = skip.union([field for key, field in binding.supplied if key in body])
+        if skip and kind.draft is not None:
+            ctx.skip = skip
+            draft = self._new_item(kind, request.path_params, item_id, ctx, draft=True)
+            ctx.skip = frozenset()  # (where no object generator took it)
+            resource = self._written(request, binding, body, item_id, draft)
+            if isinstance(resource, dict) and all(field in resource for field in skip) and kind.is_valid(resource):
+                return resource
+        return self._written(request, binding, body, item_id, self._new_item(kind, request.path_params, item_id, ctx))
+
+    def _written(self, request: MockRequest, binding: Binding, body: JSON, item_id: str, resource: JSON) -> JSON:
+        kind = binding.kind
+        now = format_datetime(self.clock())
+        for slot in kind.created_slots:
+            slot.write(resource, now)
+        resource = binding.write.apply(resource, body, request.headers, request.path_params, self.clock())
+        if kind.id_slot is not None:
+            kind.id_slot.write(resource, _typed_id(item_id, kind.id_is_int))
+        return resource
 
     async def _created_id(self, kind: Kind, key: str, index: int, retry: bool) -> tuple[str, GenContext]:
         """A created item's id and the context its item is generated from. An integer id is

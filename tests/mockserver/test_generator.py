@@ -260,6 +260,48 @@ def test_same_seed_same_value_other_seed_other_value() -> None:
     assert any(generate(seeded_context(("seed", n), NOW)) != first for n in range(2, 6))
 
 
+PET: dict[str, Any] = {
+    "type": "object",
+    "required": ["id", "name"],
+    "properties": {
+        "id": {"type": "integer", "minimum": 1},
+        "name": {"type": "string", "minLength": 1},
+        "tag": {"type": "string"},
+        "owner": {"type": "object", "required": ["name"], "properties": {"name": {"type": "string"}}},
+    },
+}
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_skipped_fields_are_left_out_of_the_top_level_object_only(seed: int) -> None:
+    ctx = _ctx(seed)
+    ctx.skip = frozenset({"id", "name"})
+    value = compile_generator(PET)(ctx)
+    assert isinstance(value, dict) and "id" not in value and "name" not in value
+    assert "name" in value.get("owner", {"name": ""})  # the nested object's own `name` is made
+    assert ctx.skip == frozenset()  # taken by the object it was for
+    assert {"id", "name"} <= set(compile_generator(PET)(_ctx(seed)))
+
+
+def test_a_context_made_from_a_seed_seeds_its_rng_only_when_drawn_from() -> None:
+    ctx = seeded_context(("pets", 7), NOW)
+    ctx.skip = frozenset(PET["properties"])
+    assert compile_generator(PET)(ctx) == {}
+    with pytest.raises(AttributeError):  # the slot itself: never filled, so nothing was seeded
+        GenContext.rng.__get__(ctx, GenContext)  # type: ignore[attr-defined]
+    assert ctx.rng.random() == random.Random(repr(("pets", 7))).random()  # seeded as before, on first use
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_skip_is_ignored_where_a_rule_ties_the_fields_together(seed: int) -> None:
+    schema = {**PET, "dependentRequired": {"name": ["tag"]}}
+    ctx = _ctx(seed)
+    ctx.skip = frozenset({"tag"})
+    value = compile_generator(schema)(ctx)
+    Draft202012Validator(schema).validate(value)  # `tag` made after all: `name` requires it
+    assert "tag" in value
+
+
 def test_pattern_values_do_not_depend_on_the_process() -> None:
     """Two compilations of one schema, in this process and in another one, answer alike."""
     schema = SCHEMAS["closed"]
