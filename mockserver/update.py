@@ -98,11 +98,11 @@ class UpdatePlan:
     def _grow(resource: JSON, target: FieldSlot, values: JSON) -> None:
         current = target.read(resource)
         current = list(current) if isinstance(current, list) else []
-        seen = {_identity(value) for value in current}
+        seen = set(map(_identity, current))  # a set, not list membership: 100k ids stay linear
         added: list[JSON] = []
         for value in values if isinstance(values, list) else []:
             key = _identity(value)
-            if key not in seen:  # a set, not list membership: 100k ids stay linear
+            if key not in seen:
                 seen.add(key)
                 added.append(value)
         if added or not isinstance(target.read(resource), list):
@@ -110,10 +110,13 @@ class UpdatePlan:
 
 
 def _identity(value: JSON) -> object:
-    """A hashable stand-in for a JSON value (JSON equality: 1 and true differ)."""
-    if isinstance(value, str | int | float) and not isinstance(value, bool):
-        return (type(value) is str, value)
-    return json.dumps(value, sort_keys=True)
+    """A hashable stand-in for a JSON value (JSON equality: 1 and true differ, 1 and 1.0 do not)."""
+    kind = type(value)
+    if kind is str:
+        return value  # (the others are tuples)
+    if kind is int or kind is float:
+        return (False, value)
+    return (None, json.dumps(value, sort_keys=True))
 
 
 def _set(resource: JSON, path: tuple[str, ...], value: JSON) -> None:
@@ -133,9 +136,11 @@ def _later(now: float, previous: JSON, *floors: JSON) -> str:
     """
     stamp = _stamp(int(now * 1000))
     # Fast path: timestamps in the mock's own fixed-width UTC form order as strings.
-    if all(
-        not isinstance(v, str) or (len(v) == len(stamp) and v[-1] == "Z" and v <= stamp) for v in (previous, *floors)
-    ):
+    size = len(stamp)
+    for v in (previous, *floors):
+        if isinstance(v, str) and not (len(v) == size and v[-1] == "Z" and v <= stamp):
+            break
+    else:
         return stamp
     moment = now
     for earlier, step in ((previous, 0.001), *((floor, 0.0) for floor in floors)):

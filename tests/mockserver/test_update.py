@@ -167,3 +167,17 @@ def test_accumulated_list_of_many_ids_holds_each_once(client: TestClient) -> Non
     assert set(ids) <= set(participated)
     again = _update(client, "datagrid", "many", {"agent_ids": list(reversed(ids))})
     assert again["participated_agent_ids"] == participated
+
+
+def test_a_grown_list_adds_each_json_value_once_by_json_equality() -> None:
+    """`accumulate` compares as JSON does: "1", 1, true and "true" are four values, 1 and 1.0
+    one, equal objects one whatever their key order."""
+    from mockserver.update import FieldSlot, UpdatePlan
+
+    def slot(name: str) -> FieldSlot:
+        return FieldSlot((name,), lambda value: True)
+
+    plan = UpdatePlan(accumulate=((slot("seen"), slot("sent")),))
+    sent = ["1", 1, True, "true", None, "null", 1.0, {"a": 1, "b": 2}, {"b": 2, "a": 1}, [1], "[1]"]
+    grown = plan.settle({"seen": [1], "sent": sent}, {})
+    assert grown["seen"] == [1, "1", True, "true", None, "null", {"a": 1, "b": 2}, [1], "[1]"]
