@@ -51,3 +51,38 @@ def test_lone_surrogates_and_unrepresentable_numbers_are_still_located() -> None
     assert decode_json(b'{"a": "\\ud800"}', unicode_only=False).value == {"a": "\ud800"}
     located = decode_json(b'{"a": [1, 1e400]}').violations
     assert [(v.loc, v.type) for v in located] == [(("body", "a", 1), "finite_number")]
+
+
+def test_a_body_read_is_cut_off_after_the_timeout_and_not_before() -> None:
+    """The watchdog counts ticks, not a clock per request: a read slower than the timeout is a
+    408 no sooner than the timeout (and before twice it), one within it is read as sent."""
+    import asyncio
+    import time
+
+    from mockserver.body import BodyReader, Limits
+    from mockserver.problems import Problem
+
+    timeout = 0.3
+    reader = BodyReader(Limits(body_timeout=timeout))
+
+    def receiving(delay: float) -> Any:
+        async def receive() -> dict[str, Any]:
+            await asyncio.sleep(delay)
+            return {"type": "http.request", "body": b"{}", "more_body": False}
+
+        return receive
+
+    async def read(delay: float) -> tuple[bytes | Problem, float]:
+        began = time.monotonic()
+        got = await reader._read(receiving(delay), 1024)
+        return got, time.monotonic() - began
+
+    async def main() -> list[tuple[bytes | Problem, float]]:
+        await asyncio.sleep(0.05)  # reads starting between two ticks as well as at one
+        return list(await asyncio.gather(read(timeout * 0.6), read(60.0), read(timeout * 0.6), read(60.0)))
+
+    (ok, _), (cut, waited), (ok2, _), (cut2, waited2) = asyncio.run(main())
+    assert ok == b"{}" and ok2 == b"{}"
+    for problem, seconds in ((cut, waited), (cut2, waited2)):
+        assert isinstance(problem, Problem) and problem.status == 408, problem
+        assert timeout <= seconds < 2 * timeout, seconds
