@@ -224,6 +224,19 @@ class _Live(Items):
             return list(islice(values.items(), start, stop))
         return list(islice(reversed(values.items()), count - stop, count - start))[::-1]
 
+    def array(self, start: int, stop: int) -> bytes | None:
+        values = self._values  # (as `Items.array`, the values joined without pairs made of them)
+        count = len(values)
+        stop = min(stop, count)
+        if start >= stop:
+            return b"[]"
+        if start <= count - stop:
+            run = list(islice(values.values(), start, stop))
+        else:
+            run = list(islice(reversed(values.values()), count - stop, count - start))[::-1]
+        joined = b",".join(run)
+        return None if _STD in joined else b"[%b]" % joined
+
     def ids(self) -> list[str]:
         return list(self._values)
 
