@@ -414,16 +414,18 @@ class ResourceStage:
             draft = self._new_item(kind, request.path_params, item_id, ctx, draft=True)
             ctx.skip = frozenset()  # (where no object generator took it)
             resource = self._written(request, binding, body, item_id, draft)
-            if isinstance(resource, dict) and all(field in resource for field in skip) and kind.is_valid(resource):
+            if isinstance(resource, dict) and resource.keys() >= skip and kind.is_valid(resource):
                 return resource
         return self._written(request, binding, body, item_id, self._new_item(kind, request.path_params, item_id, ctx))
 
     def _written(self, request: MockRequest, binding: Binding, body: JSON, item_id: str, resource: JSON) -> JSON:
         kind = binding.kind
-        now = format_datetime(self.clock())
-        for slot in kind.created_slots:
-            slot.write(resource, now)
-        resource = binding.write.apply(resource, body, request.headers, request.path_params, self.clock())
+        now = self.clock()
+        if kind.created_slots:
+            stamp = format_datetime(now)
+            for slot in kind.created_slots:
+                slot.write(resource, stamp)
+        resource = binding.write.apply(resource, body, request.headers, request.path_params, now)
         if kind.id_slot is not None:
             kind.id_slot.write(resource, _typed_id(item_id, kind.id_is_int))
         return resource
