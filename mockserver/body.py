@@ -162,21 +162,25 @@ class _Watchdog:
 
     One timer for the whole server instead of one per request (a per-request
     `asyncio.timeout` costs several microseconds, most of a small request's budget). It ticks
-    every `period` while reads are watched; a read is cancelled at the first tick more than
-    the timeout after the tick it started in, so between the timeout and the timeout plus
-    one period after it started (a read costs a dict entry: no clock is read per request).
+    every `period` (the timeout divided into `allowed` equal parts of at most half a second)
+    while reads are watched; a read is cancelled at the first tick more than `allowed` ticks
+    after the one it started in, so between the timeout and the timeout plus one period after
+    it started (a read costs a dict entry: no clock is read per request). An infinite timeout
+    watches nothing; a zero one cancels a read that waits at all, a few loop turns later.
     """
 
     def __init__(self, timeout: float) -> None:
         self.timeout = timeout
-        self.period = min(timeout, 1.0) / 2
-        self.allowed = math.ceil(timeout / self.period - 1e-9)  # whole periods a read may take
+        self.allowed = max(2, math.ceil(2 * timeout)) if math.isfinite(timeout) else 0
+        self.period = max(timeout, 0.0) / self.allowed if self.allowed else math.inf
         self.ticks = 0
         self.started: dict[asyncio.Task[object], int] = {}  # each watched read: the tick it started in
         self.expired: set[asyncio.Task[object]] = set()
         self.timer: asyncio.TimerHandle | None = None
 
     def watch(self, task: asyncio.Task[object]) -> None:
+        if not self.allowed:
+            return
         self.started[task] = self.ticks
         if self.timer is None:
             self.timer = asyncio.get_running_loop().call_later(self.period, self._tick)

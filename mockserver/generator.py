@@ -26,7 +26,7 @@ import random
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mockserver import fallback, object_keys, realism
 from mockserver.adapter import DISCRIMINATOR, SOFT_NULL, flagged
@@ -64,11 +64,13 @@ class GenContext:
         self.now, self.status, self.timeline, self.seed = now, status, timeline, seed
         self.skip = _NOTHING
 
-    def __getattr__(self, name: str) -> Any:  # only reached while `rng` is unset
-        if name != "rng":
-            raise AttributeError(name)
-        self.rng = rng = random.Random(self.seed)
-        return rng
+    if not TYPE_CHECKING:  # (so that mypy still refuses a misspelt attribute)
+
+        def __getattr__(self, name: str) -> Any:  # only reached while `rng` is unset
+            if name != "rng":
+                raise AttributeError(name)
+            self.rng = rng = random.Random(self.seed)
+            return rng
 
 
 Generator = Callable[[GenContext], JSON]

@@ -110,7 +110,8 @@ class UpdatePlan:
 
 
 def _identity(value: JSON) -> object:
-    """A hashable stand-in for a JSON value (JSON equality: 1 and true differ, 1 and 1.0 do not)."""
+    """A hashable stand-in for a JSON value: 1, true and "1" differ; 1 and 1.0 do not, at the top
+    level (inside an array or object they do, as their encodings differ)."""
     kind = type(value)
     if kind is str:
         return value  # (the others are tuples)

@@ -4,13 +4,18 @@ numbers) is still said."""
 
 from __future__ import annotations
 
+import asyncio
 import json
+import math
+import time
 from typing import Any
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from mockserver.body import decode_json
+from mockserver.body import BodyReader, Limits, decode_json
+from mockserver.problems import Problem
 
 _SCALARS = (
     st.none()
@@ -53,17 +58,13 @@ def test_lone_surrogates_and_unrepresentable_numbers_are_still_located() -> None
     assert [(v.loc, v.type) for v in located] == [(("body", "a", 1), "finite_number")]
 
 
-def test_a_body_read_is_cut_off_after_the_timeout_and_not_before() -> None:
+@pytest.mark.parametrize("timeout", [0.3, 1.3])  # two ticks of 0.15 s; three of 0.433 s
+def test_a_body_read_is_cut_off_after_the_timeout_and_not_before(timeout: float) -> None:
     """The watchdog counts ticks, not a clock per request: a read slower than the timeout is a
-    408 no sooner than the timeout (and before twice it), one within it is read as sent."""
-    import asyncio
-    import time
-
-    from mockserver.body import BodyReader, Limits
-    from mockserver.problems import Problem
-
-    timeout = 0.3
+    408 no sooner than the timeout and within one tick after it, wherever between two ticks it
+    started; one within the timeout is read as sent."""
     reader = BodyReader(Limits(body_timeout=timeout))
+    period = reader.watchdog.period
 
     def receiving(delay: float) -> Any:
         async def receive() -> dict[str, Any]:
@@ -72,17 +73,34 @@ def test_a_body_read_is_cut_off_after_the_timeout_and_not_before() -> None:
 
         return receive
 
-    async def read(delay: float) -> tuple[bytes | Problem, float]:
+    async def read(after: float, delay: float) -> tuple[bytes | Problem, float]:
+        await asyncio.sleep(after)
         began = time.monotonic()
         got = await reader._read(receiving(delay), 1024)
         return got, time.monotonic() - began
 
     async def main() -> list[tuple[bytes | Problem, float]]:
-        await asyncio.sleep(0.05)  # reads starting between two ticks as well as at one
-        return list(await asyncio.gather(read(timeout * 0.6), read(60.0), read(timeout * 0.6), read(60.0)))
+        # The first read starts the ticking; the others start early, midway and late between two ticks.
+        starts = [0.0, *(period * share for share in (0.05, 0.5, 0.95))]
+        slow = [read(after, 60.0) for after in starts]
+        return list(await asyncio.gather(read(0.0, timeout * 0.6), *slow))
 
-    (ok, _), (cut, waited), (ok2, _), (cut2, waited2) = asyncio.run(main())
-    assert ok == b"{}" and ok2 == b"{}"
-    for problem, seconds in ((cut, waited), (cut2, waited2)):
+    (first, _), *cut = asyncio.run(main())
+    assert first == b"{}"
+    for problem, seconds in cut:
         assert isinstance(problem, Problem) and problem.status == 408, problem
-        assert timeout <= seconds < 2 * timeout, seconds
+        assert timeout <= seconds < timeout + period + 0.1, (seconds, timeout, period)
+
+
+def test_a_watchdog_without_a_finite_timeout_watches_nothing_and_a_zero_one_cuts_off_at_once() -> None:
+    async def main() -> tuple[bytes | Problem, bytes | Problem]:
+        async def receive() -> dict[str, Any]:
+            await asyncio.sleep(0.05)
+            return {"type": "http.request", "body": b"{}", "more_body": False}
+
+        never, at_once = BodyReader(Limits(body_timeout=math.inf)), BodyReader(Limits(body_timeout=0.0))
+        return await never._read(receive, 1024), await at_once._read(receive, 1024)
+
+    kept, cut = asyncio.run(main())
+    assert kept == b"{}"
+    assert isinstance(cut, Problem) and cut.status == 408

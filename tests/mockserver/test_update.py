@@ -170,8 +170,8 @@ def test_accumulated_list_of_many_ids_holds_each_once(client: TestClient) -> Non
 
 
 def test_a_grown_list_adds_each_json_value_once_by_json_equality() -> None:
-    """`accumulate` compares as JSON does: "1", 1, true and "true" are four values, 1 and 1.0
-    one, equal objects one whatever their key order."""
+    """`accumulate` tells apart what JSON tells apart: "1", 1, true and "true" are four values,
+    1 and 1.0 one, equal objects one whatever their key order."""
     from mockserver.update import FieldSlot, UpdatePlan
 
     def slot(name: str) -> FieldSlot:
