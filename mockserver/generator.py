@@ -413,15 +413,11 @@ def _object(schema: Schema, name: str) -> Generator:
         if has_times:
             ctx.timeline = _timeline(ctx)
         out: dict[str, JSON] = {}
-        if skip:
-            for key, field_gen, is_required in fields:
-                if key not in skip and (is_required or ctx.rng.random() < 0.85):
-                    out[key] = field_gen(ctx)
-            ctx.timeline = saved
-            return out
-        rng = ctx.rng
         for key, field_gen, is_required in fields:
-            wanted = is_required or len(out) < min_props or rng.random() < 0.85
+            if key in skip:
+                continue
+            # (`ctx.rng` read where it is drawn from: an object whose fields are all skipped seeds none)
+            wanted = is_required or len(out) < min_props or ctx.rng.random() < 0.85
             if wanted and (is_required or max_props is None or len(out) < max_props):
                 out[key] = field_gen(ctx)
         if free_form:
@@ -435,7 +431,7 @@ def _object(schema: Schema, name: str) -> Generator:
             if key in out and key not in required and not check(out):
                 del out[key]  # its dependent schema does not hold: leave the optional key out
         if place and isinstance(out.get("latitude"), float) and isinstance(out.get("longitude"), float):
-            address, out["latitude"], out["longitude"] = realism.place(rng)
+            address, out["latitude"], out["longitude"] = realism.place(ctx.rng)
             if isinstance(out.get("address"), str):
                 out["address"] = address
         for first, last in spans:

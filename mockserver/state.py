@@ -20,7 +20,7 @@ import json
 from collections import OrderedDict
 from collections.abc import Callable, Iterator, Sequence
 from itertools import islice
-from typing import Protocol, overload
+from typing import Protocol, TypeVar, overload
 
 import orjson
 
@@ -146,10 +146,15 @@ class Items(Sequence[tuple[str, JSON]]):
 
 
 def as_array(pairs: list[tuple[str, bytes]]) -> bytes | None:
-    """The values of (id, encoded value) pairs as one JSON array, their bytes joined (what
-    `encode` makes of the list of them), or None where one is in the standard library's encoding."""
-    joined = b",".join([v for _, v in pairs])
-    return None if _STD in joined else b"[" + joined + b"]"  # orjson's JSON holds no raw NUL
+    """The values of (id, encoded value) pairs as one JSON array (see `joined_array`)."""
+    return joined_array([v for _, v in pairs])
+
+
+def joined_array(values: list[bytes]) -> bytes | None:
+    """Encoded values as one JSON array, their bytes joined (what `encode` makes of the list
+    of them), or None where one is in the standard library's encoding."""
+    joined = b",".join(values)
+    return None if _STD in joined else b"[%b]" % joined  # orjson's JSON holds no raw NUL
 
 
 def decoded(pairs: list[tuple[str, bytes]]) -> list[tuple[str, JSON]]:
@@ -200,6 +205,20 @@ class Window(Items):
         raise LookupError("the ids of a whole collection are not in a run of it")
 
 
+_T = TypeVar("_T")
+_T_co = TypeVar("_T_co", covariant=True)
+
+
+class _View(Protocol[_T_co]):
+    """A dict's items or values: sized, and read from either end."""
+
+    def __len__(self) -> int: ...
+
+    def __iter__(self) -> Iterator[_T_co]: ...
+
+    def __reversed__(self) -> Iterator[_T_co]: ...
+
+
 class _Live(Items):
     """A memory collection as it is when a run of it is read: nothing is copied when it is
     listed, and a run is walked to from the nearer end of the creation order, so a page of
@@ -215,27 +234,21 @@ class _Live(Items):
         return len(self._values)
 
     def _encoded(self, start: int, stop: int) -> list[tuple[str, bytes]]:
-        values = self._values
-        count = len(values)
+        return self._run(self._values.items(), start, stop)
+
+    def array(self, start: int, stop: int) -> bytes | None:
+        return joined_array(self._run(self._values.values(), start, stop))  # no (id, value) pairs made
+
+    @staticmethod
+    def _run(view: _View[_T], start: int, stop: int) -> list[_T]:
+        """Of `view` (the collection's items or values), the run from `start` to `stop`."""
+        count = len(view)
         stop = min(stop, count)
         if start >= stop:
             return []
         if start <= count - stop:
-            return list(islice(values.items(), start, stop))
-        return list(islice(reversed(values.items()), count - stop, count - start))[::-1]
-
-    def array(self, start: int, stop: int) -> bytes | None:
-        values = self._values  # (as `Items.array`, the values joined without pairs made of them)
-        count = len(values)
-        stop = min(stop, count)
-        if start >= stop:
-            return b"[]"
-        if start <= count - stop:
-            run = list(islice(values.values(), start, stop))
-        else:
-            run = list(islice(reversed(values.values()), count - stop, count - start))[::-1]
-        joined = b",".join(run)
-        return None if _STD in joined else b"[%b]" % joined
+            return list(islice(view, start, stop))
+        return list(islice(reversed(view), count - stop, count - start))[::-1]
 
     def ids(self) -> list[str]:
         return list(self._values)
