@@ -23,7 +23,7 @@ import dataclasses
 import importlib.resources
 import logging
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -189,27 +189,27 @@ class MockApp(Starlette):
     def __init__(self, cors: bool, **options: Any) -> None:
         super().__init__(**options)
         self.cors = cors
-        self._serve: Callable[[Scope, Receive, Send, bool], Awaitable[None]] | None = None
+        self.pipeline: Pipeline | None = None  # once the short way is open (see `_short_way`)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        serve = self._serve
-        if serve is not None and scope["type"] == "http" and not (self.cors and has_origin(scope)):
+        pipeline = self.pipeline
+        if pipeline is not None and scope["type"] == "http" and not (self.cors and has_origin(scope)):
             scope["app"] = self
-            await serve(scope, receive, send, self.cors)
+            await pipeline.serve(scope, receive, send, self.cors)
             return
         await super().__call__(scope, receive, send)
-        if serve is None:
-            self._serve = self._short_way()
+        if pipeline is None:
+            self.pipeline = self._short_way()
 
-    def _short_way(self) -> Callable[[Scope, Receive, Send, bool], Awaitable[None]] | None:
-        """The pipeline's `serve`, once the middleware is built and the initial state written."""
+    def _short_way(self) -> Pipeline | None:
+        """The pipeline, once the middleware is built and the initial state written."""
         layer: Any = self.middleware_stack
         ready = False
         while layer is not None:
             if isinstance(layer, InitialState):
                 ready = layer.ready
             if isinstance(layer, Pipeline):
-                return layer.serve if ready else None
+                return layer if ready else None
             layer = getattr(layer, "app", None)
         return None
 

@@ -113,23 +113,34 @@ class Pipeline:
         else:
             assert match is not None  # no match and no refusal went to the Starlette app
             request = _request(match.target, match.path_params, scope, receive)
-            outcome = await self.run(request)
-            response = self.render(request.op, outcome) if isinstance(outcome, Problem) else outcome
+            outcome, response = await self.respond(request)
             api, operation = match.target.api, match.target.operation_id
-        if response.status in _CLOSE_AFTER:
-            response = dataclasses.replace(response, headers=(*response.headers, *_CLOSE))
+        response = closing(response)
         if response.status:  # 0: the connection was reset on purpose, there is no one to answer
             await send_response(send, response, head_only=method == "HEAD", vary_origin=vary_origin)
+        self.record(method, scope["path"], api, operation, outcome, response, started)
+
+    async def respond(self, request: MockRequest) -> tuple[MockResponse | Problem, MockResponse]:
+        """The stages' outcome for `request` and the answer it makes (`closing` not yet applied)."""
+        outcome = await self.run(request)
+        return outcome, self.render(request.op, outcome) if isinstance(outcome, Problem) else outcome
+
+    def record(
+        self,
+        method: str,
+        path: str,
+        api: str,
+        operation: str | None,
+        outcome: MockResponse | Problem,
+        response: MockResponse,
+        started: float,
+    ) -> None:
+        """An answered request into the journal and the access log (`path`: percent-decoded)."""
         elapsed = (time.perf_counter() - started) * 1000
         violations = outcome.violations if isinstance(outcome, Problem) else ()
-        self.journal.record(method, scope["path"], api, operation, response.status, elapsed, response.note, violations)
+        self.journal.record(method, path, api, operation, response.status, elapsed, response.note, violations)
         if self.log:
-            self._log(scope, api, response.status, elapsed, response.note)
-
-    async def answer(self, request: MockRequest) -> MockResponse:
-        """Run the stages over `request`; the first that answers decides."""
-        outcome = await self.run(request)
-        return self.render(request.op, outcome) if isinstance(outcome, Problem) else outcome
+            self._log(method, path, api, response.status, elapsed, response.note)
 
     async def run(self, request: MockRequest) -> MockResponse | Problem:
         """The stages' answer to `request`, a `Problem` not yet rendered."""
@@ -172,13 +183,13 @@ class Pipeline:
         elapsed = (time.perf_counter() - started) * 1000
         self.journal.record(scope["method"], scope["path"], "-", None, status, elapsed)
         if self.log:
-            self._log(scope, "-", status, elapsed)
+            self._log(scope["method"], scope["path"], "-", status, elapsed)
 
     @staticmethod
-    def _log(scope: Scope, api: str, status: int, elapsed: float, note: str = "") -> None:
+    def _log(method: str, path: str, api: str, status: int, elapsed: float, note: str = "") -> None:
         if access_log.isEnabledFor(logging.INFO):
             why = f" {note[:200]!r}" if note else ""
-            access_log.info("%s %s %s %d %.2fms%s", scope["method"], scope["path"], api, status, elapsed, why)
+            access_log.info("%s %s %s %d %.2fms%s", method, path, api, status, elapsed, why)
 
 
 def _same_answer(one: Operation, other: Operation, precise: int) -> bool:
@@ -206,14 +217,26 @@ def _head_status(op: Operation | None, precise: int) -> int:
     return 400
 
 
+def closing(response: MockResponse) -> MockResponse:
+    """`response`, closing the connection where the rest of the request was not read."""
+    if response.status in _CLOSE_AFTER:
+        return dataclasses.replace(response, headers=(*response.headers, *_CLOSE))
+    return response
+
+
 def _request(op: Operation, path_params: dict[str, str], scope: Scope, receive: Receive) -> MockRequest:
     # The first of repeated headers wins, as in Starlette's `Headers.get`.
     headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in reversed(scope["headers"])}
     raw_query: str = scope["query_string"].decode("latin-1")
+    return MockRequest(op, path_params, headers, query_of(raw_query), receive, raw_query)
+
+
+def query_of(raw_query: str) -> dict[str, str]:
+    """The first value of each query parameter, like the headers (see `MockRequest.query`)."""
     query: dict[str, str] = {}
     for key, value in _query_pairs(raw_query) if raw_query else ():
-        query.setdefault(key, value)  # the first of repeated parameters, like the headers
-    return MockRequest(op, path_params, headers, query, receive, raw_query)
+        query.setdefault(key, value)
+    return query
 
 
 def _query_pairs(raw_query: str) -> list[tuple[str, str]]:

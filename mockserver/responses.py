@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import orjson
 from starlette.types import Send
 
+from mockserver.cors import RawHeaders
 from mockserver.cors import vary_origin as vary_origin_of
 from mockserver.media import is_json_wire
 from mockserver.types import JSON
@@ -49,9 +50,10 @@ def encode(body: JSON) -> bytes:
         return text.encode("ascii")
 
 
-async def send_response(send: Send, response: MockResponse, head_only: bool = False, vary_origin: bool = False) -> int:
-    """Write `response` (with `Origin` in its `Vary` header if `vary_origin`, see `cors`);
-    returns the number of body bytes."""
+def wire(response: MockResponse, head_only: bool = False, vary_origin: bool = False) -> tuple[RawHeaders, bytes]:
+    """The head's headers (ASGI's: lower-case names, bytes) and the body's bytes of `response`,
+    with `Origin` in its `Vary` header if `vary_origin` (see `cors`); the body is empty with
+    `head_only`, its length still said."""
     payload = b""
     body, status = response.body, response.status
     if body is not _NO_BODY:
@@ -72,6 +74,11 @@ async def send_response(send: Send, response: MockResponse, head_only: bool = Fa
         headers.extend((k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in response.headers)
     if vary_origin:
         vary_origin_of(headers)
-    await send({"type": "http.response.start", "status": status, "headers": headers})
-    await send({"type": "http.response.body", "body": b"" if head_only else payload})
-    return len(payload)
+    return headers, b"" if head_only else payload
+
+
+async def send_response(send: Send, response: MockResponse, head_only: bool = False, vary_origin: bool = False) -> None:
+    """Write `response` as `wire` makes it."""
+    headers, payload = wire(response, head_only, vary_origin)
+    await send({"type": "http.response.start", "status": response.status, "headers": headers})
+    await send({"type": "http.response.body", "body": payload})

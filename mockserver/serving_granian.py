@@ -1,5 +1,6 @@
 """How the mock is served on granian (`--server granian`; the `granian` extra): a Rust HTTP
-server (hyper) in front of the same ASGI app, with `ServeLimits` mapped onto its options.
+server (hyper) in front of the same app on granian's own interface, RSGI (see `rsgi`: where
+it differs from uvicorn), with `ServeLimits` mapped onto its options.
 
     ServeLimits          granian                                 where it differs from uvicorn
     header_timeout       HTTP/1 header_read_timeout              the connection is closed, no 408
@@ -19,12 +20,13 @@ websockets or an access log.
 granian binds the port itself, in each worker process (SO_REUSEPORT), and takes no socket
 bound beforehand: the command line checks that the port is free, closes its check and hands
 granian the address. Its supervisor process starts the workers, each of which builds the app
-with `worker_app` (a picklable callable, as for uvicorn's `--workers`), and stops them on
-SIGTERM or Ctrl-C.
+with `worker_app` (a picklable callable, as for uvicorn's `--workers`) and serves it through
+`rsgi.RSGIApp`, and stops them on SIGTERM or Ctrl-C.
 """
 
 from __future__ import annotations
 
+import functools
 import importlib.util
 from collections.abc import Callable
 from typing import Any
@@ -55,6 +57,8 @@ def serve_granian(worker_app: Callable[[], ASGIApp], host: str, port: int, limit
     from granian.log import LogLevels
     from granian.server import Server
 
+    from mockserver.rsgi import rsgi_app
+
     http1 = HTTP1Settings(
         header_read_timeout=round(limits.header_timeout * 1000),
         keep_alive=True,
@@ -64,7 +68,7 @@ def serve_granian(worker_app: Callable[[], ASGIApp], host: str, port: int, limit
         "mockserver",  # a name only: `worker_app` loads the app
         address=host,
         port=port,
-        interface=Interfaces.ASGINL,
+        interface=Interfaces.RSGI,
         workers=workers,
         http=HTTPModes.http1,
         websockets=False,
@@ -75,4 +79,4 @@ def serve_granian(worker_app: Callable[[], ASGIApp], host: str, port: int, limit
         log_access=False,
         log_dictconfig=_log_config(),
     )
-    server.serve(target_loader=worker_app, wrap_loader=False)
+    server.serve(target_loader=functools.partial(rsgi_app, worker_app), wrap_loader=False)

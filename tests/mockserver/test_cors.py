@@ -173,7 +173,7 @@ def test_the_short_way_answers_as_the_middleware_does(write_spec: SpecWriter, ur
     app = create_app([write_spec(_document())], ServerConfig(log_requests=False, tokens=frozenset({"T"})))
     client = TestClient(app)
     through, short = (client.get(url, headers={"Authorization": "Bearer T"}) for _ in range(2))
-    assert app._serve is not None  # the second went the short way
+    assert app.pipeline is not None  # the second went the short way
     assert (short.status_code, short.content) == (through.status_code, through.content)
     assert short.headers.raw == through.headers.raw
     assert short.headers.get_list("vary") == ["Origin"]
