@@ -288,7 +288,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="the HTTP server: uvicorn, or granian (Rust; pip install 'mockserver[granian]'), where a slow or "
         "idle client is closed after --header-timeout without a 408, --keep-alive-timeout has no equivalent "
         "(--header-timeout bounds idle connections), past --limit-concurrency connections wait instead of "
-        "getting 503, and --max-header-bytes is at least 8192 (default: uvicorn)",
+        "getting 503, --max-header-bytes is at least 8192, an encoded slash (%%2F) in a path is a slash and a "
+        "header whose value is not ASCII is left out (default: uvicorn)",
     )
     serve.add_argument(
         "--data",

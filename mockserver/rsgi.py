@@ -29,7 +29,8 @@ from granian._granian import RSGIProtocolClosed, RSGIProtocolError
 from starlette.types import ASGIApp, Message, Scope
 
 from mockserver.app import MockApp
-from mockserver.pipeline import ADMIN_PREFIX, closing, query_of
+from mockserver.operations import Operation
+from mockserver.pipeline import ADMIN_PREFIX, Pipeline, closing, query_of
 from mockserver.request import MockRequest
 from mockserver.responses import wire
 from mockserver.routing import RouteMatch
@@ -153,32 +154,36 @@ class RSGIApp:
         await self.__rsgi__(scope, protocol)
 
     async def __rsgi__(self, scope: RSGIScope, protocol: HTTPProtocol) -> None:
-        headers, path = scope.headers, routed(scope.path)
-        mock = self.mock
-        pipeline = mock.pipeline if mock is not None else None
-        match = None
-        if pipeline is not None and not path.startswith(ADMIN_PREFIX):
-            assert mock is not None
-            if not (mock.cors and "origin" in headers):
-                match = pipeline.router.match(scope.method, path)
+        started = time.perf_counter()
+        headers, decoded, method = scope.headers, scope.path, scope.method
+        path = routed(decoded)
         whole = "transfer-encoding" not in headers
-        if pipeline is None or not isinstance(match, RouteMatch):
+        found = self._operation(method, path, headers)
+        if found is None:
             await self.app(asgi_scope(scope, path), Receive(protocol, whole), Send(protocol))
             return
-        assert mock is not None
-        started = time.perf_counter()
-        op, method, raw_query = match.target, scope.method, scope.query_string
+        pipeline, match, cors = found
+        op, raw_query = match.target, scope.query_string
         # The first of repeated headers wins, as on uvicorn (`pipeline._request`).
-        received = Receive(protocol, whole)
-        request = MockRequest(
-            op, match.path_params, dict(reversed(headers.items())), query_of(raw_query), received, raw_query
-        )
+        given = dict(reversed(headers.items()))
+        request = MockRequest(op, match.path_params, given, query_of(raw_query), Receive(protocol, whole), raw_query)
         outcome, response = await pipeline.respond(request)
         response = closing(response)
         if response.status:  # 0 (a reset connection) is not had on granian: `faults.reset` answers 501
-            head, body = wire(response, method == "HEAD", mock.cors)
+            head, body = wire(response, method == "HEAD", cors)
             protocol.response_bytes(response.status, _text(head), body)
-        pipeline.record(method, scope.path, op.api, op.operation_id, outcome, response, started)
+        pipeline.record(method, decoded, op.api, op.operation_id, outcome, response, started)
+
+    def _operation(self, method: str, path: str, headers: Any) -> tuple[Pipeline, RouteMatch[Operation], bool] | None:
+        """The pipeline, operation and CORS setting of a request that goes the short way; None
+        for the rest."""
+        mock = self.mock
+        if mock is None or (pipeline := mock.pipeline) is None:
+            return None
+        if path.startswith(ADMIN_PREFIX) or (mock.cors and "origin" in headers):
+            return None
+        match = pipeline.router.match(method, path)
+        return (pipeline, match, mock.cors) if isinstance(match, RouteMatch) else None
 
 
 def rsgi_app(build: Any) -> RSGIApp:
