@@ -16,13 +16,21 @@ Where RSGI differs from uvicorn, by what granian hands the app (tests/mockserver
   and characters beyond ASCII are escaped again before routing (`routed`), so they arrive
   as sent;
 - a request header whose value is not ASCII is left out (uvicorn passes it on, decoded as
-  latin-1), so it is missing rather than malformed to the stages.
+  latin-1), so it is missing rather than malformed to the stages; a response header's value
+  beyond ASCII goes out as UTF-8 (uvicorn writes it as latin-1);
+- a path or query sent as raw UTF-8 (not percent-encoded) is read as UTF-8, where uvicorn
+  refuses the request (400);
+- a chunked body whose last chunk never comes, the connection closed after it, ends where
+  the connection did (granian's body iterator ends without an error): what was sent is
+  answered, where uvicorn answers 400. A body with a `Content-Length` cut short is a
+  disconnect (400) on both.
 """
 
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING, Any
+from collections.abc import AsyncIterator, Callable, Iterable
+from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 from granian._granian import RSGIProtocolClosed, RSGIProtocolError
@@ -36,6 +44,7 @@ from mockserver.responses import wire
 from mockserver.routing import RouteMatch
 
 if TYPE_CHECKING:
+    from granian._granian import RSGIHeaders
     from granian._granian import RSGIHTTPProtocol as HTTPProtocol
     from granian._granian import RSGIHTTPStreamTransport as HTTPStreamTransport
     from granian.rsgi import Scope as RSGIScope
@@ -59,7 +68,7 @@ def asgi_scope(scope: RSGIScope, raw_path: str) -> Scope:
         "scheme": scope.scheme,
         "path": scope.path,
         "raw_path": raw_path.encode("ascii"),
-        "query_string": scope.query_string.encode("latin-1"),
+        "query_string": scope.query_string.encode("utf-8"),  # as sent: granian decoded it as UTF-8
         "root_path": "",
         "headers": [(k.encode("latin-1"), v.encode("latin-1")) for k, v in scope.headers.items()],
         "client": _address(scope.client),
@@ -74,18 +83,22 @@ def _address(text: str) -> tuple[str, int] | None:
 
 
 class Receive:
-    """ASGI's `receive` over RSGI's body: all of it in one message where the request is not
-    chunked (hyper reads no more than its `Content-Length`, which `body.BodyReader` checks
-    against the limit before it reads), else chunk by chunk, so a reader stops at its limit;
-    then `http.disconnect` once the client has gone. A body cut off is `http.disconnect`."""
+    """ASGI's `receive` over RSGI's body, `length` bytes long where the request says (None:
+    chunked). With `whole`, all of it in one message: only on the short way, where
+    `body.BodyReader` refuses a length over its limit before it reads, and hyper reads no
+    more than a `Content-Length`. Otherwise chunk by chunk, so a reader stops at its own
+    limit (the admin API's); a body with a `Content-Length` that ends short of it is a
+    disconnect. Then `http.disconnect` once the client has gone."""
 
-    __slots__ = ("chunks", "done", "protocol", "whole")
+    __slots__ = ("chunks", "done", "length", "protocol", "received", "whole")
 
-    def __init__(self, protocol: HTTPProtocol, whole: bool) -> None:
+    def __init__(self, protocol: HTTPProtocol, length: int | None, whole: bool = False) -> None:
         self.protocol = protocol
-        self.whole = whole
-        self.chunks: Any = None
+        self.length = length
+        self.whole = whole and length is not None
+        self.chunks: AsyncIterator[bytes] | None = None
         self.done = False
+        self.received = 0
 
     async def __call__(self) -> Message:
         if self.done:
@@ -98,14 +111,26 @@ class Receive:
             if self.chunks is None:
                 self.chunks = aiter(self.protocol)
             try:
-                chunk = await anext(self.chunks)
+                chunk = bytes(await anext(self.chunks))
             except StopAsyncIteration:
                 self.done = True
+                if self.length is not None and self.received < self.length:
+                    return {"type": "http.disconnect"}  # granian ends the iterator where the client went
                 return {"type": "http.request", "body": b"", "more_body": False}
-            return {"type": "http.request", "body": bytes(chunk), "more_body": True}
+            self.received += len(chunk)
+            return {"type": "http.request", "body": chunk, "more_body": True}
         except (RSGIProtocolError, RSGIProtocolClosed):  # the client went before the whole body
             self.done = True
             return {"type": "http.disconnect"}
+
+
+def body_length(headers: RSGIHeaders) -> int | None:
+    """The body's length a request declares: its `Content-Length`, 0 without one, None when
+    chunked (hyper has refused a malformed or conflicting length with a 400)."""
+    if "transfer-encoding" in headers:
+        return None
+    declared = headers.get("content-length")
+    return int(declared) if declared is not None and declared.isdigit() else 0
 
 
 class Send:
@@ -138,7 +163,7 @@ class Send:
             self.sent = not more
 
 
-def _text(headers: Any) -> list[tuple[str, str]]:
+def _text(headers: Iterable[tuple[bytes, bytes]]) -> list[tuple[str, str]]:
     return [(k.decode("latin-1"), v.decode("latin-1")) for k, v in headers]
 
 
@@ -157,16 +182,18 @@ class RSGIApp:
         started = time.perf_counter()
         headers, decoded, method = scope.headers, scope.path, scope.method
         path = routed(decoded)
-        whole = "transfer-encoding" not in headers
+        length = body_length(headers)
         found = self._operation(method, path, headers)
         if found is None:
-            await self.app(asgi_scope(scope, path), Receive(protocol, whole), Send(protocol))
+            await self.app(asgi_scope(scope, path), Receive(protocol, length), Send(protocol))
             return
         pipeline, match, cors = found
         op, raw_query = match.target, scope.query_string
         # The first of repeated headers wins, as on uvicorn (`pipeline._request`).
         given = dict(reversed(headers.items()))
-        request = MockRequest(op, match.path_params, given, query_of(raw_query), Receive(protocol, whole), raw_query)
+        request = MockRequest(
+            op, match.path_params, given, query_of(raw_query), Receive(protocol, length, whole=True), raw_query
+        )
         outcome, response = await pipeline.respond(request)
         response = closing(response)
         if response.status:  # 0 (a reset connection) is not had on granian: `faults.reset` answers 501
@@ -174,7 +201,9 @@ class RSGIApp:
             protocol.response_bytes(response.status, _text(head), body)
         pipeline.record(method, decoded, op.api, op.operation_id, outcome, response, started)
 
-    def _operation(self, method: str, path: str, headers: Any) -> tuple[Pipeline, RouteMatch[Operation], bool] | None:
+    def _operation(
+        self, method: str, path: str, headers: RSGIHeaders
+    ) -> tuple[Pipeline, RouteMatch[Operation], bool] | None:
         """The pipeline, operation and CORS setting of a request that goes the short way; None
         for the rest."""
         mock = self.mock
@@ -186,6 +215,6 @@ class RSGIApp:
         return (pipeline, match, mock.cors) if isinstance(match, RouteMatch) else None
 
 
-def rsgi_app(build: Any) -> RSGIApp:
+def rsgi_app(build: Callable[[], ASGIApp]) -> RSGIApp:
     """The RSGI app of the ASGI app `build()` makes (granian's target loader, in each worker)."""
     return RSGIApp(build())
