@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import sys
 from collections.abc import Callable, Iterator
 from datetime import datetime
 from pathlib import Path
@@ -13,6 +14,7 @@ from typing import Any
 import pytest
 from starlette.testclient import TestClient
 
+from mockserver import state
 from mockserver.app import ServerConfig, create_app
 from mockserver.state import MemoryStore
 from mockserver.types import JSON
@@ -277,17 +279,21 @@ def test_generated_answers_are_kept_as_made_and_their_number_is_bounded(make_app
 def test_an_update_encodes_the_new_value_once_and_answers_those_bytes(
     client: TestClient, name: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """For the size bound, the store and the answer alike: one `orjson.dumps` per update of
-    a stored resource, and the answer is what a read then gives."""
+    """For the size bound, the store and the answer alike: one `orjson.dumps` of the new value
+    per update of a stored resource, and the answer is what a read then gives. (The memory
+    store's check that the value it kept is still the stored one, `state._encodes_to`,
+    encodes the value before: counted apart, at most once.)"""
     import orjson
 
     _send(client, name, "enc-1")  # generated and stored
     made: list[bytes] = []
+    checks: list[bytes] = []  # the memory store's, by `state._encodes_to`
     dumps = orjson.dumps
 
     def counted(value: Any, *args: Any, **options: Any) -> bytes:
-        made.append(dumps(value, *args, **options))
-        return made[-1]
+        data = dumps(value, *args, **options)
+        (checks if sys._getframe(1).f_code is state._encodes_to.__code__ else made).append(data)
+        return data
 
     monkeypatch.setattr(orjson, "dumps", counted)
     api = SEED_APIS[name]
@@ -295,4 +301,5 @@ def test_an_update_encodes_the_new_value_once_and_answers_those_bytes(
     monkeypatch.undo()
     assert response.status_code == 200 and len(made) == 1, (response.status_code, len(made))
     assert response.content == made[0]
-    assert _send(client, name, "enc-1") == orjson.loads(made[0])  # what is stored
+    assert len(checks) <= 1
+    assert _send(client, name, "enc-1") == orjson.loads(response.content)  # what is stored

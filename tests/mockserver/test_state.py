@@ -178,6 +178,65 @@ def test_values_are_copies(opener: Opener) -> None:
     run(opener, body)
 
 
+def test_an_updated_value_changed_by_its_holder_changes_nothing_stored(opener: Opener) -> None:
+    async def body(store: Store) -> None:
+        await store.put("c", "x", {"list": [1]})
+        got = await store.update("c", "x", lambda current: {**current, "n": 1})
+        got["list"].append("changed by its holder")
+        given: list[bytes] = []
+
+        def change(current: JSON) -> JSON:
+            given.append(orjson.dumps(current))
+            current["n"] = 2
+            return current
+
+        assert await store.update("c", "x", change) == {"list": [1], "n": 2}
+        assert given == [b'{"list":[1],"n":1}']
+        assert await store.get("c", "x") == {"list": [1], "n": 2}
+
+    run(opener, body)
+
+
+def test_a_failing_update_leaves_the_stored_value_for_the_next_one(opener: Opener) -> None:
+    async def body(store: Store) -> None:
+        await store.put("c", "x", {"n": 0})
+        await store.update("c", "x", lambda current: {**current, "n": 1})
+
+        def failing(current: JSON) -> JSON:
+            current["n"], current["half"] = 99, True  # changed in place, then refused
+            raise ValueError("refused")
+
+        with pytest.raises(ValueError, match="refused"):
+            await store.update("c", "x", failing)
+        given: list[JSON] = []
+        await store.update("c", "x", lambda current: given.append(dict(current)) or current)
+        assert given == [{"n": 1}]
+        assert await store.get("c", "x") == {"n": 1}
+
+    run(opener, body)
+
+
+def test_a_memory_update_starts_from_the_value_the_last_one_made() -> None:
+    """Not a decoding of it (the point: no decoding per update), and only `LIVE_ITEMS` of a
+    collection's values are kept so."""
+    store = MemoryStore()
+
+    async def main() -> None:
+        await store.put("c", "x", {"n": 0})
+        made = await store.update("c", "x", lambda current: {**current, "n": 1})
+        given: list[JSON] = []
+        await store.update("c", "x", lambda current: given.append(current) or current)
+        assert given[0] is made
+        for n in range(2 * state.LIVE_ITEMS):
+            await store.update("c", f"i{n}", lambda current, n=n: {"n": n})
+        assert 0 < len(store._buckets["c"].live) <= state.LIVE_ITEMS
+        assert [value for _, value in await store.items("c")][-1] == {"n": 2 * state.LIVE_ITEMS - 1}
+        await store.delete("c", f"i{2 * state.LIVE_ITEMS - 1}")
+        assert f"i{2 * state.LIVE_ITEMS - 1}" not in store._buckets["c"].live
+
+    asyncio.run(main())
+
+
 def test_json_orjson_refuses_survives_exactly(opener: Opener) -> None:
     async def body(store: Store) -> None:
         value = {"big": 10**30, "lone": "\ud800", "nested": [True, None, 1.5]}
